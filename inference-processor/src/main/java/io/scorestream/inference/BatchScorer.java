@@ -1,0 +1,256 @@
+package io.scorestream.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
+
+/**
+ * Accumulates feature rows and scores them in one ONNX Runtime run.
+ *
+ * <p>Rows are written straight into direct {@link FloatBuffer}s sized once (one per model input),
+ * and results land in arrays sized once, so the per-record path allocates nothing that can be
+ * reused per batch. Feature extractors are compiled once per record schema and cached. For a
+ * model with a fixed batch dimension B, a batch runs in chunks of B rows, the last one padded.
+ *
+ * <p>Not thread-safe: one scorer per stream task. The scorer owns its buffers and tensors and
+ * closes them in {@link #close()}; it does not own the {@link ScoringModel}.
+ */
+public final class BatchScorer implements AutoCloseable {
+
+    private final ScoringModel model;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final int capacity;
+    private final int chunk;
+    private final String[] inputNames;
+    private final int[] widths;
+    private final FloatBuffer[] buffers;
+    private final double[] scores;
+    private final String[] labels;
+    private final Map<String, Double>[] probabilities;
+    private final ScoredBatch view = new ScoredBatch(this);
+
+    private final Map<Schema, Object> extractors = new HashMap<>();
+    private Schema lastSchema;
+    private FeatureExtractor lastExtractor;
+
+    /** Tensors over the whole buffers for the last run size, reused while the size repeats. */
+    private OnnxTensor[] cachedTensors;
+    private int cachedRows = -1;
+
+    private int size;
+    private long lastInferenceNanos;
+    private boolean closed;
+
+    @SuppressWarnings("unchecked")
+    BatchScorer(ScoringModel model, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
+        }
+        this.model = model;
+        final FeatureMapping mapping = model.mapping();
+        this.chunk = mapping.fixedBatch();
+        this.capacity = chunk > 0 ? ((capacity + chunk - 1) / chunk) * chunk : capacity;
+        final int n = mapping.inputCount();
+        this.inputNames = new String[n];
+        this.widths = new int[n];
+        this.buffers = new FloatBuffer[n];
+        for (int i = 0; i < n; i++) {
+            inputNames[i] = mapping.inputName(i);
+            widths[i] = mapping.width(i);
+            buffers[i] = ByteBuffer.allocateDirect(this.capacity * widths[i] * Float.BYTES)
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        this.scores = new double[this.capacity];
+        this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
+        this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
+    }
+
+    public ScoringModel model() {
+        return model;
+    }
+
+    /** Maximum rows per batch (rounded up to a multiple of a fixed batch dimension). */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Rows added since the last {@link #clear()}. */
+    public int size() {
+        return size;
+    }
+
+    public boolean isFull() {
+        return size >= capacity;
+    }
+
+    /**
+     * Appends {@code record}'s features as the next row.
+     *
+     * @return the row's index in this batch
+     * @throws FeatureException when the record cannot feed the model; the batch is unchanged
+     * @throws IllegalStateException when the batch is full
+     */
+    public int add(IndexedRecord record) {
+        if (size >= capacity) {
+            throw new IllegalStateException("batch is full (" + capacity + " rows); score and clear it first");
+        }
+        extractorFor(record.getSchema()).extract(record, buffers, size);
+        return size++;
+    }
+
+    void addZeroRows(int rows) {
+        for (int r = 0; r < rows && size < capacity; r++) {
+            for (int i = 0; i < buffers.length; i++) {
+                final int base = size * widths[i];
+                for (int c = 0; c < widths[i]; c++) {
+                    buffers[i].put(base + c, 0f);
+                }
+            }
+            size++;
+        }
+    }
+
+    private FeatureExtractor extractorFor(Schema schema) {
+        if (schema == lastSchema) {
+            return lastExtractor;
+        }
+        Object e = extractors.get(schema);
+        if (e == null) {
+            try {
+                e = model.mapping().compile(schema);
+            } catch (FeatureException fe) {
+                e = fe;
+            }
+            extractors.put(schema, e);
+        }
+        if (e instanceof FeatureException fe) {
+            // Same reason and field for every record of this schema, fresh stack for each record.
+            throw new FeatureException(fe.reason(), fe.field(), fe.getMessage());
+        }
+        lastSchema = schema;
+        lastExtractor = (FeatureExtractor) e;
+        return lastExtractor;
+    }
+
+    /**
+     * Scores the rows added so far, in one run (one per chunk for fixed-batch models).
+     *
+     * @return a view of the results, valid until the next {@link #add} or {@link #clear()}
+     * @throws ScoringException carrying the model name and version when ONNX Runtime fails
+     */
+    public ScoredBatch score() {
+        if (closed) {
+            throw new IllegalStateException("scorer is closed");
+        }
+        final long start = System.nanoTime();
+        if (size > 0) {
+            try {
+                if (chunk > 0) {
+                    for (int from = 0; from < size; from += chunk) {
+                        run(from, chunk, Math.min(chunk, size - from));
+                    }
+                } else {
+                    run(0, size, size);
+                }
+            } catch (OrtException | RuntimeException e) {
+                throw new ScoringException(model.name(), model.version(), size,
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+            }
+        }
+        lastInferenceNanos = System.nanoTime() - start;
+        return view;
+    }
+
+    private void run(int from, int rows, int used) throws OrtException {
+        final OnnxTensor[] tensors;
+        final boolean cache = from == 0;
+        if (cache && rows == cachedRows) {
+            tensors = cachedTensors;
+        } else {
+            tensors = new OnnxTensor[buffers.length];
+            for (int i = 0; i < buffers.length; i++) {
+                final FloatBuffer view = buffers[i].duplicate();
+                view.position(from * widths[i]).limit((from + rows) * widths[i]);
+                tensors[i] = OnnxTensor.createTensor(env, view.slice(), new long[] {rows, widths[i]});
+            }
+            if (cache) {
+                closeCached();
+                cachedTensors = tensors;
+                cachedRows = rows;
+            }
+        }
+        try {
+            final Map<String, OnnxTensor> inputs = new HashMap<>(inputNames.length * 2);
+            for (int i = 0; i < inputNames.length; i++) {
+                inputs.put(inputNames[i], tensors[i]);
+            }
+            final OrtSession session = model.loaded().session();
+            try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
+                model.output().read(result, used, from, scores, labels, probabilities);
+            }
+        } finally {
+            if (!cache) {
+                for (OnnxTensor t : tensors) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    /** Forgets the rows; buffers and tensors are kept for the next batch. */
+    public void clear() {
+        size = 0;
+    }
+
+    double scoreAt(int row) {
+        checkRow(row);
+        return scores[row];
+    }
+
+    String labelAt(int row) {
+        checkRow(row);
+        return labels == null ? null : labels[row];
+    }
+
+    Map<String, Double> probabilitiesAt(int row) {
+        checkRow(row);
+        return probabilities == null ? null : probabilities[row];
+    }
+
+    long lastInferenceNanos() {
+        return lastInferenceNanos;
+    }
+
+    private void checkRow(int row) {
+        if (row < 0 || row >= size) {
+            throw new IndexOutOfBoundsException("row " + row + " of a batch of " + size);
+        }
+    }
+
+    private void closeCached() {
+        if (cachedTensors != null) {
+            for (OnnxTensor t : cachedTensors) {
+                t.close();
+            }
+            cachedTensors = null;
+            cachedRows = -1;
+        }
+    }
+
+    /** Frees the native tensors. Idempotent; does not close the model. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            closeCached();
+        }
+    }
+}

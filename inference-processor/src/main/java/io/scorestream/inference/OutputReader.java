@@ -1,0 +1,245 @@
+package io.scorestream.inference;
+
+import ai.onnxruntime.OnnxMap;
+import ai.onnxruntime.OnnxSequence;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.scorestream.schemas.ModelOutput;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads scores (and labels, class probabilities) out of a run's result, for the output shapes
+ * models commonly have: a float tensor {@code [N]}, {@code [N,1]} or {@code [N,k]} (one column is
+ * the score), or the sklearn-converter shape: an int64 label tensor plus a sequence of maps from
+ * class label to probability (ZipMap). Checked against the signature at construction. Immutable.
+ */
+final class OutputReader {
+
+    private enum ScoreShape { VECTOR, MATRIX, ZIPMAP }
+
+    private final String scoreOutput;
+    private final ScoreShape shape;
+    /** Column of a matrix output; -1 = last column. */
+    private final int column;
+    /** ZipMap key of the score class (Long or String). */
+    private final Object scoreClass;
+    private final String labelOutput;
+    private final Set<String> requested;
+
+    private OutputReader(String scoreOutput, ScoreShape shape, int column, Object scoreClass, String labelOutput) {
+        this.scoreOutput = scoreOutput;
+        this.shape = shape;
+        this.column = column;
+        this.scoreClass = scoreClass;
+        this.labelOutput = labelOutput;
+        final Set<String> r = new LinkedHashSet<>();
+        r.add(scoreOutput);
+        if (labelOutput != null) {
+            r.add(labelOutput);
+        }
+        this.requested = Set.copyOf(r);
+    }
+
+    static OutputReader of(String modelName, String version, ModelOutput out, ModelSignature sig) {
+        if (out == null || out.getScoreOutput() == null) {
+            throw refuse(modelName, version, "the spec names no score output; the model's outputs are "
+                    + sig.outputNames());
+        }
+        final String name = out.getScoreOutput();
+        final ValueSpec spec = sig.output(name).orElseThrow(() -> refuse(modelName, version,
+                "score output '" + name + "' is not an output of the model; its outputs are " + sig.outputs()));
+        final ScoreShape shape;
+        int column = -1;
+        Object scoreClass = null;
+        switch (spec.kind()) {
+            case TENSOR -> {
+                if (!"FLOAT".equals(spec.elementType()) && !"DOUBLE".equals(spec.elementType())) {
+                    throw refuse(modelName, version, "score output " + spec + " is not a float or double tensor");
+                }
+                if (spec.rank() == 1) {
+                    shape = ScoreShape.VECTOR;
+                    if (out.getScoreColumn() != null && out.getScoreColumn() != 0) {
+                        throw refuse(modelName, version, "score output " + spec + " has one column but the spec picks "
+                                + "column " + out.getScoreColumn());
+                    }
+                } else if (spec.rank() == 2) {
+                    shape = ScoreShape.MATRIX;
+                    final long k = spec.dim(1);
+                    if (out.getScoreColumn() != null) {
+                        column = out.getScoreColumn();
+                        if (column < 0 || (k >= 0 && column >= k)) {
+                            throw refuse(modelName, version, "the spec picks column " + column + " of score output "
+                                    + spec + ", which has " + (k >= 0 ? k + " column(s)" : "a symbolic width"));
+                        }
+                    }
+                } else {
+                    throw refuse(modelName, version, "score output " + spec + " must be [N], [N,1] or [N,k]");
+                }
+            }
+            case SEQUENCE_OF_MAPS -> {
+                shape = ScoreShape.ZIPMAP;
+                if (!"FLOAT".equals(spec.elementType()) && !"DOUBLE".equals(spec.elementType())) {
+                    throw refuse(modelName, version, "score output " + spec + " maps to " + spec.elementType()
+                            + ", not to probabilities");
+                }
+                final String cls = out.getScoreClass() == null ? "1" : out.getScoreClass();
+                if ("INT64".equals(spec.keyType())) {
+                    try {
+                        scoreClass = Long.valueOf(cls);
+                    } catch (NumberFormatException e) {
+                        throw refuse(modelName, version, "score class '" + cls + "' is not an integer, but output "
+                                + spec + " has int64 class labels");
+                    }
+                } else if ("STRING".equals(spec.keyType())) {
+                    scoreClass = cls;
+                } else {
+                    throw refuse(modelName, version, "score output " + spec + " has unsupported key type");
+                }
+            }
+            default -> throw refuse(modelName, version, "score output " + spec
+                    + " is neither a tensor nor a sequence of maps");
+        }
+        final String label = out.getLabelOutput();
+        if (label != null) {
+            final ValueSpec l = sig.output(label).orElseThrow(() -> refuse(modelName, version,
+                    "label output '" + label + "' is not an output of the model; its outputs are " + sig.outputNames()));
+            final boolean supported = l.kind() == ValueSpec.Kind.TENSOR
+                    && (l.rank() == 1 || (l.rank() == 2 && l.dim(1) == 1))
+                    && List.of("INT64", "INT32", "STRING").contains(l.elementType());
+            if (!supported) {
+                throw refuse(modelName, version, "label output " + l + " must be an int64, int32 or string tensor [N]");
+            }
+        }
+        return new OutputReader(name, shape, column, scoreClass, label);
+    }
+
+    private static ModelLoadException refuse(String name, String version, String detail) {
+        return new ModelLoadException(name, version, ModelLoadException.Reason.OUTPUT_MAPPING, detail);
+    }
+
+    /** The outputs a run must compute. */
+    Set<String> requestedOutputs() {
+        return requested;
+    }
+
+    boolean hasLabels() {
+        return labelOutput != null;
+    }
+
+    boolean hasClassProbabilities() {
+        return shape == ScoreShape.ZIPMAP;
+    }
+
+    /**
+     * Copies rows {@code 0..n-1} of {@code result} into {@code scores[offset..]} (and the label and
+     * probability arrays when present).
+     */
+    void read(OrtSession.Result result, int n, int offset, double[] scores, String[] labels,
+              Map<String, Double>[] probabilities) throws OrtException {
+        final OnnxValue value = result.get(scoreOutput).orElseThrow(() ->
+                new IllegalStateException("the run returned no output '" + scoreOutput + "'"));
+        switch (shape) {
+            case VECTOR -> readVector((OnnxTensor) value, n, offset, scores);
+            case MATRIX -> readMatrix((OnnxTensor) value, n, offset, scores);
+            case ZIPMAP -> readZipMap((OnnxSequence) value, n, offset, scores, probabilities);
+            default -> throw new IllegalStateException(shape.name());
+        }
+        if (labelOutput != null) {
+            readLabels((OnnxTensor) result.get(labelOutput).orElseThrow(() ->
+                    new IllegalStateException("the run returned no output '" + labelOutput + "'")), n, offset, labels);
+        }
+    }
+
+    private static void readVector(OnnxTensor t, int n, int offset, double[] scores) {
+        if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE) {
+            final DoubleBuffer b = t.getDoubleBuffer();
+            for (int r = 0; r < n; r++) {
+                scores[offset + r] = b.get(r);
+            }
+        } else {
+            final FloatBuffer b = t.getFloatBuffer();
+            for (int r = 0; r < n; r++) {
+                scores[offset + r] = b.get(r);
+            }
+        }
+    }
+
+    private void readMatrix(OnnxTensor t, int n, int offset, double[] scores) {
+        final long[] dims = t.getInfo().getShape();
+        final int k = (int) dims[1];
+        final int col = column < 0 ? k - 1 : column;
+        if (col >= k) {
+            throw new IllegalStateException("score column " + col + " is out of range: the output has " + k
+                    + " column(s)");
+        }
+        if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE) {
+            final DoubleBuffer b = t.getDoubleBuffer();
+            for (int r = 0; r < n; r++) {
+                scores[offset + r] = b.get(r * k + col);
+            }
+        } else {
+            final FloatBuffer b = t.getFloatBuffer();
+            for (int r = 0; r < n; r++) {
+                scores[offset + r] = b.get(r * k + col);
+            }
+        }
+    }
+
+    private void readZipMap(OnnxSequence seq, int n, int offset, double[] scores,
+                            Map<String, Double>[] probabilities) throws OrtException {
+        final List<? extends OnnxValue> maps = seq.getValue();
+        for (int r = 0; r < n; r++) {
+            final Map<? extends Object, ? extends Object> m = ((OnnxMap) maps.get(r)).getValue();
+            final Object p = m.get(scoreClass);
+            if (p == null) {
+                throw new IllegalStateException("class '" + scoreClass + "' is not among the model's class labels "
+                        + m.keySet());
+            }
+            scores[offset + r] = ((Number) p).doubleValue();
+            final Map<String, Double> copy = new LinkedHashMap<>(m.size() * 2);
+            for (Map.Entry<? extends Object, ? extends Object> e : m.entrySet()) {
+                copy.put(String.valueOf(e.getKey()), ((Number) e.getValue()).doubleValue());
+            }
+            probabilities[offset + r] = copy;
+        }
+    }
+
+    private static void readLabels(OnnxTensor t, int n, int offset, String[] labels) throws OrtException {
+        switch (t.getInfo().type) {
+            case INT64 -> {
+                final LongBuffer b = t.getLongBuffer();
+                for (int r = 0; r < n; r++) {
+                    labels[offset + r] = Long.toString(b.get(r));
+                }
+            }
+            case INT32 -> {
+                final IntBuffer b = t.getIntBuffer();
+                for (int r = 0; r < n; r++) {
+                    labels[offset + r] = Integer.toString(b.get(r));
+                }
+            }
+            default -> {
+                final Object v = t.getValue();
+                if (v instanceof String[] s) {
+                    System.arraycopy(s, 0, labels, offset, n);
+                } else if (v instanceof String[][] s2) {
+                    for (int r = 0; r < n; r++) {
+                        labels[offset + r] = s2[r][0];
+                    }
+                } else {
+                    throw new IllegalStateException("unsupported label tensor " + t.getInfo());
+                }
+            }
+        }
+    }
+}
