@@ -1,0 +1,7 @@
+/**
+ * Kafka serializers, deserializers and serdes for Avro records in Confluent's wire format (magic
+ * byte 0, 4-byte big-endian schema id, Avro binary), generic or generated. Start at
+ * {@link io.scorestream.schemas.serde.AvroSerdes}; bad bytes surface as
+ * {@link io.scorestream.schemas.serde.WireFormatException} with a reason.
+ */
+package io.scorestream.schemas.serde;
