@@ -1,0 +1,409 @@
+package io.scorestream.topology.processor;
+
+import io.scorestream.inference.BatchScorer;
+import io.scorestream.inference.FeatureException;
+import io.scorestream.inference.ScoredBatch;
+import io.scorestream.inference.ScoringException;
+import io.scorestream.inference.registry.ModelLease;
+import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.topology.errors.DeadLetters;
+import io.scorestream.topology.errors.InvalidEventException;
+import io.scorestream.topology.errors.NoLiveModelException;
+import io.scorestream.topology.serde.FeatureEvent;
+import io.scorestream.topology.serde.FeatureEventSerde;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers feature events per stream task and scores them in micro-batches: one ONNX Runtime run
+ * per flush. Flushes when {@code batch.max.records} are buffered, or when the oldest buffered
+ * record has waited {@code batch.max.wait.ms} of wall-clock time; with a wait of 0 it flushes
+ * whatever one poll loop delivered (a 1 ms wall-clock punctuator fires between poll loops).
+ *
+ * <p>Each score keeps its input's key, timestamp and headers, adds the model name and version as
+ * headers, and is forwarded in arrival order, so per-key order holds. A batch is bound to the
+ * model version that was live when its first record arrived, and is scored with it even if a new
+ * version goes live meanwhile (the lease keeps the old session open until the batch is done).
+ *
+ * <p>A record that cannot feed the model (NaN, a null without default, ...) is rejected at
+ * {@link #process} by throwing, so Kafka Streams' processing exception handler dead-letters it
+ * with its own source coordinates; it never enters the buffer.
+ *
+ * <p>Not thread-safe: Kafka Streams gives each task its own instance.
+ */
+public final class ScoringProcessor implements Processor<byte[], FeatureEvent, byte[], Object> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
+
+    /** Header carrying the model name on every score. */
+    public static final String HEADER_MODEL_NAME = "scorestream.model.name";
+    /** Header carrying the model version on every score. */
+    public static final String HEADER_MODEL_VERSION = "scorestream.model.version";
+
+    /** Slot of the buffer store that holds the current epoch. */
+    static final int EPOCH_SLOT = -1;
+
+    private final ScoringSettings settings;
+    private final ModelRegistry registry;
+    private final FeatureEventSerde featureSerde;
+    private final ScoringObserver observer;
+    private final String storeName;
+    private final String scoresChild;
+    private final String deadLetterChild;
+
+    private ProcessorContext<byte[], Object> context;
+    /*
+     * Why buffered records are never lost nor scored twice: the buffer lives in a changelogged
+     * store. Every buffered record is written to it (slot = its index in the batch) before
+     * process() returns, so it is part of the same commit as its input offset; a flush bumps the
+     * store's epoch, which invalidates every slot at once, in the same commit as the forwarded
+     * scores. Under exactly_once_v2 the store's changelog, the input offsets and the scores commit
+     * in one transaction: after a crash the restored store holds exactly the records whose offsets
+     * were committed but whose scores were not, and init() re-queues them (they are scored before
+     * any new record of the task). Flushing before every commit would be the alternative, but Kafka
+     * Streams gives processors no pre-commit hook, and a commit on rebalance or shutdown would then
+     * commit offsets of unscored records. Caching on the store coalesces slot rewrites between
+     * commits, so the changelog carries at most one entry per slot per commit interval.
+     */
+    private KeyValueStore<Integer, byte[]> store;
+    private BufferedRecord[] buffer;
+    private int count;
+    private long epoch;
+    private long nextSeq;
+    private long oldestBufferedAtMs;
+    private List<BufferedRecord> restored = List.of();
+
+    private ModelLease lease;
+    private BatchScorer scorer;
+
+    private Schema lastSchema;
+    private int eventIdPos = -1;
+    private final Map<Schema, Integer> eventIdPositions = new HashMap<>();
+    private Cancellable punctuator;
+
+    ScoringProcessor(ScoringSettings settings, ModelRegistry registry, FeatureEventSerde featureSerde,
+                     ScoringObserver observer, String storeName, String scoresChild, String deadLetterChild) {
+        this.settings = settings;
+        this.registry = registry;
+        this.featureSerde = featureSerde;
+        this.observer = observer;
+        this.storeName = storeName;
+        this.scoresChild = scoresChild;
+        this.deadLetterChild = deadLetterChild;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Object> context) {
+        this.context = context;
+        this.store = context.getStateStore(storeName);
+        this.buffer = new BufferedRecord[settings.batchMaxRecords()];
+        restoreBuffer();
+        this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
+                this::punctuate);
+    }
+
+    private void restoreBuffer() {
+        final byte[] epochBytes = store.get(EPOCH_SLOT);
+        epoch = epochBytes == null ? 0 : BufferCodec.decodeEpoch(epochBytes);
+        final List<BufferCodec.Entry> live = new ArrayList<>();
+        try (KeyValueIterator<Integer, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                final var kv = it.next();
+                if (kv.key != EPOCH_SLOT && kv.value != null) {
+                    final BufferCodec.Entry e = BufferCodec.decode(kv.value);
+                    if (e.epoch() == epoch) {
+                        live.add(e);
+                    }
+                }
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        live.sort(Comparator.comparingLong(BufferCodec.Entry::seq));
+        final List<BufferedRecord> records = new ArrayList<>(live.size());
+        for (BufferCodec.Entry e : live) {
+            records.add(new BufferedRecord(e.seq(), e.key(), decodeRestored(e), e.timestamp(), e.headers(), e.topic(),
+                    e.partition(), e.offset()));
+        }
+        nextSeq = live.get(live.size() - 1).seq() + 1;
+        restored = records;
+        LOG.info("Task {}: {} buffered record(s) restored from the changelog; scoring them first",
+                context.taskId(), records.size());
+    }
+
+    private FeatureEvent decodeRestored(BufferCodec.Entry e) {
+        try {
+            return featureSerde.deserialize(e.topic(), e.value());
+        } catch (RuntimeException ex) {
+            // Decoded fine when it was buffered; only a vanished schema id could make it fail now.
+            return null;
+        }
+    }
+
+    @Override
+    public void process(Record<byte[], FeatureEvent> record) {
+        if (!restored.isEmpty()) {
+            scoreRestored();
+        }
+        final FeatureEvent event = record.value();
+        if (event == null) {
+            throw new InvalidEventException("null_value", "the record has a null value (a tombstone); there is "
+                    + "nothing to score");
+        }
+        final RecordMetadata meta = context.recordMetadata().orElse(null);
+        final GenericRecord value = event.record();
+        if (count == 0) {
+            openBatch();
+        }
+        noteSchema(value.getSchema());
+        // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
+        scorer.add(value);
+        final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, record.timestamp(),
+                record.headers(), meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
+                meta == null ? -1 : meta.offset());
+        store.put(count, BufferCodec.encode(epoch, buffered));
+        if (count == 0) {
+            oldestBufferedAtMs = context.currentSystemTimeMs();
+        }
+        buffer[count++] = buffered;
+        if (count >= buffer.length) {
+            flush();
+        }
+    }
+
+    private void punctuate(long wallClockMs) {
+        if (!restored.isEmpty()) {
+            scoreRestored();
+        }
+        if (count > 0 && (settings.batchMaxWaitMs() == 0
+                || wallClockMs - oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
+            flush();
+        }
+    }
+
+    /** Binds the new batch to the live model version, waiting (bounded) for one if none is live. */
+    private void openBatch() {
+        ModelLease next = registry.acquire(settings.modelName());
+        if (next == null) {
+            LOG.info("Waiting up to {} ms for a live version of model '{}'", settings.modelWaitTimeout().toMillis(),
+                    settings.modelName());
+            try {
+                if (registry.awaitLive(settings.modelName(), settings.modelWaitTimeout())) {
+                    next = registry.acquire(settings.modelName());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (next == null) {
+                throw new NoLiveModelException("No live version of model '" + settings.modelName() + "' after "
+                        + settings.modelWaitTimeout().toMillis() + " ms (model.wait.timeout.ms): publish a valid "
+                        + "ModelSpec for it to the model topic, or check the log for refused versions");
+            }
+        }
+        if (lease != null) {
+            lease.close();
+        }
+        lease = next;
+        if (scorer == null || scorer.model() != lease.model()) {
+            if (scorer != null) {
+                scorer.close();
+            }
+            scorer = lease.model().newScorer(Math.max(buffer.length, restored.size()));
+            lastSchema = null;
+        }
+    }
+
+    private void noteSchema(Schema schema) {
+        if (schema == lastSchema) {
+            return;
+        }
+        lastSchema = schema;
+        registry.registerFeatureSchema(settings.modelName(), schema);
+        Integer pos = eventIdPositions.get(schema);
+        if (pos == null) {
+            final Schema.Field f = settings.eventIdField() == null ? null : schema.getField(settings.eventIdField());
+            pos = f == null ? -1 : f.pos();
+            eventIdPositions.put(schema, pos);
+        }
+        eventIdPos = pos;
+    }
+
+    /** Scores the records restored after a restart before anything newer. */
+    private void scoreRestored() {
+        final List<BufferedRecord> pending = restored;
+        restored = List.of();
+        openBatch();
+        for (BufferedRecord r : pending) {
+            if (r.value() == null) {
+                deadLetter(r, new InvalidEventException("undecodable_after_restore",
+                        "a buffered record could not be decoded again after a restart"));
+                continue;
+            }
+            try {
+                noteSchema(r.value().record().getSchema());
+                scorer.add(r.value().record());
+                buffer[count++] = r;
+            } catch (FeatureException e) {
+                deadLetter(r, e);
+            }
+        }
+        if (count > 0) {
+            oldestBufferedAtMs = context.currentSystemTimeMs();
+            flush();
+        } else {
+            releaseBatch();
+        }
+    }
+
+    private void flush() {
+        final String model = lease.model().name();
+        final String version = lease.model().version();
+        final ScoredBatch batch;
+        try {
+            batch = scorer.score();
+        } catch (ScoringException e) {
+            LOG.error("Batch of {} record(s) failed in model '{}' version '{}': dead-lettering them", count, model,
+                    version, e);
+            for (int i = 0; i < count; i++) {
+                deadLetter(buffer[i], e);
+            }
+            finishBatch();
+            return;
+        }
+        final long scoredAt = context.currentSystemTimeMs();
+        observer.onBatch(model, version, count, batch.inferenceNanos());
+        final byte[] modelBytes = model.getBytes(StandardCharsets.UTF_8);
+        final byte[] versionBytes = version.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < count; i++) {
+            final BufferedRecord r = buffer[i];
+            final ScoreResult result = toResult(r, batch, i, model, version, scoredAt);
+            final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
+            headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION);
+            headers.add(HEADER_MODEL_NAME, modelBytes).add(HEADER_MODEL_VERSION, versionBytes);
+            context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers), scoresChild);
+            observer.onLatency(result.getLatencyMs());
+        }
+        observer.onScored(model, version, count);
+        finishBatch();
+    }
+
+    private ScoreResult toResult(BufferedRecord r, ScoredBatch batch, int row, String model, String version,
+                                 long scoredAt) {
+        final GenericRecord value = r.value().record();
+        String eventId = null;
+        if (eventIdPos >= 0 && value.getSchema().getField(settings.eventIdField()) != null) {
+            final Object id = value.get(value.getSchema().getField(settings.eventIdField()).pos());
+            eventId = id == null ? null : id.toString();
+        }
+        if (eventId == null) {
+            eventId = r.topic() + "-" + r.partition() + "@" + r.offset();
+        }
+        return ScoreResult.newBuilder()
+                .setEventId(eventId)
+                .setKey(keyText(r.key()))
+                .setModelName(model)
+                .setModelVersion(version)
+                .setScore(batch.score(row))
+                .setDecision(batch.decision(row))
+                .setLabel(batch.label(row))
+                .setClassProbabilities(batch.classProbabilities(row))
+                .setEventTime(java.time.Instant.ofEpochMilli(r.timestamp()))
+                .setScoredAt(java.time.Instant.ofEpochMilli(scoredAt))
+                .setBatchSize(count)
+                .setInferenceMicros(batch.inferenceNanos() / 1000)
+                .setLatencyMs(scoredAt - r.timestamp())
+                .setSourceTopic(r.topic())
+                .setSourcePartition(r.partition() < 0 ? null : r.partition())
+                .setSourceOffset(r.offset() < 0 ? null : r.offset())
+                .build();
+    }
+
+    private static String keyText(byte[] key) {
+        if (key == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return "0x" + HexFormat.of().formatHex(key);
+        }
+    }
+
+    /** Sends a buffered record to the dead-letter topic directly (no handler has its context now). */
+    private void deadLetter(BufferedRecord r, Exception e) {
+        final String model = lease == null ? null : lease.model().name();
+        final String version = lease == null ? null : lease.model().version();
+        final Headers headers = DeadLetters.headers(r.headers(), r.topic(), r.partition(), r.offset(), e, model,
+                version);
+        context.forward(new Record<byte[], Object>(r.key(), r.value() == null ? null : r.value().raw(),
+                r.timestamp(), headers), deadLetterChild);
+        observer.onDeadLetter(DeadLetters.reasonOf(e), model, version);
+    }
+
+    /** Invalidates every slot at once (new epoch) and releases the batch's model. */
+    private void finishBatch() {
+        for (int i = 0; i < count; i++) {
+            buffer[i] = null;
+        }
+        count = 0;
+        epoch++;
+        store.put(EPOCH_SLOT, BufferCodec.encodeEpoch(epoch));
+        releaseBatch();
+    }
+
+    private void releaseBatch() {
+        scorer.clear();
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+    }
+
+    /** Number of records buffered now (for tests). */
+    int buffered() {
+        return count;
+    }
+
+    @Override
+    public void close() {
+        // Buffered records stay in the changelogged store; whoever gets this task next scores them.
+        if (punctuator != null) {
+            punctuator.cancel();
+        }
+        if (scorer != null) {
+            scorer.close();
+            scorer = null;
+        }
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.scorestream.topology.processor;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What one scoring processor needs to know. Immutable.
+ *
+ * @param modelName the model (key on the model topic) that scores these records
+ * @param batchMaxRecords flush when this many records are buffered
+ * @param batchMaxWaitMs flush when the oldest buffered record has waited this long (wall clock);
+ *     0 = adaptive: flush whatever one poll loop delivered
+ * @param eventIdField field whose value is the score's event id; null or blank = topic-partition@offset
+ * @param modelWaitTimeout how long to wait for a live model before failing
+ */
+public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
+                              Duration modelWaitTimeout) {
+
+    public ScoringSettings {
+        Objects.requireNonNull(modelName, "modelName");
+        if (batchMaxRecords < 1) {
+            throw new IllegalArgumentException("batchMaxRecords must be >= 1, got " + batchMaxRecords);
+        }
+        if (batchMaxWaitMs < 0) {
+            throw new IllegalArgumentException("batchMaxWaitMs must be >= 0, got " + batchMaxWaitMs);
+        }
+        Objects.requireNonNull(modelWaitTimeout, "modelWaitTimeout");
+        eventIdField = eventIdField == null || eventIdField.isBlank() ? null : eventIdField;
+    }
+
+    /** How often the wall-clock punctuator checks the buffer's age. */
+    Duration punctuationInterval() {
+        return Duration.ofMillis(Math.max(1, batchMaxWaitMs / 4));
+    }
+}
