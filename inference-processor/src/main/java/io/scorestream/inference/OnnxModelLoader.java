@@ -12,7 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +40,47 @@ public final class OnnxModelLoader {
     /** Why CUDA device N is unusable in this JVM, once probed. */
     private static final Map<Integer, String> CUDA_UNUSABLE = new ConcurrentHashMap<>();
 
+    /**
+     * Native stack for ONNX Runtime's environment and session creation. Parsing and optimising a
+     * graph can need more than the JVM's default 1 MiB thread stack; on this project's machines it
+     * overflowed it (a SIGSEGV that kills the JVM) once the process had many files mapped, e.g. next
+     * to an embedded Kafka broker. So every such call runs on a thread of this module's own.
+     */
+    static final long NATIVE_STACK_BYTES = 32L * 1024 * 1024;
+
+    private static final ExecutorService NATIVE = Executors.newCachedThreadPool(task -> {
+        final Thread t = new Thread(null, task, "scorestream-ort-loader", NATIVE_STACK_BYTES);
+        t.setDaemon(true);
+        return t;
+    });
+
     private final InferenceSettings settings;
     private final OrtEnvironment env;
 
     public OnnxModelLoader(InferenceSettings settings) {
         this.settings = settings;
-        this.env = OrtEnvironment.getEnvironment();
+        this.env = onBigStack(OrtEnvironment::getEnvironment);
+    }
+
+    /** Runs {@code call} on a thread with {@link #NATIVE_STACK_BYTES} of stack and returns its result. */
+    static <T> T onBigStack(Callable<T> call) {
+        final Future<T> f = NATIVE.submit(call);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while ONNX Runtime was loading a model", e);
+        } catch (ExecutionException e) {
+            final Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        }
     }
 
     public InferenceSettings settings() {
@@ -60,6 +100,10 @@ public final class OnnxModelLoader {
      *     not a loadable ONNX model, or a CUDA device that cannot be used under {@code cuda:N}
      */
     public LoadedModel load(String name, String version, byte[] bytes, String expectedSha256) {
+        return onBigStack(() -> loadHere(name, version, bytes, expectedSha256));
+    }
+
+    private LoadedModel loadHere(String name, String version, byte[] bytes, String expectedSha256) {
         final String actual = Sha256.hex(bytes);
         if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256.trim())) {
             throw new ModelLoadException(name, version, ModelLoadException.Reason.SHA256_MISMATCH,

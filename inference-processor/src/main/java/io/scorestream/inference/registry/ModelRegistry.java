@@ -63,6 +63,9 @@ public final class ModelRegistry implements AutoCloseable {
     /** Name of the loader thread. */
     public static final String LOADER_THREAD_NAME = "scorestream-model-loader";
 
+    /** Stack size of the loader thread (see the constructor). */
+    static final long LOADER_STACK_BYTES = 16L * 1024 * 1024;
+
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -111,7 +114,9 @@ public final class ModelRegistry implements AutoCloseable {
         this.loader = Objects.requireNonNull(loader, "loader");
         this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.loaderThread = new Thread(this::runLoader, LOADER_THREAD_NAME);
+        // ONNX Runtime's session creation (graph parsing and optimisation) needs more native stack
+        // than the JVM's default 1 MiB thread stack leaves it: seen to crash the JVM with SIGSEGV.
+        this.loaderThread = new Thread(null, this::runLoader, LOADER_THREAD_NAME, LOADER_STACK_BYTES);
         loaderThread.setDaemon(true);
         loaderThread.start();
     }

@@ -1,0 +1,425 @@
+package io.scorestream.topology.app;
+
+import io.scorestream.inference.training.BinaryClassificationMetrics;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.config.ScorestreamConfig;
+import io.scorestream.topology.embedded.EmbeddedKafka;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The demo: a real embedded Kafka broker, a model trained in Java and published to the model
+ * topic, synthetic transactions produced at a steady rate and scored live, a second model version
+ * published halfway through (the hot swap), and a summary that accounts for every event.
+ */
+public final class Demo {
+
+    static final String TRANSACTIONS = "transactions";
+    static final String SCORES = "scores";
+    static final String DEAD_LETTERS = "scores-dlq";
+    static final String MODELS = "model-specs";
+    static final String MODEL = "fraud";
+
+    /** What the demo is asked to do. */
+    public record Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                          int metricsPort, long seed, Duration drainTimeout) {
+
+        public static Options defaults() {
+            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60));
+        }
+    }
+
+    /** What happened: every produced event is scored, dead-lettered, or counted as lost. */
+    public record Summary(long produced, long scored, long deadLettered, long duplicates, long lost,
+                          Map<String, Long> perVersion, double auc, double precision, double recall,
+                          long p50LatencyMs, long p99LatencyMs, double meanBatchSize, int metricsPort,
+                          boolean metricsServed, double seconds) {
+    }
+
+    private final Options options;
+    private final PrintStream out;
+
+    public Demo(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public Summary run() throws Exception {
+        final long started = System.nanoTime();
+        final int n = Math.toIntExact(options.events());
+        out.printf(Locale.ROOT, "scorestream demo: %,d transactions at %,d/s, batch.max.records=%d, "
+                + "batch.max.wait.ms=%d%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs());
+        final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
+        try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
+            out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
+            kafka.createTopic(TRANSACTIONS, options.partitions(), Map.of());
+            kafka.createTopic(SCORES, options.partitions(), Map.of());
+            kafka.createTopic(DEAD_LETTERS, 1, Map.of());
+            kafka.createCompactedTopic(MODELS, 1);
+            final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+
+            out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
+            final ModelSpec v1 = DemoModels.trainedSpec(MODEL, 1, options.seed());
+            final ModelSpec v2 = DemoModels.trainedSpec(MODEL, 2, options.seed());
+
+            final Map<String, Object> settings = new HashMap<>();
+            settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            settings.put(ScorestreamConfig.APPLICATION_ID_CONFIG, "scorestream-demo");
+            settings.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
+            settings.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+            settings.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
+            settings.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, MODELS);
+            settings.put(ScorestreamConfig.MODEL_NAME_CONFIG, MODEL);
+            settings.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+            settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(options.batchMaxRecords()));
+            settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(options.batchMaxWaitMs()));
+            settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, Integer.toString(options.metricsPort()));
+            settings.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
+            settings.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "auto");
+            final ScorestreamConfig config = ScorestreamConfig.of(settings);
+
+            try (KafkaProducer<String, Object> producer = producer(kafka, schemas)) {
+                publish(producer, v1);
+                out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
+                        v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
+                try (ScoringApplication app = ScoringApplication.start(config, schemas)) {
+                    if (!app.awaitModel()) {
+                        throw new IllegalStateException("model " + MODEL + " did not go live");
+                    }
+                    if (!app.awaitRunning(Duration.ofSeconds(60))) {
+                        throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + app.state(),
+                                app.failure());
+                    }
+                    out.printf(Locale.ROOT, "  scoring     live on %s; metrics on http://127.0.0.1:%d/metrics%n",
+                            app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
+                    return stream(kafka, schemas, producer, app, v2, n, started);
+                }
+            }
+        } finally {
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private Summary stream(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, KafkaProducer<String, Object> producer,
+                           ScoringApplication app, ModelSpec v2, int n, long started) throws Exception {
+        final AtomicLongArray scoredCount = new AtomicLongArray(n);
+        final double[] scores = new double[n];
+        final boolean[] labels = new boolean[n];
+        final boolean[] decisions = new boolean[n];
+        final long[] latencies = new long[n];
+        final AtomicLong latencyCount = new AtomicLong();
+        final LongAdder scored = new LongAdder();
+        final LongAdder deadLettered = new LongAdder();
+        final LongAdder batchSizeSum = new LongAdder();
+        final Map<String, LongAdder> perVersion = new ConcurrentHashMap<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+
+        final Thread scoreReader = new Thread(() -> readScores(kafka, schemas, stop, consumerRecord -> {
+            final ScoreResult r = consumerRecord.value();
+            final int seq = seqOf(r.getEventId());
+            if (seq < 0 || seq >= n) {
+                return;
+            }
+            scoredCount.incrementAndGet(seq);
+            scores[seq] = r.getScore();
+            decisions[seq] = r.getDecision();
+            final long lat = System.currentTimeMillis() - consumerRecord.timestamp();
+            final long i = latencyCount.getAndIncrement();
+            if (i < n) {
+                latencies[(int) i] = lat;
+            }
+            batchSizeSum.add(r.getBatchSize());
+            perVersion.computeIfAbsent(r.getModelVersion(), k -> new LongAdder()).increment();
+            scored.increment();
+        }), "demo-score-reader");
+        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, DEAD_LETTERS, stop,
+                r -> deadLettered.increment()), "demo-dead-letter-reader");
+        scoreReader.start();
+        deadLetterReader.start();
+
+        final SyntheticTransactions generator = new SyntheticTransactions(options.seed(), 2_000);
+        final long produceStart = System.nanoTime();
+        long lastReport = produceStart;
+        long lastScored = 0;
+        long lastProduced = 0;
+        long lastBatchSum = 0;
+        boolean swapped = false;
+        for (int seq = 0; seq < n; seq++) {
+            // Pace to the requested rate.
+            final long due = produceStart + (long) (seq * 1e9 / options.rate());
+            long now = System.nanoTime();
+            if (due > now) {
+                Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+            }
+            final Instant eventTime = Instant.now();
+            final Transaction t = generator.next(eventTime);
+            t.setTransactionId("tx-" + seq);
+            labels[seq] = Boolean.TRUE.equals(t.getIsFraud());
+            producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), t));
+            if (!swapped && seq >= n / 2) {
+                publish(producer, v2);
+                swapped = true;
+                out.printf(Locale.ROOT, "  hot swap    %s v%s published at event %,d%n", MODEL, v2.getVersion(), seq);
+            }
+            now = System.nanoTime();
+            if (now - lastReport >= 1_000_000_000L) {
+                final long s = scored.sum();
+                final long b = batchSizeSum.sum();
+                progress(now - produceStart, seq + 1, seq + 1 - lastProduced, s, s - lastScored, deadLettered.sum(),
+                        s - lastScored == 0 ? 0 : (double) (b - lastBatchSum) / (s - lastScored),
+                        latencies, latencyCount.get(), (now - lastReport) / 1e9, app);
+                lastReport = now;
+                lastScored = s;
+                lastProduced = seq + 1;
+                lastBatchSum = b;
+            }
+        }
+        producer.flush();
+        final long drainDeadline = System.nanoTime() + options.drainTimeout().toNanos();
+        while (scored.sum() + deadLettered.sum() < n && System.nanoTime() < drainDeadline
+                && app.failure() == null) {
+            Thread.sleep(100);
+        }
+        // A little longer, so late duplicates (if any) would be seen.
+        Thread.sleep(500);
+        final long now = System.nanoTime();
+        progress(now - produceStart, n, n - lastProduced, scored.sum(), scored.sum() - lastScored,
+                deadLettered.sum(), 0, latencies, latencyCount.get(), (now - lastReport) / 1e9, app);
+        final boolean metricsServed = metricsServed(app.metricsPort());
+        stop.set(true);
+        scoreReader.join(10_000);
+        deadLetterReader.join(10_000);
+
+        long duplicates = 0;
+        long missing = 0;
+        final List<Double> seenScores = new ArrayList<>();
+        final List<Boolean> seenLabels = new ArrayList<>();
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < n; i++) {
+            final long c = scoredCount.get(i);
+            if (c == 0) {
+                missing++;
+            } else {
+                duplicates += c - 1;
+                seenScores.add(scores[i]);
+                seenLabels.add(labels[i]);
+                if (decisions[i] && labels[i]) {
+                    tp++;
+                } else if (decisions[i]) {
+                    fp++;
+                } else if (labels[i]) {
+                    fn++;
+                }
+            }
+        }
+        final double[] s = new double[seenScores.size()];
+        final boolean[] l = new boolean[seenLabels.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = seenScores.get(i);
+            l[i] = seenLabels.get(i);
+        }
+        final double auc = s.length == 0 ? Double.NaN : BinaryClassificationMetrics.rocAuc(s, l);
+        final long lost = Math.max(0, missing - deadLettered.sum());
+        final int latencyN = (int) Math.min(latencyCount.get(), n);
+        final long[] lat = Arrays.copyOf(latencies, latencyN);
+        Arrays.sort(lat);
+        final Map<String, Long> versions = new TreeMap<>();
+        perVersion.forEach((k, v) -> versions.put(k, v.sum()));
+        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, versions, auc,
+                tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
+                percentile(lat, 0.50), percentile(lat, 0.99),
+                scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
+                (System.nanoTime() - started) / 1e9);
+        print(summary);
+        return summary;
+    }
+
+    private void progress(long elapsedNanos, long produced, long producedDelta, long scored, long scoredDelta,
+                          long dead, double batch, long[] latencies, long latencyCount, double seconds,
+                          ScoringApplication app) {
+        final int to = (int) Math.min(latencyCount, latencies.length);
+        final int from = Math.max(0, to - 5_000);
+        final long[] recent = Arrays.copyOfRange(latencies, from, to);
+        Arrays.sort(recent);
+        out.printf(Locale.ROOT, "  [%4.0fs] in %,9d (%,6.0f/s)  scored %,9d (%,6.0f/s)  dead %,5d  batch %6.1f  "
+                        + "e2e p50 %4d ms p99 %4d ms  live v%s%n",
+                elapsedNanos / 1e9, produced, producedDelta / seconds, scored, scoredDelta / seconds, dead, batch,
+                percentile(recent, 0.5), percentile(recent, 0.99),
+                app.models().live(MODEL).map(i -> i.version()).orElse("-"));
+    }
+
+    private void print(Summary s) {
+        out.println();
+        out.println("== scorestream demo summary ==");
+        out.printf(Locale.ROOT, "events in        %,d%n", s.produced());
+        out.printf(Locale.ROOT, "scores out       %,d%n", s.scored());
+        out.printf(Locale.ROOT, "dead-lettered    %,d%n", s.deadLettered());
+        out.printf(Locale.ROOT, "duplicates       %,d%n", s.duplicates());
+        out.printf(Locale.ROOT, "lost             %,d%n", s.lost());
+        s.perVersion().forEach((v, c) -> out.printf(Locale.ROOT, "scored by v%-5s %,d%n", v, c));
+        out.printf(Locale.ROOT, "ROC AUC          %.4f (fraud vs normal, on the scored events)%n", s.auc());
+        out.printf(Locale.ROOT, "at threshold     precision %.3f, recall %.3f%n", s.precision(), s.recall());
+        out.printf(Locale.ROOT, "e2e latency      p50 %d ms, p99 %d ms (event time to read_committed consumer)%n",
+                s.p50LatencyMs(), s.p99LatencyMs());
+        out.printf(Locale.ROOT, "mean batch size  %.1f%n", s.meanBatchSize());
+        out.printf(Locale.ROOT, "metrics          http://127.0.0.1:%d/metrics (%s)%n", s.metricsPort(),
+                s.metricsServed() ? "served, scorestream meters present" : "NOT served");
+        out.printf(Locale.ROOT, "wall time        %.1f s%n", s.seconds());
+    }
+
+    static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1 < 0 ? 0
+                : (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static int seqOf(String eventId) {
+        if (eventId == null || !eventId.startsWith("tx-")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(eventId.substring(3));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static boolean metricsServed(int port) {
+        if (port <= 0) {
+            return false;
+        }
+        try {
+            final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return r.statusCode() == 200 && r.body().contains("scorestream_batch_size")
+                    && r.body().contains("scorestream_e2e_latency") && r.body().contains("scorestream_records");
+        } catch (Exception e) {
+            return false;
+        } 
+    }
+
+    private static KafkaProducer<String, Object> producer(EmbeddedKafka kafka, InMemorySchemaRegistry schemas) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        final ConfluentAvroSerializer<Transaction> tx = ConfluentAvroSerializer.specific(schemas, Transaction.class,
+                false);
+        final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
+                false);
+        return new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> {
+            if (value instanceof Transaction t) {
+                return tx.serialize(topic, t);
+            }
+            return spec.serialize(topic, (ModelSpec) value);
+        });
+    }
+
+    private static void publish(KafkaProducer<String, Object> producer, ModelSpec spec) throws Exception {
+        producer.send(new ProducerRecord<>(MODELS, spec.getName(), spec)).get();
+    }
+
+    private interface Sink<T> {
+        void accept(T value);
+    }
+
+    private static void readScores(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, AtomicBoolean stop,
+                                   Sink<ConsumerRecord<byte[], ScoreResult>> sink) {
+        try (KafkaConsumer<byte[], ScoreResult> c = new KafkaConsumer<>(consumerProps(kafka),
+                new ByteArrayDeserializer(), ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false))) {
+            assignAll(c, SCORES);
+            while (!stop.get()) {
+                for (ConsumerRecord<byte[], ScoreResult> r : c.poll(Duration.ofMillis(100))) {
+                    sink.accept(r);
+                }
+            }
+        }
+    }
+
+    private static void readBytes(EmbeddedKafka kafka, String topic, AtomicBoolean stop,
+                                  Sink<ConsumerRecord<byte[], byte[]>> sink) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            assignAll(c, topic);
+            while (!stop.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    sink.accept(r);
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> consumerProps(EmbeddedKafka kafka) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return p;
+    }
+
+    private static <K, V> void assignAll(KafkaConsumer<K, V> c, String topic) {
+        final List<TopicPartition> parts = new ArrayList<>();
+        for (PartitionInfo p : c.partitionsFor(topic)) {
+            parts.add(new TopicPartition(topic, p.partition()));
+        }
+        c.assign(parts);
+        c.seekToBeginning(parts);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                    // best effort
+                }
+            });
+        } catch (java.io.IOException e) {
+            // best effort
+        }
+    }
+}

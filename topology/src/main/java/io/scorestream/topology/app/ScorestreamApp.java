@@ -1,0 +1,320 @@
+package io.scorestream.topology.app;
+
+import io.scorestream.inference.Sha256;
+import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.FeatureColumn;
+import io.scorestream.schemas.ModelInput;
+import io.scorestream.schemas.ModelOutput;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.HttpSchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.config.ScorestreamConfig;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The {@code scorestream} command line: {@code demo}, {@code run}, {@code publish-model},
+ * {@code produce}, {@code config-doc}. Exit codes: 0 done, 1 failed, 2 wrong command line or
+ * configuration (the message names what was wrong).
+ */
+public final class ScorestreamApp {
+
+    private static final String USAGE = String.join(System.lineSeparator(),
+            "usage: scorestream <command> [options]",
+            "",
+            "  demo            embedded Kafka + in-memory schema registry; trains a fraud model, publishes it,",
+            "                  scores synthetic transactions live, hot-swaps a second version, prints a summary",
+            "                  --events N (90000)  --rate PER_SECOND (3000)  --partitions N (3)",
+            "                  --batch-max-records N (256)  --batch-max-wait-ms MS (5; 0 = adaptive)",
+            "                  --metrics-port PORT (9464; 0 = any free port)  --seed N (42)",
+            "  run             score against an external cluster: --config FILE [--set key=value ...]",
+            "                  (every key: scorestream config-doc; env overrides: SCORESTREAM_<KEY>)",
+            "  publish-model   publish a ModelSpec to the model topic",
+            "                  --bootstrap HOST:PORT --schema-registry URL [--topic model-specs] --name NAME",
+            "                  --version V (--onnx FILE [--uri URI] | --train-demo)",
+            "                  [--input NAME=field1,field2,... (default features=<the 30 demo features>)]",
+            "                  [--output NAME (score)] [--score-column N] [--score-class C] [--label-output NAME]",
+            "                  [--threshold X (0.5)] [--meta key=value ...]",
+            "  produce         produce synthetic transactions: --bootstrap HOST:PORT --schema-registry URL",
+            "                  [--topic transactions] [--events N (0 = forever)] [--rate PER_SECOND (1000)]",
+            "  config-doc      print every configuration key as a Markdown table",
+            "  help            this text");
+
+    private ScorestreamApp() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the exit code. */
+    static int execute(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return 2;
+        }
+        final String command = args[0];
+        final String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (command) {
+                case "demo" -> {
+                    final Demo.Summary s = demo(rest, out);
+                    return s.lost() == 0 && s.duplicates() == 0 ? 0 : 1;
+                }
+                case "run" -> {
+                    return run(rest, out);
+                }
+                case "publish-model" -> {
+                    publishModel(rest, out);
+                    return 0;
+                }
+                case "produce" -> {
+                    produce(rest, out);
+                    return 0;
+                }
+                case "config-doc" -> {
+                    out.println(ScorestreamConfig.documentation());
+                    return 0;
+                }
+                case "help", "--help", "-h" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
+                default -> {
+                    err.println("scorestream: unknown command '" + command + "'");
+                    err.println(USAGE);
+                    return 2;
+                }
+            }
+        } catch (Args.UsageException e) {
+            err.println("scorestream: " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            err.println("scorestream: bad configuration: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("scorestream: interrupted");
+            return 1;
+        } catch (Exception e) {
+            err.println("scorestream " + command + " failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    static Demo.Summary demo(String[] args, PrintStream out) throws Exception {
+        final Args a = Args.parse("demo", args, Set.of("events", "rate", "partitions", "batch-max-records",
+                "batch-max-wait-ms", "metrics-port", "seed", "drain-timeout-s"), Set.of());
+        final Demo.Options d = Demo.Options.defaults();
+        final Demo.Options o = new Demo.Options(
+                a.longValue("events", d.events(), 1),
+                a.longValue("rate", d.rate(), 1),
+                (int) a.longValue("partitions", d.partitions(), 1),
+                (int) a.longValue("batch-max-records", d.batchMaxRecords(), 1),
+                a.longValue("batch-max-wait-ms", d.batchMaxWaitMs(), 0),
+                (int) a.longValue("metrics-port", d.metricsPort(), 0),
+                a.longValue("seed", d.seed(), Long.MIN_VALUE),
+                Duration.ofSeconds(a.longValue("drain-timeout-s", d.drainTimeout().toSeconds(), 1)));
+        if (o.events() > Integer.MAX_VALUE) {
+            throw new Args.UsageException("demo: --events must be at most " + Integer.MAX_VALUE);
+        }
+        return new Demo(o, out).run();
+    }
+
+    static int run(String[] args, PrintStream out) throws Exception {
+        final Args a = Args.parse("run", args, Set.of("config", "set"), Set.of());
+        final Path file = Path.of(a.required("config"));
+        if (!Files.isRegularFile(file)) {
+            throw new Args.UsageException("run: config file '" + file + "' does not exist");
+        }
+        final Map<String, String> overrides = new LinkedHashMap<>();
+        for (String kv : a.all("set")) {
+            final int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new Args.UsageException("run: --set needs key=value, got '" + kv + "'");
+            }
+            overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
+        }
+        final ScorestreamConfig config = ScorestreamConfig.load(file, System.getenv(), overrides);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final ScoringApplication app = ScoringApplication.start(config, null);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "scorestream-shutdown"));
+        if (!app.awaitModel()) {
+            out.println("scorestream: no live version of model '" + config.modelName() + "' after "
+                    + config.modelWaitTimeoutMs() + " ms on topic '" + config.modelTopic()
+                    + "'; publish one with 'scorestream publish-model'. Still waiting for one.");
+        }
+        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            final var state = app.state();
+            if (state == org.apache.kafka.streams.KafkaStreams.State.ERROR
+                    || state == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING) {
+                out.println("scorestream: Kafka Streams stopped (" + state + ")"
+                        + (app.failure() == null ? "" : ": " + app.failure().getMessage()));
+                app.close();
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    static void publishModel(String[] args, PrintStream out) throws Exception {
+        final Args a = Args.parse("publish-model", args, Set.of("bootstrap", "schema-registry", "topic", "name",
+                "version", "onnx", "uri", "input", "output", "score-column", "score-class", "label-output",
+                "threshold", "meta", "seed"), Set.of("train-demo"));
+        final String name = a.required("name");
+        final String version = a.required("version");
+        final byte[] onnx;
+        final Map<String, String> meta = new LinkedHashMap<>();
+        if (a.flag("train-demo")) {
+            if (a.has("onnx")) {
+                throw new Args.UsageException("publish-model: give either --onnx or --train-demo, not both");
+            }
+            final Mlp mlp = DemoModels.train(1, a.longValue("seed", 42, Long.MIN_VALUE));
+            onnx = mlp.toOnnx();
+            meta.put("trainer", "MlpTrainer (demo)");
+        } else {
+            final Path file = Path.of(a.required("onnx"));
+            if (!Files.isRegularFile(file)) {
+                throw new Args.UsageException("publish-model: ONNX file '" + file + "' does not exist");
+            }
+            onnx = Files.readAllBytes(file);
+        }
+        for (String kv : a.all("meta")) {
+            final int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new Args.UsageException("publish-model: --meta needs key=value, got '" + kv + "'");
+            }
+            meta.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        final List<ModelInput> inputs = new ArrayList<>();
+        if (a.all("input").isEmpty()) {
+            inputs.addAll(DemoModels.transactionInputs(Mlp.INPUT));
+        }
+        for (String spec : a.all("input")) {
+            final int eq = spec.indexOf('=');
+            if (eq <= 0 || eq == spec.length() - 1) {
+                throw new Args.UsageException("publish-model: --input needs NAME=field1,field2,..., got '" + spec + "'");
+            }
+            final List<FeatureColumn> cols = new ArrayList<>();
+            for (String f : spec.substring(eq + 1).split(",")) {
+                cols.add(column(f.trim()));
+            }
+            inputs.add(ModelInput.newBuilder().setInputName(spec.substring(0, eq)).setColumns(cols).build());
+        }
+        final ModelSpec.Builder b = ModelSpec.newBuilder()
+                .setName(name)
+                .setVersion(version)
+                .setSha256(Sha256.hex(onnx))
+                .setInputs(inputs)
+                .setOutput(ModelOutput.newBuilder()
+                        .setScoreOutput(a.get("output", Mlp.OUTPUT))
+                        .setScoreColumn(a.has("score-column") ? (int) a.longValue("score-column", 0, 0) : null)
+                        .setScoreClass(a.get("score-class", null))
+                        .setLabelOutput(a.get("label-output", null))
+                        .build())
+                .setThreshold(a.doubleValue("threshold", 0.5))
+                .setCreatedAt(Instant.now())
+                .setMetadata(meta);
+        if (a.has("uri")) {
+            b.setArtifactUri(a.get("uri", null)).setArtifactBytes(null);
+        } else {
+            b.setArtifactUri(null).setArtifactBytes(ByteBuffer.wrap(onnx));
+        }
+        final ModelSpec spec = b.build();
+        final String topic = a.get("topic", "model-specs");
+        final SchemaRegistry schemas = HttpSchemaRegistry.builder(a.required("schema-registry")).build();
+        try (KafkaProducer<String, ModelSpec> producer = new KafkaProducer<>(producerProps(a.required("bootstrap")),
+                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false))) {
+            producer.send(new ProducerRecord<>(topic, name, spec)).get();
+        }
+        out.printf(Locale.ROOT, "published %s version %s to '%s' (%,d bytes %s, sha256 %s)%n", name, version, topic,
+                onnx.length, a.has("uri") ? "at " + a.get("uri", "") : "inline", spec.getSha256());
+    }
+
+    /** {@code field}, {@code field:default} or {@code field[width]} / {@code field[width]:default}. */
+    private static FeatureColumn column(String text) {
+        String field = text;
+        Double def = null;
+        Integer width = null;
+        final int colon = field.indexOf(':');
+        if (colon > 0) {
+            try {
+                def = Double.valueOf(field.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("publish-model: bad default in '" + text + "'");
+            }
+            field = field.substring(0, colon);
+        }
+        final int bracket = field.indexOf('[');
+        if (bracket > 0 && field.endsWith("]")) {
+            try {
+                width = Integer.valueOf(field.substring(bracket + 1, field.length() - 1));
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("publish-model: bad width in '" + text + "'");
+            }
+            field = field.substring(0, bracket);
+        }
+        return FeatureColumn.newBuilder().setField(field).setDefaultValue(def).setWidth(width).build();
+    }
+
+    static void produce(String[] args, PrintStream out) throws Exception {
+        final Args a = Args.parse("produce", args, Set.of("bootstrap", "schema-registry", "topic", "events", "rate",
+                "seed"), Set.of());
+        final long events = a.longValue("events", 0, 0);
+        final long rate = a.longValue("rate", 1000, 1);
+        final String topic = a.get("topic", "transactions");
+        final SchemaRegistry schemas = HttpSchemaRegistry.builder(a.required("schema-registry")).build();
+        final SyntheticTransactions gen = new SyntheticTransactions(a.longValue("seed", 42, Long.MIN_VALUE), 2000);
+        try (KafkaProducer<String, Transaction> producer = new KafkaProducer<>(producerProps(a.required("bootstrap")),
+                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, Transaction.class, false))) {
+            final long start = System.nanoTime();
+            for (long i = 0; events == 0 || i < events; i++) {
+                final long due = start + (long) (i * 1e9 / rate);
+                final long now = System.nanoTime();
+                if (due > now) {
+                    Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+                }
+                final Instant t = Instant.now();
+                final Transaction tx = gen.next(t);
+                producer.send(new ProducerRecord<>(topic, null, t.toEpochMilli(), tx.getAccountId(), tx));
+                if (i > 0 && i % (rate * 10) == 0) {
+                    out.printf(Locale.ROOT, "produced %,d transactions to '%s'%n", i, topic);
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "produced %,d transactions to '%s'%n", events, topic);
+    }
+
+    private static Map<String, Object> producerProps(String bootstrap) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return p;
+    }
+}

@@ -1,0 +1,249 @@
+package io.scorestream.topology.app;
+
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scorestream.inference.OnnxModelLoader;
+import io.scorestream.inference.registry.DefaultArtifactFetcher;
+import io.scorestream.inference.registry.LiveModelInfo;
+import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.schemas.registry.HttpSchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistryException;
+import io.scorestream.schemas.registry.TopicNameStrategy;
+import io.scorestream.topology.ScoringTopology;
+import io.scorestream.topology.TopologySettings;
+import io.scorestream.topology.config.ScorestreamConfig;
+import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
+import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
+import io.scorestream.topology.metrics.HealthProbe;
+import io.scorestream.topology.metrics.ObservabilityServer;
+import io.scorestream.topology.metrics.ScoringMetrics;
+import io.scorestream.topology.processor.ScoringObserver;
+import io.scorestream.topology.processor.ScoringSettings;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running scoring instance: the model registry, the Kafka Streams topology, the metrics and
+ * the health endpoint, wired from a {@link ScorestreamConfig}. Used by {@code run}, the demo and
+ * the integration tests alike. Several instances with the same {@code application.id} share the
+ * input partitions, as any Kafka Streams application does.
+ *
+ * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (Kafka
+ * Streams first, so buffered records stay in the changelog for whoever takes over). Thread-safe.
+ */
+public final class ScoringApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringApplication.class);
+
+    private final ScorestreamConfig config;
+    private final SchemaRegistry schemas;
+    private final PrometheusMeterRegistry meters;
+    private final ScoringMetrics metrics;
+    private final ModelRegistry models;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final ObservabilityServer server;
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+
+    private ScoringApplication(ScorestreamConfig config, SchemaRegistry schemas) {
+        this.config = config;
+        this.schemas = schemas;
+        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new ScoringMetrics(List.of(Tag.of("application", config.applicationId())));
+        metrics.bindTo(meters);
+        final MetricsBridge bridge = new MetricsBridge(metrics);
+
+        final RegistrySettings registrySettings = RegistrySettings.builder()
+                .requireSha256(config.modelSha256Required())
+                .maxArtifactBytes(config.modelArtifactMaxBytes())
+                .fetchTimeout(Duration.ofMillis(config.modelFetchTimeoutMs()))
+                .warmUpRows(config.modelWarmupRows())
+                .allowedSchemes(config.modelArtifactAllowedSchemes())
+                .allowedHosts(config.modelArtifactAllowedHosts())
+                .build();
+        this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inferenceSettings()),
+                new DefaultArtifactFetcher(registrySettings), bridge);
+        registerKnownFeatureSchemas();
+
+        final TopologySettings topologySettings = new TopologySettings(config.inputTopics(), config.outputTopic(),
+                config.deadLetterTopic(), config.modelTopic(), new ScoringSettings(config.modelName(),
+                config.batchMaxRecords(), config.batchMaxWaitMs(), config.eventIdField().orElse(null),
+                Duration.ofMillis(config.modelWaitTimeoutMs())));
+        final Properties props = config.streamsProperties();
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringProcessingHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        props.put(ScoringObserver.CONFIG_KEY, bridge);
+        this.streams = new KafkaStreams(ScoringTopology.build(topologySettings, models, schemas, bridge, bridge),
+                props);
+        streams.setUncaughtExceptionHandler(e -> {
+            fatal.compareAndSet(null, e);
+            LOG.error("Stream thread failed; shutting this instance down: {}", e.getMessage(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+        this.streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams, List.of());
+        this.server = config.metricsEnabled()
+                ? new ObservabilityServer(config.metricsBindAddress(), config.metricsPort(), meters, new Probe())
+                : null;
+    }
+
+    /**
+     * Builds and starts an instance.
+     *
+     * @param schemas the schema registry to use; null to connect to {@code schema.registry.url}
+     * @throws IllegalArgumentException when no registry is given and none is configured
+     */
+    public static ScoringApplication start(ScorestreamConfig config, SchemaRegistry schemas) {
+        final SchemaRegistry registry = schemas != null ? schemas : httpRegistry(config);
+        LOG.info("Starting scorestream with {}", config.redacted());
+        final ScoringApplication app = new ScoringApplication(config, registry);
+        if (app.server != null) {
+            app.server.start();
+            LOG.info("Metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metricsBindAddress(),
+                    app.server.port());
+        }
+        app.streams.start();
+        return app;
+    }
+
+    private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
+        final String url = config.schemaRegistryUrl().orElseThrow(() -> new IllegalArgumentException(
+                ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
+                        + "use the Confluent wire format and need a schema registry"));
+        final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
+        config.schemaRegistryBasicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
+        return b.build();
+    }
+
+    /** Feature schemas already registered for the input topics: new model versions must fit them. */
+    private void registerKnownFeatureSchemas() {
+        for (String topic : config.inputTopics()) {
+            try {
+                models.registerFeatureSchema(config.modelName(),
+                        schemas.latest(TopicNameStrategy.subject(topic, false)).schema());
+            } catch (SchemaRegistryException e) {
+                if (!e.isNotFound()) {
+                    LOG.warn("Cannot read the schema of topic '{}' from the schema registry: {}", topic,
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Blocks until a version of the configured model is live, logging that it waits.
+     *
+     * @return whether one went live within {@code model.wait.timeout.ms}
+     */
+    public boolean awaitModel() throws InterruptedException {
+        if (models.live(config.modelName()).isPresent()) {
+            return true;
+        }
+        LOG.info("Waiting up to {} ms for a live version of model '{}' on topic '{}'", config.modelWaitTimeoutMs(),
+                config.modelName(), config.modelTopic());
+        return models.awaitLive(config.modelName(), Duration.ofMillis(config.modelWaitTimeoutMs()));
+    }
+
+    /** Blocks until Kafka Streams is RUNNING, or fails (ERROR, NOT_RUNNING) or the timeout passes. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            final KafkaStreams.State s = streams.state();
+            if (s == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+                    || s == KafkaStreams.State.PENDING_ERROR) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The error that stopped a stream thread, or null. */
+    public Throwable failure() {
+        return fatal.get();
+    }
+
+    public ModelRegistry models() {
+        return models;
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return meters;
+    }
+
+    /** Port of the metrics endpoint, or -1 when disabled. */
+    public int metricsPort() {
+        return server == null ? -1 : server.port();
+    }
+
+    public ScorestreamConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(60));
+        streamsMetrics.close();
+        if (server != null) {
+            server.close();
+        }
+        models.close();
+        meters.close();
+    }
+
+    private final class Probe implements HealthProbe {
+        @Override
+        public boolean live() {
+            final KafkaStreams.State s = streams.state();
+            return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR;
+        }
+
+        @Override
+        public boolean ready() {
+            return streams.state() == KafkaStreams.State.RUNNING && models.live(config.modelName()).isPresent();
+        }
+
+        @Override
+        public Map<String, Object> details() {
+            final Map<String, Object> d = new LinkedHashMap<>();
+            d.put("streams", streams.state().name());
+            d.put("model", config.modelName());
+            final Map<String, Object> live = new LinkedHashMap<>();
+            for (Map.Entry<String, LiveModelInfo> e : models.liveModels().entrySet()) {
+                live.put(e.getKey(), Map.of("version", e.getValue().version(), "sha256", e.getValue().sha256(),
+                        "device", e.getValue().executionDevice(), "since", e.getValue().since().toString()));
+            }
+            d.put("live", live);
+            models.lastRefusal(config.modelName()).ifPresent(r -> d.put("lastRefusal", Map.of(
+                    "version", r.version(), "reason", r.reasonTag(), "message", r.message(), "at", r.at().toString())));
+            final Throwable f = fatal.get();
+            if (f != null) {
+                d.put("failure", String.valueOf(f.getMessage()));
+            }
+            return d;
+        }
+    }
+}
