@@ -1,0 +1,165 @@
+package io.scorestream.topology.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.inference.Device;
+import io.scorestream.inference.InferenceSettings;
+import io.scorestream.inference.OnnxModelLoader;
+import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.registry.DefaultArtifactFetcher;
+import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RegistryListener;
+import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.ModelFixtures;
+import io.scorestream.topology.serde.FeatureEventSerde;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scoring processor alone, on a {@link MockProcessorContext}: what survives a restart is
+ * exactly the buffered, not yet scored records.
+ */
+class ScoringProcessorTest {
+
+    private static final Mlp MLP = Mlp.random(3, 30, 8, 1);
+    private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+    private final FeatureEventSerde serde = new FeatureEventSerde(schemas);
+    private final ConfluentAvroSerializer<Transaction> serializer =
+            ConfluentAvroSerializer.specific(schemas, Transaction.class, false);
+    private final SyntheticTransactions generator = new SyntheticTransactions(5, 10);
+    private ModelRegistry registry;
+    private KeyValueStore<Integer, byte[]> store;
+    private int offset;
+
+    @BeforeEach
+    void liveModel() throws InterruptedException {
+        final RegistrySettings settings = RegistrySettings.builder().warmUpRows(2).build();
+        registry = new ModelRegistry(settings,
+                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
+                new DefaultArtifactFetcher(settings), RegistryListener.NONE);
+        registry.submit("fraud", ModelFixtures.spec("fraud", "1", MLP));
+        assertTrue(registry.awaitLive("fraud", Duration.ofSeconds(20)));
+        // The same store object plays the changelog-restored store of the next incarnation.
+        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessorSupplier.BUFFER_STORE),
+                Serdes.Integer(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+    }
+
+    @AfterEach
+    void close() {
+        registry.close();
+    }
+
+    private MockProcessorContext<byte[], Object> context() {
+        final MockProcessorContext<byte[], Object> ctx = new MockProcessorContext<>();
+        if (!store.isOpen()) {
+            store.init(ctx.getStateStoreContext(), store);
+        }
+        ctx.addStateStore(store);
+        ctx.setCurrentSystemTimeMs(1_000_000L);
+        return ctx;
+    }
+
+    private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, int batchMaxRecords) {
+        final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", batchMaxRecords, 60_000,
+                "transaction_id", Duration.ofSeconds(5)), registry, serde, ScoringObserver.NONE,
+                ScoringProcessorSupplier.BUFFER_STORE, "scores", "dead-letters");
+        p.init(ctx);
+        return p;
+    }
+
+    private Transaction send(ScoringProcessor p, MockProcessorContext<byte[], Object> ctx) {
+        final Transaction t = generator.next(Instant.parse("2026-11-22T00:00:00Z").plusSeconds(offset));
+        t.setTransactionId("tx-" + offset);
+        ctx.setRecordMetadata("transactions", 0, offset++);
+        p.process(new Record<>(t.getAccountId().getBytes(StandardCharsets.UTF_8),
+                serde.deserialize("transactions", serializer.serialize("transactions", t)),
+                t.getEventTime().toEpochMilli()));
+        return t;
+    }
+
+    private static List<String> scoredIds(MockProcessorContext<byte[], Object> ctx) {
+        final List<String> ids = new ArrayList<>();
+        for (MockProcessorContext.CapturedForward<? extends byte[], ?> f : ctx.forwarded()) {
+            assertEquals("scores", f.childName().orElseThrow());
+            ids.add(((ScoreResult) f.record().value()).getEventId());
+        }
+        return ids;
+    }
+
+    @Test
+    void recordsBufferedWhenTheTaskDiedAreScoredFirstByTheNextIncarnation() {
+        // given: a first incarnation that buffered three records and died before flushing
+        final MockProcessorContext<byte[], Object> first = context();
+        final ScoringProcessor dead = processor(first, 10);
+        send(dead, first);
+        send(dead, first);
+        send(dead, first);
+        assertTrue(first.forwarded().isEmpty(), "nothing flushed yet");
+
+        // when: the next incarnation starts on the restored store and its punctuator fires
+        final MockProcessorContext<byte[], Object> second = context();
+        final ScoringProcessor next = processor(second, 10);
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L);
+
+        // then: the three are scored, in their original order, with their source offsets
+        assertEquals(List.of("tx-0", "tx-1", "tx-2"), scoredIds(second));
+        final ScoreResult r = (ScoreResult) second.forwarded().get(2).record().value();
+        assertEquals(2L, r.getSourceOffset().longValue());
+        assertEquals("transactions", r.getSourceTopic());
+        next.close();
+    }
+
+    @Test
+    void recordsOfAFlushedBatchAreNotScoredAgainAfterARestart() {
+        // given: a batch of two that was flushed, then one more record buffered
+        final MockProcessorContext<byte[], Object> first = context();
+        final ScoringProcessor p = processor(first, 2);
+        send(p, first);
+        send(p, first);
+        assertEquals(List.of("tx-0", "tx-1"), scoredIds(first));
+        send(p, first);
+
+        // when: a new incarnation restores
+        final MockProcessorContext<byte[], Object> second = context();
+        final ScoringProcessor next = processor(second, 2);
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L);
+
+        // then: only the unflushed record comes back
+        assertEquals(List.of("tx-2"), scoredIds(second));
+        next.close();
+    }
+
+    @Test
+    void restoredRecordsPrecedeNewOnesSoPerKeyOrderHolds() {
+        final MockProcessorContext<byte[], Object> first = context();
+        final ScoringProcessor dead = processor(first, 3);
+        send(dead, first);
+
+        final MockProcessorContext<byte[], Object> second = context();
+        final ScoringProcessor next = processor(second, 3);
+        send(next, second);
+        send(next, second);
+        send(next, second);
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L + 120_000);
+
+        assertEquals(List.of("tx-0", "tx-1", "tx-2", "tx-3"), scoredIds(second));
+        next.close();
+    }
+}
