@@ -7,8 +7,8 @@
 # The entry point is the scorestream command line (see `scorestream help`); the default command is
 # `run --config /app/config/scorestream.properties`. Every configuration key can also be set with an
 # environment variable SCORESTREAM_<KEY> (dots -> underscores, upper case), e.g.
-# SCORESTREAM_BOOTSTRAP_SERVERS=broker:9092. Unknown SCORESTREAM_* variables fail the start, so do not
-# pass launcher-only variables such as SCORESTREAM_JAVA_OPTS here; JVM options go in JAVA_TOOL_OPTIONS.
+# SCORESTREAM_BOOTSTRAP_SERVERS=broker:9092. Unknown SCORESTREAM_* variables fail the start; JVM options
+# go in JAVA_TOOL_OPTIONS (bin/scorestream outside containers reads JAVA_OPTS).
 #
 # Platform: linux/amd64 only. The onnxruntime_gpu jar carries native libraries for linux-x64 (and
 # win-x64) and nothing else; on an arm64 host build and run with --platform linux/amd64.
