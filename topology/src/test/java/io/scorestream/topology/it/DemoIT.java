@@ -1,0 +1,60 @@
+package io.scorestream.topology.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.topology.app.Demo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The demo, small: embedded broker, two trained model versions, a live hot swap, and a summary
+ * that accounts for every transaction.
+ */
+class DemoIT {
+
+    private static final long EVENTS = 3_000;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void demoScoresEveryTransactionOnceAcrossTheHotSwapAndPrintsTheSummary() throws Exception {
+        // given: the demo at 3 000 transactions, 1 500/s, 3 partitions, 256 / 5 ms batches, any free metrics port
+        final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(60));
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        // when: it runs
+        final Demo.Summary s;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            s = new Demo(options, out).run();
+        }
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+
+        // then: every transaction is accounted for, once
+        final String summary = "summary " + s;
+        assertEquals(EVENTS, s.produced(), summary);
+        assertEquals(0, s.lost(), summary);
+        assertEquals(0, s.duplicates(), summary);
+        assertEquals(EVENTS, s.scored() + s.deadLettered(), summary);
+
+        // and: the hot swap happened (both versions scored), the model separates fraud, metrics were served
+        assertEquals(List.of("1", "2"), List.copyOf(s.perVersion().keySet()), summary);
+        assertTrue(s.perVersion().values().stream().allMatch(c -> c > 0), summary);
+        assertEquals(s.scored(), s.perVersion().values().stream().mapToLong(Long::longValue).sum(), summary);
+        assertTrue(s.auc() > 0.8, String.format(Locale.ROOT, "ROC AUC %.4f; %s", s.auc(), summary));
+        assertTrue(s.metricsServed(), "metrics not served on port " + s.metricsPort());
+
+        // and: the printed summary says so
+        assertTrue(text.contains("== scorestream demo summary =="), text);
+        assertTrue(text.contains("lost             0"), text);
+        assertTrue(text.contains("duplicates       0"), text);
+        assertTrue(text.contains("events in        3,000"), text);
+    }
+}
