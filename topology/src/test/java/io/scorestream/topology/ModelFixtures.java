@@ -1,7 +1,10 @@
 package io.scorestream.topology;
 
 import io.scorestream.inference.Sha256;
+import io.scorestream.inference.onnx.ElementType;
 import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.onnx.OnnxAttribute;
+import io.scorestream.inference.onnx.OnnxGraphBuilder;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
@@ -37,6 +40,33 @@ public final class ModelFixtures {
                 .setThreshold(0.5)
                 .setCreatedAt(Instant.parse("2026-11-01T00:00:00Z"))
                 .setMetadata(Map.of())
+                .build();
+    }
+
+    /**
+     * A model that fails inside ONNX Runtime for some inputs: it looks {@code elapsed_seconds}
+     * (column 0) up as an index into a table of 10 values, so a record with elapsed_seconds outside
+     * [-10, 10) makes the whole run fail ("indices element out of data bounds"). Otherwise the score
+     * is sigmoid(table[(long) elapsed_seconds]).
+     */
+    public static ModelSpec failingSpec(String name, String version) {
+        final float[] table = new float[10];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = i - 5f;
+        }
+        final byte[] onnx = new OnnxGraphBuilder("fails_on_large_elapsed")
+                .input(Mlp.INPUT, ElementType.FLOAT, -1, 30)
+                .initializer("column0", new long[] {0}, 1)
+                .initializer("table", table, 10)
+                .node("Gather", List.of(Mlp.INPUT, "column0"), List.of("elapsed"), OnnxAttribute.intAttr("axis", 1))
+                .node("Cast", List.of("elapsed"), List.of("index"), OnnxAttribute.intAttr("to", ElementType.INT64.code()))
+                .node("Gather", List.of("table", "index"), List.of("logit"), OnnxAttribute.intAttr("axis", 0))
+                .node("Sigmoid", List.of("logit"), List.of(Mlp.OUTPUT))
+                .output(Mlp.OUTPUT, ElementType.FLOAT, -1, 1)
+                .build();
+        return ModelSpec.newBuilder(spec(name, version, Mlp.random(1, 30, 2, 1)))
+                .setArtifactBytes(ByteBuffer.wrap(onnx))
+                .setSha256(Sha256.hex(onnx))
                 .build();
     }
 

@@ -314,6 +314,40 @@ class ScoringTopologyTest {
                 "the pipeline keeps running and scores the healthy records");
     }
 
+    @Test
+    void aRecordThatMakesTheModelFailIsDeadLetteredAloneAndItsNeighboursAreScored() throws Exception {
+        startDriver(8, 60_000, Duration.ofSeconds(10));
+        models.pipeInput(MODEL, ModelFixtures.failingSpec(MODEL, "f1"));
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (registry.live(MODEL).isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the failing-on-some-inputs model never went live");
+            Thread.sleep(5);
+        }
+        final List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            final Transaction t = tx(i);
+            // Row 5 makes the model index out of its table; the others stay within it.
+            t.setElapsedSeconds(i == 5 ? 50.0 : i % 4);
+            ids.add(t.getTransactionId());
+            send(t);
+        }
+
+        final List<ScoreResult> scored = scores.readValuesToList();
+        final List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+
+        assertEquals(1, dead.size(), "only the poisonous record is dead-lettered");
+        assertEquals("inference_failed", DeadLetters.text(dead.get(0).headers(), DeadLetters.HEADER_REASON));
+        assertEquals("5", DeadLetters.text(dead.get(0).headers(), DeadLetters.HEADER_OFFSET));
+        assertEquals("f1", DeadLetters.text(dead.get(0).headers(), DeadLetters.HEADER_MODEL_VERSION));
+        final List<String> expected = new ArrayList<>(ids);
+        expected.remove(5);
+        assertEquals(expected, scored.stream().map(ScoreResult::getEventId).toList(), "neighbours scored, in order");
+        for (ScoreResult r : scored) {
+            final int i = ids.indexOf(r.getEventId());
+            assertEquals(1 / (1 + Math.exp(-((i % 4) - 5.0))), r.getScore(), 1e-6);
+        }
+    }
+
     private static String chain(Throwable e) {
         final StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -232,7 +232,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             if (scorer != null) {
                 scorer.close();
             }
-            scorer = lease.model().newScorer(Math.max(buffer.length, restored.size()));
+            scorer = lease.model().newScorer(buffer.length);
             lastSchema = null;
         }
     }
@@ -252,16 +252,23 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         eventIdPos = pos;
     }
 
-    /** Scores the records restored after a restart before anything newer. */
+    /**
+     * Scores the records restored after a restart before anything newer, in batches of at most
+     * {@code batch.max.records} (the setting may have shrunk since they were buffered). All of it
+     * happens inside one process/punctuate call, so no commit falls between these flushes.
+     */
     private void scoreRestored() {
         final List<BufferedRecord> pending = restored;
         restored = List.of();
-        openBatch();
         for (BufferedRecord r : pending) {
             if (r.value() == null) {
                 deadLetter(r, new InvalidEventException("undecodable_after_restore",
                         "a buffered record could not be decoded again after a restart"));
                 continue;
+            }
+            if (count == 0) {
+                openBatch();
+                oldestBufferedAtMs = context.currentSystemTimeMs();
             }
             try {
                 noteSchema(r.value().record().getSchema());
@@ -270,81 +277,129 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             } catch (FeatureException e) {
                 deadLetter(r, e);
             }
+            if (count >= buffer.length) {
+                flush();
+            }
         }
         if (count > 0) {
-            oldestBufferedAtMs = context.currentSystemTimeMs();
             flush();
-        } else {
+        } else if (lease != null) {
             releaseBatch();
         }
     }
 
     private void flush() {
-        final String model = lease.model().name();
-        final String version = lease.model().version();
+        if (settings.passthrough()) {
+            // Passthrough (benchmark only): no model run; a constant score is forwarded.
+            forward(0, count, null);
+            finishBatch();
+            return;
+        }
+        try {
+            forward(0, count, scorer.score());
+        } catch (ScoringException e) {
+            LOG.warn("A batch of {} record(s) failed in model '{}' version '{}' ({}); scoring its halves to isolate "
+                    + "the failing record(s)", count, lease.model().name(), lease.model().version(),
+                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            isolate(0, count, e);
+        }
+        finishBatch();
+    }
+
+    /**
+     * A batch failed inside ONNX Runtime: score each half on its own, recursively, so only the
+     * record(s) that make the model fail are dead-lettered and their healthy neighbours are scored.
+     * Halves are resolved left to right, so per-key order holds.
+     */
+    private void isolate(int from, int to, ScoringException failure) {
+        if (to - from == 1) {
+            deadLetter(buffer[from], failure);
+            return;
+        }
+        final int mid = (from + to) >>> 1;
+        scoreRange(from, mid);
+        scoreRange(mid, to);
+    }
+
+    private void scoreRange(int from, int to) {
+        scorer.clear();
+        for (int i = from; i < to; i++) {
+            scorer.add(buffer[i].value().record());
+        }
         final ScoredBatch batch;
         try {
             batch = scorer.score();
         } catch (ScoringException e) {
-            LOG.error("Batch of {} record(s) failed in model '{}' version '{}': dead-lettering them", count, model,
-                    version, e);
-            for (int i = 0; i < count; i++) {
-                deadLetter(buffer[i], e);
-            }
-            finishBatch();
+            isolate(from, to, e);
             return;
         }
+        forward(from, to, batch);
+    }
+
+    /** Forwards the scores of buffer rows {@code from..to-1}; row {@code i} is {@code batch} row {@code i - from}. */
+    private void forward(int from, int to, ScoredBatch batch) {
+        final String model = lease.model().name();
+        final String version = lease.model().version();
+        final int size = to - from;
         final long scoredAt = context.currentSystemTimeMs();
-        observer.onBatch(model, version, count, batch.inferenceNanos());
+        observer.onBatch(model, version, size, batch == null ? 0 : batch.inferenceNanos());
         final byte[] modelBytes = model.getBytes(StandardCharsets.UTF_8);
         final byte[] versionBytes = version.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < to; i++) {
             final BufferedRecord r = buffer[i];
-            final ScoreResult result = toResult(r, batch, i, model, version, scoredAt);
+            final ScoreResult result = toResult(r, batch, i - from, size, model, version, scoredAt);
             final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
             headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION);
             headers.add(HEADER_MODEL_NAME, modelBytes).add(HEADER_MODEL_VERSION, versionBytes);
             context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers), scoresChild);
             observer.onLatency(result.getLatencyMs());
         }
-        observer.onScored(model, version, count);
-        finishBatch();
+        observer.onScored(model, version, size);
     }
 
-    private ScoreResult toResult(BufferedRecord r, ScoredBatch batch, int row, String model, String version,
-                                 long scoredAt) {
+    private ScoreResult toResult(BufferedRecord r, ScoredBatch batch, int row, int batchSize, String model,
+                                 String version, long scoredAt) {
         final GenericRecord value = r.value().record();
         String eventId = null;
-        if (eventIdPos >= 0 && value.getSchema().getField(settings.eventIdField()) != null) {
-            final Object id = value.get(value.getSchema().getField(settings.eventIdField()).pos());
+        // The id field's position was resolved for the schema seen last (usually every record's);
+        // records of another schema in the same batch look it up by name.
+        final int idPos = value.getSchema() == lastSchema ? eventIdPos : eventIdPosition(value.getSchema());
+        if (idPos >= 0) {
+            final Object id = value.get(idPos);
             eventId = id == null ? null : id.toString();
         }
         if (eventId == null) {
             eventId = r.topic() + "-" + r.partition() + "@" + r.offset();
         }
-        return ScoreResult.newBuilder()
-                .setEventId(eventId)
-                .setKey(keyText(r.key()))
-                .setModelName(model)
-                .setModelVersion(version)
-                .setScore(batch.score(row))
-                .setDecision(batch.decision(row))
-                .setLabel(batch.label(row))
-                .setClassProbabilities(batch.classProbabilities(row))
-                .setEventTime(java.time.Instant.ofEpochMilli(r.timestamp()))
-                .setScoredAt(java.time.Instant.ofEpochMilli(scoredAt))
-                .setBatchSize(count)
-                .setInferenceMicros(batch.inferenceNanos() / 1000)
-                .setLatencyMs(scoredAt - r.timestamp())
-                .setSourceTopic(r.topic())
-                .setSourcePartition(r.partition() < 0 ? null : r.partition())
-                .setSourceOffset(r.offset() < 0 ? null : r.offset())
-                .build();
+        // The all-args constructor, not the builder: a builder copies the schema's field list and
+        // validates every field, per record, on the hot path. Required fields are non-null here.
+        return new ScoreResult(eventId, keyText(r.key()), model, version,
+                batch == null ? 0.0 : batch.score(row),
+                batch != null && batch.decision(row),
+                batch == null ? null : batch.label(row),
+                batch == null ? null : batch.classProbabilities(row),
+                java.time.Instant.ofEpochMilli(r.timestamp()),
+                java.time.Instant.ofEpochMilli(scoredAt),
+                batchSize,
+                batch == null ? 0L : batch.inferenceNanos() / 1000,
+                scoredAt - r.timestamp(),
+                r.topic(),
+                r.partition() < 0 ? null : r.partition(),
+                r.offset() < 0 ? null : r.offset());
+    }
+
+    private int eventIdPosition(Schema schema) {
+        final Schema.Field f = settings.eventIdField() == null ? null : schema.getField(settings.eventIdField());
+        return f == null ? -1 : f.pos();
     }
 
     private static String keyText(byte[] key) {
         if (key == null) {
             return null;
+        }
+        if (isAscii(key)) {
+            // The common case (ids, account numbers): no decoder and no CharBuffer per record.
+            return new String(key, StandardCharsets.US_ASCII);
         }
         try {
             return StandardCharsets.UTF_8.newDecoder()
@@ -354,6 +409,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         } catch (CharacterCodingException e) {
             return "0x" + HexFormat.of().formatHex(key);
         }
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sends a buffered record to the dead-letter topic directly (no handler has its context now). */

@@ -12,9 +12,18 @@ import java.util.Objects;
  *     0 = adaptive: flush whatever one poll loop delivered
  * @param eventIdField field whose value is the score's event id; null or blank = topic-partition@offset
  * @param modelWaitTimeout how long to wait for a live model before failing
+ * @param passthrough benchmark only: skip the model run and forward a constant score (0.0, decision
+ *     false) while doing everything else (buffering, feature extraction, store writes, forwarding),
+ *     to measure the Kafka + Avro ceiling. Never set in production; false in every other constructor.
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                              Duration modelWaitTimeout) {
+                              Duration modelWaitTimeout, boolean passthrough) {
+
+    /** Settings that score with the model (no passthrough). */
+    public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
+                           Duration modelWaitTimeout) {
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, false);
+    }
 
     public ScoringSettings {
         Objects.requireNonNull(modelName, "modelName");
@@ -26,6 +35,11 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
         }
         Objects.requireNonNull(modelWaitTimeout, "modelWaitTimeout");
         eventIdField = eventIdField == null || eventIdField.isBlank() ? null : eventIdField;
+    }
+
+    /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
+    public ScoringSettings withPassthrough(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, on);
     }
 
     /** How often the wall-clock punctuator checks the buffer's age. */

@@ -162,4 +162,26 @@ class ScoringProcessorTest {
         assertEquals(List.of("tx-0", "tx-1", "tx-2", "tx-3"), scoredIds(second));
         next.close();
     }
+
+    @Test
+    void aBufferLargerThanANewlyLoweredBatchLimitIsScoredInChunks() {
+        // given: five records buffered under batch.max.records=10
+        final MockProcessorContext<byte[], Object> first = context();
+        final ScoringProcessor dead = processor(first, 10);
+        for (int i = 0; i < 5; i++) {
+            send(dead, first);
+        }
+
+        // when: the next incarnation runs with batch.max.records=2
+        final MockProcessorContext<byte[], Object> second = context();
+        final ScoringProcessor next = processor(second, 2);
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L);
+
+        // then: all five are scored, in order, in batches of at most two
+        assertEquals(List.of("tx-0", "tx-1", "tx-2", "tx-3", "tx-4"), scoredIds(second));
+        for (MockProcessorContext.CapturedForward<? extends byte[], ?> f : second.forwarded()) {
+            assertTrue(((ScoreResult) f.record().value()).getBatchSize() <= 2);
+        }
+        next.close();
+    }
 }
