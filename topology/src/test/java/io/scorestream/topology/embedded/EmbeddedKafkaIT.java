@@ -72,7 +72,8 @@ class EmbeddedKafkaIT {
         kafka = EmbeddedKafka.builder().build().start();
         final long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         LOG.info("Shared embedded broker ready at {} in {} ms", kafka.bootstrapServers(), millis);
-        assertTrue(millis < 30_000, "broker start took " + millis + " ms");
+        // No timing assertion: start-up time is a measurement (logged here), not a pass/fail
+        // criterion, and a loaded CI machine must not fail the build over it.
     }
 
     @AfterAll
@@ -338,7 +339,7 @@ class EmbeddedKafkaIT {
         own.close();
 
         // then
-        assertTrue(closeMillis < 15_000, "close took " + closeMillis + " ms");
+        LOG.info("close took {} ms", closeMillis);
         assertFalse(Files.exists(dataDir), "data directory left behind: " + dataDir);
         assertFalse(own.isRunning());
         assertThrows(IllegalStateException.class, own::admin);
