@@ -23,7 +23,7 @@ class DemoIT {
     private static final long EVENTS = 3_000;
 
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void demoScoresEveryTransactionOnceAcrossTheHotSwapAndPrintsTheSummary() throws Exception {
         // given: the demo at 3 000 transactions, 1 500/s, 3 partitions, 256 / 5 ms batches, any free metrics port
         final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(60));
