@@ -125,7 +125,8 @@ public final class FeatureExtractor {
                         "mapped field '" + name + "' has type " + fieldSchema
                                 + "; only numbers, booleans and arrays of numbers can feed a model");
             }
-            kind = k;
+            // A union of numbers and booleans is read as a number; toFloat turns booleans into 1 or 0.
+            kind = kind != null && !kind.equals(k) ? Byte.valueOf(NUMBER) : k;
         }
         if (kind == null) {
             throw new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, name,
@@ -176,7 +177,7 @@ public final class FeatureExtractor {
                         if (v == null) {
                             buf.put(at++, (float) defaultOrThrow(i, c));
                         } else {
-                            buf.put(at++, ((Boolean) v) ? 1f : 0f);
+                            buf.put(at++, v instanceof Boolean b ? (b ? 1f : 0f) : toFloat(i, c, v));
                         }
                     }
                     case ARRAY -> {
@@ -192,6 +193,9 @@ public final class FeatureExtractor {
     private float toFloat(int i, int c, Object v) {
         if (v == null) {
             return (float) defaultOrThrow(i, c);
+        }
+        if (v instanceof Boolean b) {
+            return b ? 1f : 0f;
         }
         return checked(i, c, ((Number) v).doubleValue(), -1);
     }

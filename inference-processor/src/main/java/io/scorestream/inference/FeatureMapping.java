@@ -88,9 +88,9 @@ public final class FeatureMapping {
                     throw refuse(modelName, modelVersion, "field '" + c.getField() + "' of input '" + inputName
                             + "' has width " + c.getWidth() + "; a width must be >= 1");
                 }
-                if (c.getDefaultValue() != null && !Double.isFinite(c.getDefaultValue())) {
-                    throw refuse(modelName, modelVersion, "field '" + c.getField() + "' has a non-finite default "
-                            + c.getDefaultValue());
+                if (c.getDefaultValue() != null && !(Math.abs(c.getDefaultValue()) <= Float.MAX_VALUE)) {
+                    throw refuse(modelName, modelVersion, "field '" + c.getField() + "' has default "
+                            + c.getDefaultValue() + ", which is not a finite float (tensors are float32)");
                 }
                 width += c.getWidth() == null ? 1 : c.getWidth();
             }

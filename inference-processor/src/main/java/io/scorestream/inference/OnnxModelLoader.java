@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * remembered per device for the life of the JVM, so later loads neither retry the (slow, ~5 s)
  * probe nor warn again.
  *
+ * <p>Custom operators: the shared libraries of {@link InferenceSettings#customOpLibraries()} are
+ * registered in every session, and no others; by default there are none. A library that cannot be
+ * registered refuses the load ({@code UNSUPPORTED_MODEL}) with a message naming it.
+ *
  * <p>Thread-safe: loads may run concurrently (the model registry loads off the stream threads).
  */
 public final class OnnxModelLoader {
@@ -183,6 +187,7 @@ public final class OnnxModelLoader {
     private OrtSession createSession(String name, String version, byte[] bytes, boolean cuda, int cudaId) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             configure(options);
+            registerCustomOps(name, version, options);
             if (cuda) {
                 try {
                     options.addCUDA(cudaId);
@@ -225,6 +230,22 @@ public final class OnnxModelLoader {
         });
         options.addConfigEntry("session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
         options.addConfigEntry("session.inter_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
+    }
+
+    /**
+     * Registers the configured custom-op libraries, and nothing else: with none configured (the
+     * default) no native code besides ONNX Runtime's own is loaded into the process.
+     */
+    private void registerCustomOps(String name, String version, OrtSession.SessionOptions options) {
+        for (String library : settings.customOpLibraries()) {
+            try {
+                options.registerCustomOpLibrary(library);
+            } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+                throw new ModelLoadException(name, version, ModelLoadException.Reason.UNSUPPORTED_MODEL,
+                        "cannot register custom-op library '" + library + "' (inference.custom.op.libraries): "
+                                + describe(e), e);
+            }
+        }
     }
 
     private static boolean mentionsCuda(Throwable e) {

@@ -293,7 +293,7 @@ public final class ModelRegistry implements AutoCloseable {
                     continue;
                 }
                 try {
-                    handle(next.name(), next.spec());
+                    handle(next.name(), next.spec(), next.sequence());
                 } catch (RuntimeException e) {
                     // The loader must outlive any one bad submission.
                     LOG.error("Unexpected failure handling model '{}'", next.name(), e);
@@ -302,11 +302,16 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (InterruptedException e) {
             // close() stops us this way; nothing to restore, the thread ends here.
         }
+        for (HeldBack h : heldBack.values()) {
+            h.model().close();
+        }
+        heldBack.clear();
         LOG.debug("Model loader stopped");
     }
 
-    private void handle(String name, ModelSpec spec) {
+    private void handle(String name, ModelSpec spec, long sequence) {
         if (spec == null) {
+            closeHeldBack(name);
             retire(name);
             return;
         }
@@ -321,6 +326,7 @@ public final class ModelRegistry implements AutoCloseable {
             final LiveVersion current = live.get(name);
             if (current != null && isSameVersion(current.info(), spec)) {
                 LOG.debug("Model '{}' version '{}' with this sha256 is already live; nothing to do", name, version);
+                closeHeldBack(name);
                 return;
             }
             final byte[] artifact = artifactOf(name, version, spec);
@@ -330,19 +336,68 @@ public final class ModelRegistry implements AutoCloseable {
                 model.validateFeatureSchema(schema);
             }
             model.warmUp(settings.warmUpRows());
+            if (sequence < newestSubmission.getOrDefault(name, 0L)) {
+                // A newer spec arrived while this one loaded (e.g. an instance starting up replays the
+                // model topic: version 1, then 2). Going live now would score with a superseded
+                // version until the newer one loads. Hold it back: it goes live only if the newer
+                // one is refused.
+                LOG.info("Model '{}' version '{}' is ready but a newer spec was published meanwhile; holding it "
+                        + "back until that one is loaded or refused", name, version);
+                closeHeldBack(name);
+                heldBack.put(name, new HeldBack(model, checked, System.nanoTime() - start));
+                model = null;
+                return;
+            }
             if (swapIn(name, model, checked, System.nanoTime() - start)) {
                 model = null;
+                closeHeldBack(name);
             }
         } catch (ModelLoadException e) {
             refuse(name, version, e.reason(), e.getMessage(), null);
+            promoteHeldBack(name, sequence);
         } catch (RuntimeException | LinkageError e) {
             final ModelLoadException wrapped = new ModelLoadException(name, version,
                     ModelLoadException.Reason.UNSUPPORTED_MODEL, "unexpected " + e, e);
             refuse(name, version, wrapped.reason(), wrapped.getMessage(), e);
+            promoteHeldBack(name, sequence);
         } finally {
             if (model != null) {
                 model.close();
             }
+        }
+    }
+
+    /** A version that loaded fine but was superseded while loading; touched by the loader thread only. */
+    private record HeldBack(ScoringModel model, List<Schema> checked, long loadNanos) {
+    }
+
+    private final Map<String, HeldBack> heldBack = new HashMap<>();
+
+    private void closeHeldBack(String name) {
+        final HeldBack h = heldBack.remove(name);
+        if (h != null) {
+            h.model().close();
+        }
+    }
+
+    /** The newest spec was refused: the version held back for it, if any, goes live instead. */
+    private void promoteHeldBack(String name, long sequence) {
+        if (sequence < newestSubmission.getOrDefault(name, 0L)) {
+            return;
+        }
+        final HeldBack h = heldBack.remove(name);
+        if (h == null) {
+            return;
+        }
+        LOG.info("Model '{}': the newest spec was refused, so version '{}' (held back while it loaded) goes live",
+                name, h.model().version());
+        try {
+            if (!swapIn(name, h.model(), h.checked(), h.loadNanos())) {
+                h.model().close();
+            }
+        } catch (ModelLoadException e) {
+            h.model().close();
+            refuse(name, h.model().version(), e.reason(), e.getMessage(), null);
         }
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ModelRegistryHttpTest {
 
     private final RecordingListener listener = new RecordingListener();
-    private final RegistrySettings settings = settings().fetchTimeout(Duration.ofMillis(300)).build();
+    private final RegistrySettings settings = settings().fetchTimeout(Duration.ofSeconds(2)).build();
     private ArtifactServer server;
     private ModelRegistry registry;
 
@@ -91,8 +91,8 @@ class ModelRegistryHttpTest {
         // then
         final RecordingListener.Event refused = listener.await("refused", NAME, "2", WAIT);
         final long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(millis < 3_000, "refused after " + millis + " ms");
-        assertTrue(refused.detail().contains("within 300 ms"), refused.detail());
+        assertTrue(millis < 10_000, "refused after " + millis + " ms");
+        assertTrue(refused.detail().contains("within 2000 ms"), refused.detail());
         assertEquals("1", registry.live(NAME).orElseThrow().version());
     }
 

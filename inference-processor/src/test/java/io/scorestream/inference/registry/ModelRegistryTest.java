@@ -371,7 +371,10 @@ class ModelRegistryTest {
                 loaded.add(e.version());
             }
         }
-        assertEquals(List.of("1", "3"), loaded);
+        // Version 1 finished loading after newer specs were published: it is held back, never live.
+        assertEquals(List.of("3"), loaded);
+        assertTrue(listener.events().stream().noneMatch(e -> e.kind().equals("swapped") && "1".equals(e.version())),
+                "version 1 must not go live once superseded: " + listener.events());
     }
 
     @Test

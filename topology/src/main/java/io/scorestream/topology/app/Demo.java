@@ -10,6 +10,7 @@ import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.config.ScorestreamConfig;
 import io.scorestream.topology.embedded.EmbeddedKafka;
+import io.scorestream.topology.errors.DeadLetters;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,6 +41,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -47,6 +50,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The demo: a real embedded Kafka broker, a model trained in Java and published to the model
  * topic, synthetic transactions produced at a steady rate and scored live, a second model version
  * published halfway through (the hot swap), and a summary that accounts for every event.
+ *
+ * <p>With a poison rate, that share of the events is replaced by {@link PoisonRecords} of every
+ * kind in turn. Every event, poisoned or not, carries its sequence number in the
+ * {@value #SEQ_HEADER} header, which dead letters keep, so the summary accounts for each one: scored,
+ * dead-lettered (by reason), lost or duplicated.
  */
 public final class Demo {
 
@@ -55,18 +63,44 @@ public final class Demo {
     static final String DEAD_LETTERS = "scores-dlq";
     static final String MODELS = "model-specs";
     static final String MODEL = "fraud";
+    /** Header carrying each event's sequence number (ASCII decimal), poisoned or not. */
+    static final String SEQ_HEADER = "demo.seq";
 
-    /** What the demo is asked to do. */
+    /**
+     * What the demo is asked to do.
+     *
+     * @param poisonRate share of the events replaced by poison records, in [0, 1]; 0 = none
+     */
     public record Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
-                          int metricsPort, long seed, Duration drainTimeout) {
+                          int metricsPort, long seed, Duration drainTimeout, double poisonRate) {
+
+        public Options {
+            if (!(poisonRate >= 0 && poisonRate <= 1)) {
+                throw new IllegalArgumentException("poisonRate must be in [0, 1], got " + poisonRate);
+            }
+        }
+
+        /** Options without poison records. */
+        public Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                       int metricsPort, long seed, Duration drainTimeout) {
+            this(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed, drainTimeout, 0);
+        }
 
         public static Options defaults() {
-            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60));
+            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0);
         }
     }
 
-    /** What happened: every produced event is scored, dead-lettered, or counted as lost. */
+    /**
+     * What happened: every produced event is scored, dead-lettered, or counted as lost; an event
+     * with more than one outcome (two scores, or a score and a dead letter) counts as duplicated.
+     *
+     * @param poisoned events replaced by poison records
+     * @param deadLetteredByReason dead letters by their {@code scorestream.errors.reason}
+     * @param lastRefusal the last refused model version and why, or null when none was refused
+     */
     public record Summary(long produced, long scored, long deadLettered, long duplicates, long lost,
+                          long poisoned, Map<String, Long> deadLetteredByReason, String lastRefusal,
                           Map<String, Long> perVersion, double auc, double precision, double recall,
                           long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
                           double meanBatchSize, int metricsPort,
@@ -85,7 +119,8 @@ public final class Demo {
         final long started = System.nanoTime();
         final int n = Math.toIntExact(options.events());
         out.printf(Locale.ROOT, "scorestream demo: %,d transactions at %,d/s, batch.max.records=%d, "
-                + "batch.max.wait.ms=%d%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs());
+                + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
+                options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
             out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
@@ -140,6 +175,9 @@ public final class Demo {
     private Summary stream(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, KafkaProducer<String, Object> producer,
                            ScoringApplication app, ModelSpec v2, int n, long started) throws Exception {
         final AtomicLongArray scoredCount = new AtomicLongArray(n);
+        final AtomicLongArray deadCount = new AtomicLongArray(n);
+        final Map<String, LongAdder> deadByReason = new ConcurrentHashMap<>();
+        final LongAdder deadUnattributed = new LongAdder();
         final double[] scores = new double[n];
         final boolean[] labels = new boolean[n];
         final boolean[] decisions = new boolean[n];
@@ -169,12 +207,25 @@ public final class Demo {
             perVersion.computeIfAbsent(r.getModelVersion(), k -> new LongAdder()).increment();
             scored.increment();
         }), "demo-score-reader");
-        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, DEAD_LETTERS, stop,
-                r -> deadLettered.increment()), "demo-dead-letter-reader");
+        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, DEAD_LETTERS, stop, r -> {
+            final String reason = DeadLetters.text(r.headers(), DeadLetters.HEADER_REASON);
+            deadByReason.computeIfAbsent(reason == null ? "unknown" : reason, k -> new LongAdder()).increment();
+            final int seq = seqOf(r.headers());
+            if (seq >= 0 && seq < n) {
+                deadCount.incrementAndGet(seq);
+            } else {
+                deadUnattributed.increment();
+            }
+            deadLettered.increment();
+        }), "demo-dead-letter-reader");
         scoreReader.start();
         deadLetterReader.start();
 
         final SyntheticTransactions generator = new SyntheticTransactions(options.seed(), 2_000);
+        // Built now, not before the application started: it registers an older schema version.
+        final PoisonRecords poison = options.poisonRate() > 0 ? new PoisonRecords(schemas, TRANSACTIONS) : null;
+        final PoisonRecords.Kind[] kinds = PoisonRecords.Kind.values();
+        long poisoned = 0;
         final long produceStart = System.nanoTime();
         long lastReport = produceStart;
         long lastScored = 0;
@@ -192,7 +243,15 @@ public final class Demo {
             final Transaction t = generator.next(eventTime);
             t.setTransactionId("tx-" + seq);
             labels[seq] = Boolean.TRUE.equals(t.getIsFraud());
-            producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), t));
+            final Headers headers = new RecordHeaders();
+            headers.add(SEQ_HEADER, Integer.toString(seq).getBytes(StandardCharsets.US_ASCII));
+            Object value = t;
+            if (poison != null && isPoisoned(seq, options.poisonRate())) {
+                // Round-robin over the kinds, so a small run still shows every one of them.
+                value = poison.value(kinds[(int) (poisoned++ % kinds.length)], t);
+            }
+            producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), value,
+                    headers));
             if (!swapped && seq >= n / 2) {
                 publish(producer, v2);
                 swapped = true;
@@ -228,7 +287,7 @@ public final class Demo {
         deadLetterReader.join(10_000);
 
         long duplicates = 0;
-        long missing = 0;
+        long lost = 0;
         final List<Double> seenScores = new ArrayList<>();
         final List<Boolean> seenLabels = new ArrayList<>();
         long tp = 0;
@@ -236,10 +295,13 @@ public final class Demo {
         long fn = 0;
         for (int i = 0; i < n; i++) {
             final long c = scoredCount.get(i);
-            if (c == 0) {
-                missing++;
+            final long outcomes = c + deadCount.get(i);
+            if (outcomes == 0) {
+                lost++;
             } else {
-                duplicates += c - 1;
+                duplicates += outcomes - 1;
+            }
+            if (c > 0) {
                 seenScores.add(scores[i]);
                 seenLabels.add(labels[i]);
                 if (decisions[i] && labels[i]) {
@@ -258,7 +320,14 @@ public final class Demo {
             l[i] = seenLabels.get(i);
         }
         final double auc = s.length == 0 ? Double.NaN : BinaryClassificationMetrics.rocAuc(s, l);
-        final long lost = Math.max(0, missing - deadLettered.sum());
+        if (deadUnattributed.sum() > 0) {
+            out.printf(Locale.ROOT, "  warning     %,d dead letter(s) without a %s header%n", deadUnattributed.sum(),
+                    SEQ_HEADER);
+        }
+        final Map<String, Long> reasons = new TreeMap<>();
+        deadByReason.forEach((k, v) -> reasons.put(k, v.sum()));
+        final String lastRefusal = app.models().lastRefusal(MODEL)
+                .map(r -> "v" + r.version() + " " + r.reasonTag() + ": " + r.message()).orElse(null);
         final int latencyN = (int) Math.min(latencyCount.get(), n);
         final long[] lat = Arrays.copyOf(latencies, latencyN);
         // Steady state: leave out the first tenth, which includes the start-up of the first transactions.
@@ -267,7 +336,8 @@ public final class Demo {
         Arrays.sort(steady);
         final Map<String, Long> versions = new TreeMap<>();
         perVersion.forEach((k, v) -> versions.put(k, v.sum()));
-        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, versions, auc,
+        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisoned,
+                reasons, lastRefusal, versions, auc,
                 tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
@@ -294,11 +364,19 @@ public final class Demo {
         out.println();
         out.println("== scorestream demo summary ==");
         out.printf(Locale.ROOT, "events in        %,d%n", s.produced());
+        if (s.poisoned() > 0) {
+            out.printf(Locale.ROOT, "  of them poison %,d (%d kinds, in turn)%n", s.poisoned(),
+                    PoisonRecords.Kind.values().length);
+        }
         out.printf(Locale.ROOT, "scores out       %,d%n", s.scored());
         out.printf(Locale.ROOT, "dead-lettered    %,d%n", s.deadLettered());
+        s.deadLetteredByReason().forEach((reason, c) -> out.printf(Locale.ROOT, "  %-18s %,d%n", reason, c));
         out.printf(Locale.ROOT, "duplicates       %,d%n", s.duplicates());
         out.printf(Locale.ROOT, "lost             %,d%n", s.lost());
         s.perVersion().forEach((v, c) -> out.printf(Locale.ROOT, "scored by v%-5s %,d%n", v, c));
+        if (s.lastRefusal() != null) {
+            out.printf(Locale.ROOT, "model refused    %s%n", s.lastRefusal());
+        }
         out.printf(Locale.ROOT, "ROC AUC          %.4f (fraud vs normal, on the scored events)%n", s.auc());
         out.printf(Locale.ROOT, "at threshold     precision %.3f, recall %.3f%n", s.precision(), s.recall());
         out.printf(Locale.ROOT, "e2e latency      p50 %d ms, p99 %d ms (event time to read_committed consumer); "
@@ -316,6 +394,24 @@ public final class Demo {
         }
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1 < 0 ? 0
                 : (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    /** Whether event {@code seq} is poisoned: spreads {@code rate} evenly, floor(n * rate) of the first n. */
+    static boolean isPoisoned(int seq, double rate) {
+        return Math.floor((seq + 1) * rate) > Math.floor(seq * rate);
+    }
+
+    /** The {@value #SEQ_HEADER} of a record, or -1. */
+    private static int seqOf(Headers headers) {
+        final String text = DeadLetters.text(headers, SEQ_HEADER);
+        if (text == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static int seqOf(String eventId) {
@@ -355,6 +451,10 @@ public final class Demo {
         final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
                 false);
         return new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> {
+            if (value == null || value instanceof byte[]) {
+                // A poison record: its bytes (or its null) go out as they are.
+                return (byte[]) value;
+            }
             if (value instanceof Transaction t) {
                 return tx.serialize(topic, t);
             }

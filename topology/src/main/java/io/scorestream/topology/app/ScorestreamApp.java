@@ -47,6 +47,8 @@ public final class ScorestreamApp {
             "                  --events N (90000)  --rate PER_SECOND (3000)  --partitions N (3)",
             "                  --batch-max-records N (256)  --batch-max-wait-ms MS (5; 0 = adaptive)",
             "                  --metrics-port PORT (9464; 0 = any free port)  --seed N (42)",
+            "                  --poison-rate FRACTION (0; e.g. 0.01 replaces 1% of the events with poison records",
+            "                  of every kind in turn, which must all end up in the dead-letter topic)",
             "  run             score against an external cluster: --config FILE [--set key=value ...]",
             "                  (every key: scorestream config-doc; env overrides: SCORESTREAM_<KEY>)",
             "  publish-model   publish a ModelSpec to the model topic",
@@ -125,7 +127,7 @@ public final class ScorestreamApp {
 
     static Demo.Summary demo(String[] args, PrintStream out) throws Exception {
         final Args a = Args.parse("demo", args, Set.of("events", "rate", "partitions", "batch-max-records",
-                "batch-max-wait-ms", "metrics-port", "seed", "drain-timeout-s"), Set.of());
+                "batch-max-wait-ms", "metrics-port", "seed", "drain-timeout-s", "poison-rate"), Set.of());
         final Demo.Options d = Demo.Options.defaults();
         final Demo.Options o = new Demo.Options(
                 a.longValue("events", d.events(), 1),
@@ -135,11 +137,20 @@ public final class ScorestreamApp {
                 a.longValue("batch-max-wait-ms", d.batchMaxWaitMs(), 0),
                 (int) a.longValue("metrics-port", d.metricsPort(), 0),
                 a.longValue("seed", d.seed(), Long.MIN_VALUE),
-                Duration.ofSeconds(a.longValue("drain-timeout-s", d.drainTimeout().toSeconds(), 1)));
+                Duration.ofSeconds(a.longValue("drain-timeout-s", d.drainTimeout().toSeconds(), 1)),
+                poisonRate(a, d.poisonRate()));
         if (o.events() > Integer.MAX_VALUE) {
             throw new Args.UsageException("demo: --events must be at most " + Integer.MAX_VALUE);
         }
         return new Demo(o, out).run();
+    }
+
+    private static double poisonRate(Args a, double fallback) {
+        final double rate = a.doubleValue("poison-rate", fallback);
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new Args.UsageException("demo: --poison-rate must be a fraction in [0, 1], got " + rate);
+        }
+        return rate;
     }
 
     static int run(String[] args, PrintStream out) throws Exception {

@@ -57,6 +57,9 @@ public final class ScoringApplication implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final ObservabilityServer server;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private final java.util.ArrayDeque<Long> threadFailures = new java.util.ArrayDeque<>();
+    /** Stream-thread replacements allowed within 10 minutes before the instance shuts down. */
+    private static final int MAX_THREAD_REPLACEMENTS = 5;
 
     private ScoringApplication(ScorestreamConfig config, SchemaRegistry schemas) {
         this.config = config;
@@ -85,22 +88,47 @@ public final class ScoringApplication implements AutoCloseable {
         final Properties props = config.streamsProperties();
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProcessingHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
         props.put(ScoringObserver.CONFIG_KEY, bridge);
         this.streams = new KafkaStreams(ScoringTopology.build(topologySettings, models, schemas, bridge, bridge),
                 props);
-        streams.setUncaughtExceptionHandler(e -> {
-            fatal.compareAndSet(null, e);
-            LOG.error("Stream thread failed; shutting this instance down: {}", e.getMessage(), e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
         streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
         this.streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams, List.of());
         this.server = config.metricsEnabled()
                 ? new ObservabilityServer(config.metricsBindAddress(), config.metricsPort(), meters, new Probe())
                 : null;
+    }
+
+    /**
+     * A stream thread died. No live model is final (shut down, with the message). Anything else
+     * (an unreachable schema registry, a broker hiccup) gets a fresh thread that resumes from the
+     * last commit, a bounded number of times in a row before the instance gives up.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        boolean noModel = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            noModel |= t instanceof io.scorestream.topology.errors.NoLiveModelException;
+        }
+        final long now = System.nanoTime();
+        synchronized (threadFailures) {
+            threadFailures.addLast(now);
+            while (!threadFailures.isEmpty() && now - threadFailures.peekFirst() > Duration.ofMinutes(10).toNanos()) {
+                threadFailures.removeFirst();
+            }
+            if (!noModel && threadFailures.size() <= MAX_THREAD_REPLACEMENTS) {
+                LOG.error("Stream thread failed ({} in the last 10 minutes); replacing it: {}", threadFailures.size(),
+                        e.getMessage(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+        }
+        fatal.compareAndSet(null, e);
+        LOG.error("Stream thread failed; shutting this instance down: {}", e.getMessage(), e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
     /**

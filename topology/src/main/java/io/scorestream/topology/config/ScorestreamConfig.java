@@ -188,6 +188,11 @@ public final class ScorestreamConfig {
     private static final String INFERENCE_ALLOW_SPINNING_DOC = "Let ONNX Runtime's threads busy-wait between "
             + "runs: lower latency, at the cost of CPU the stream threads may need.";
 
+    public static final String INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG = "inference.custom.op.libraries";
+    private static final String INFERENCE_CUSTOM_OP_LIBRARIES_DOC = "Paths of ONNX Runtime custom-op shared "
+            + "libraries to register in every session; empty = none. Only list libraries you trust: they run "
+            + "native code.";
+
     // ---- Models -----------------------------------------------------------------------------
 
     public static final String MODEL_NAME_CONFIG = "model.name";
@@ -343,14 +348,15 @@ public final class ScorestreamConfig {
         this.schemaRegistryUrl = string(SCHEMA_REGISTRY_URL_CONFIG);
         this.schemaRegistryUserInfo = (Password) values.get(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO_CONFIG);
         this.device = Device.parse(string(INFERENCE_DEVICE_CONFIG));
-        this.inferenceSettings = InferenceSettings.builder()
+        this.inferenceSettings = build(InferenceSettings.builder()
                 .device(device)
                 .intraOpThreads((Integer) values.get(INFERENCE_INTRA_OP_THREADS_CONFIG))
                 .interOpThreads((Integer) values.get(INFERENCE_INTER_OP_THREADS_CONFIG))
                 .optimizationLevel(InferenceSettings.OptimizationLevel.parse(
                         string(INFERENCE_OPTIMIZATION_LEVEL_CONFIG)))
                 .allowSpinning((Boolean) values.get(INFERENCE_ALLOW_SPINNING_CONFIG))
-                .build();
+                .customOpLibraries(list(INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG)),
+                INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, sources);
         this.modelName = string(MODEL_NAME_CONFIG);
         this.modelWaitTimeoutMs = (Long) values.get(MODEL_WAIT_TIMEOUT_MS_CONFIG);
         this.modelSha256Required = (Boolean) values.get(MODEL_SHA256_REQUIRED_CONFIG);
@@ -788,7 +794,9 @@ public final class ScorestreamConfig {
                         Validators.anyCase("none", "basic", "extended", "all"), Importance.LOW,
                         INFERENCE_OPTIMIZATION_LEVEL_DOC)
                 .define(INFERENCE_ALLOW_SPINNING_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
-                        INFERENCE_ALLOW_SPINNING_DOC);
+                        INFERENCE_ALLOW_SPINNING_DOC)
+                .define(INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, Type.LIST, "", Validators.filePaths(),
+                        Importance.LOW, INFERENCE_CUSTOM_OP_LIBRARIES_DOC);
         d.group(GROUP_MODEL)
                 .define(MODEL_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Validators.nonBlank(),
                         Importance.HIGH, MODEL_NAME_DOC)
@@ -864,6 +872,19 @@ public final class ScorestreamConfig {
         if (other != null) {
             throw new ConfigException(key, topic, "the topic is also " + (other.equals(INPUT_TOPICS_CONFIG)
                     ? "listed in " + other : other) + "; each topic has one role");
+        }
+    }
+
+    /**
+     * Builds {@code builder}; the one check it makes that the {@link ConfigDef} cannot (that each
+     * custom-op library exists) becomes a {@link ConfigException} naming {@code key}.
+     */
+    private InferenceSettings build(final InferenceSettings.Builder builder, final String key,
+                                    final Map<String, String> sources) {
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, values.get(key), e.getMessage() + from(sources, key));
         }
     }
 

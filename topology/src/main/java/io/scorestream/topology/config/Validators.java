@@ -145,6 +145,21 @@ final class Validators {
         }, () -> "list of host names (empty = any)");
     }
 
+    /** A possibly empty list of file paths, none blank (whether they exist is checked where they are used). */
+    static ConfigDef.Validator filePaths() {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            final List<?> paths = (List<?>) value;
+            if (paths == null) {
+                throw new ConfigException(name, null, "must not be null");
+            }
+            for (final Object path : paths) {
+                if (((String) path).isBlank()) {
+                    throw new ConfigException(name, value, "a path must not be blank");
+                }
+            }
+        }, () -> "list of paths of existing files (empty = none)");
+    }
+
     private static void checkKafkaName(final String name, final Object value, final String text, final String what) {
         if (text == null || !KAFKA_NAME.matcher(text).matches() || text.equals(".") || text.equals("..")) {
             throw new ConfigException(name, value, "'" + text + "' is not " + what

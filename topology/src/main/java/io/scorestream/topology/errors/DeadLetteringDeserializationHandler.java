@@ -32,11 +32,28 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
         }
     }
 
+    /** Whether {@code e} blames the bytes themselves (not Confluent wire format, unknown id, ...). */
+    static boolean isBadBytes(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.scorestream.schemas.serde.WireFormatException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception e) {
         if (deadLetterTopic == null) {
             LOG.error("Cannot decode record {}-{}@{} and no dead-letter topic is configured: failing",
                     context.topic(), context.partition(), context.offset(), e);
+            return Response.fail();
+        }
+        if (!isBadBytes(e)) {
+            // E.g. the schema registry cannot be reached: the bytes may be fine. Fail, and let the
+            // task retry from its last commit, rather than dead-letter a healthy record.
+            LOG.error("Cannot decode record {}-{}@{} for a reason other than its bytes: failing: {}", context.topic(),
+                    context.partition(), context.offset(), e.getMessage());
             return Response.fail();
         }
         final String reason = DeadLetters.reasonOf(e);

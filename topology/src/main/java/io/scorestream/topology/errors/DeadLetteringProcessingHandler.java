@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends records the scoring processor rejects (NaN or infinite features, a missing mapped field,
  * a null value, ...) to the dead-letter topic with the source record's original bytes and the
- * reason, and continues. A {@link NoLiveModelException} is fatal: the thread fails rather than
- * drop or mis-score records. Without a dead-letter topic every error is fatal.
+ * reason, and continues. Every other error is fatal — a {@link NoLiveModelException}, a score that
+ * cannot be serialized, an unreachable schema registry — so the task restarts from its last commit
+ * rather than dead-letter a healthy record or leave a batch half flushed. Without a dead-letter
+ * topic every error is fatal.
  */
 public final class DeadLetteringProcessingHandler implements ProcessingExceptionHandler {
 
@@ -32,13 +34,29 @@ public final class DeadLetteringProcessingHandler implements ProcessingException
         }
     }
 
-    @Override
-    public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception e) {
+    /** Whether {@code e} says the record itself cannot be scored (its features, its value). */
+    static boolean isAboutTheRecord(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof NoLiveModelException) {
-                LOG.error("{}", t.getMessage());
-                return Response.fail();
+                return false;
             }
+            if (t instanceof io.scorestream.inference.FeatureException || t instanceof InvalidEventException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception e) {
+        if (!isAboutTheRecord(e)) {
+            // Not the record's fault (no live model, a score that cannot be written, the schema
+            // registry unreachable, a bug): dead-lettering the record at hand would be wrong, and
+            // resuming could leave a half-flushed batch behind. Fail: the task restarts from its
+            // last commit, and under exactly-once nothing is lost or doubled.
+            LOG.error("Failing on an error that is not about record {}-{}@{}: {}", context.topic(),
+                    context.partition(), context.offset(), e.getMessage(), e);
+            return Response.fail();
         }
         if (deadLetterTopic == null || context.sourceRawValue() == null && record == null) {
             LOG.error("Cannot process record {}-{}@{} and cannot dead-letter it: failing", context.topic(),

@@ -26,7 +26,7 @@ final class BufferCodec {
 
     static byte[] encode(long epoch, BufferedRecord r) {
         final byte[] topic = r.topic() == null ? null : r.topic().getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 8 + 8 + 8 + 4 + 8 + len(topic) + len(r.key()) + len(r.value().raw()) + 4;
+        int size = 1 + 8 + 8 + 8 + 4 + 8 + len(topic) + len(r.key()) + len(r.raw()) + 4;
         final Header[] headers = r.headers() == null ? new Header[0] : r.headers().toArray();
         final byte[][] headerKeys = new byte[headers.length][];
         for (int i = 0; i < headers.length; i++) {
@@ -38,7 +38,7 @@ final class BufferCodec {
                 .putLong(r.offset());
         put(b, topic);
         put(b, r.key());
-        put(b, r.value().raw());
+        put(b, r.raw());
         b.putInt(headers.length);
         for (int i = 0; i < headers.length; i++) {
             put(b, headerKeys[i]);

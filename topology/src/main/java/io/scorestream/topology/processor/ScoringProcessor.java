@@ -7,6 +7,7 @@ import io.scorestream.inference.ScoringException;
 import io.scorestream.inference.registry.ModelLease;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.serde.WireFormatException;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.topology.errors.InvalidEventException;
 import io.scorestream.topology.errors.NoLiveModelException;
@@ -146,7 +147,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         live.sort(Comparator.comparingLong(BufferCodec.Entry::seq));
         final List<BufferedRecord> records = new ArrayList<>(live.size());
         for (BufferCodec.Entry e : live) {
-            records.add(new BufferedRecord(e.seq(), e.key(), decodeRestored(e), e.timestamp(), e.headers(), e.topic(),
+            records.add(new BufferedRecord(e.seq(), e.key(), decodeRestored(e), e.value(), e.timestamp(), e.headers(),
+                    e.topic(),
                     e.partition(), e.offset()));
         }
         nextSeq = live.get(live.size() - 1).seq() + 1;
@@ -158,8 +160,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private FeatureEvent decodeRestored(BufferCodec.Entry e) {
         try {
             return featureSerde.deserialize(e.topic(), e.value());
-        } catch (RuntimeException ex) {
-            // Decoded fine when it was buffered; only a vanished schema id could make it fail now.
+        } catch (WireFormatException ex) {
+            // Decoded fine when it was buffered; now its bytes are refused (e.g. its schema id vanished).
+            // It is dead-lettered with its bytes. Any other failure (the schema registry cannot be
+            // reached) propagates: the task fails and retries, and nothing is dead-lettered by mistake.
             return null;
         }
     }
@@ -179,10 +183,20 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (count == 0) {
             openBatch();
         }
+        try {
+            // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
+            scorer.add(value);
+        } catch (FeatureException e) {
+            if (count == 0) {
+                releaseBatch();
+            }
+            throw e;
+        }
+        // Only schemas the live model has accepted a record of are registered: a poison record of an
+        // old schema must not make the registry refuse every future version.
         noteSchema(value.getSchema());
-        // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
-        scorer.add(value);
-        final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, record.timestamp(),
+        final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
+                record.timestamp(),
                 record.headers(), meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
                 meta == null ? -1 : meta.offset());
         store.put(count, BufferCodec.encode(epoch, buffered));
@@ -271,8 +285,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 oldestBufferedAtMs = context.currentSystemTimeMs();
             }
             try {
-                noteSchema(r.value().record().getSchema());
                 scorer.add(r.value().record());
+                noteSchema(r.value().record().getSchema());
                 buffer[count++] = r;
             } catch (FeatureException e) {
                 deadLetter(r, e);
@@ -345,8 +359,16 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         observer.onBatch(model, version, size, batch == null ? 0 : batch.inferenceNanos());
         final byte[] modelBytes = model.getBytes(StandardCharsets.UTF_8);
         final byte[] versionBytes = version.getBytes(StandardCharsets.UTF_8);
+        int forwarded = 0;
         for (int i = from; i < to; i++) {
             final BufferedRecord r = buffer[i];
+            if (batch != null && !Double.isFinite(batch.score(i - from))) {
+                // A model can overflow to NaN or infinity on extreme (saturated) inputs: not a score.
+                deadLetter(r, new InvalidEventException("non_finite_score", "model '" + model + "' version '"
+                        + version + "' computed a score of " + batch.score(i - from) + " for this record"));
+                continue;
+            }
+            forwarded++;
             final ScoreResult result = toResult(r, batch, i - from, size, model, version, scoredAt);
             final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
             headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION);
@@ -354,7 +376,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers), scoresChild);
             observer.onLatency(result.getLatencyMs());
         }
-        observer.onScored(model, version, size);
+        observer.onScored(model, version, forwarded);
     }
 
     private ScoreResult toResult(BufferedRecord r, ScoredBatch batch, int row, int batchSize, String model,
@@ -426,8 +448,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final String version = lease == null ? null : lease.model().version();
         final Headers headers = DeadLetters.headers(r.headers(), r.topic(), r.partition(), r.offset(), e, model,
                 version);
-        context.forward(new Record<byte[], Object>(r.key(), r.value() == null ? null : r.value().raw(),
-                r.timestamp(), headers), deadLetterChild);
+        context.forward(new Record<byte[], Object>(r.key(), r.raw(), r.timestamp(), headers), deadLetterChild);
         observer.onDeadLetter(DeadLetters.reasonOf(e), model, version);
     }
 

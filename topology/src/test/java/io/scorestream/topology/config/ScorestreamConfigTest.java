@@ -429,7 +429,8 @@ class ScorestreamConfigTest {
                 "batch.max.records", "batch.max.wait.ms", "processing.guarantee", "num.stream.threads",
                 "commit.interval.ms", "state.dir", "schema.registry.url", "schema.registry.basic.auth.user.info",
                 "inference.device", "inference.intra.op.threads", "inference.inter.op.threads",
-                "inference.optimization.level", "inference.allow.spinning", "model.wait.timeout.ms",
+                "inference.optimization.level", "inference.allow.spinning", "inference.custom.op.libraries",
+                "model.wait.timeout.ms",
                 "model.sha256.required", "model.artifact.max.bytes", "model.fetch.timeout.ms", "model.warmup.rows",
                 "model.artifact.allowed.schemes", "model.artifact.allowed.hosts", "metrics.enabled",
                 "metrics.port", "metrics.bind.address");
