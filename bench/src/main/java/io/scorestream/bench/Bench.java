@@ -1,0 +1,421 @@
+package io.scorestream.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.embedded.EmbeddedKafka;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The benchmark harness: one command ({@code bench/run}) that measures every scoring mode on the
+ * embedded broker and reports a Markdown table (stdout), {@code <out>/<timestamp>.json}, a PNG
+ * chart of latency against throughput, and the ratio lines, printed last.
+ *
+ * <ol>
+ *   <li>Starts a single-node KRaft broker in this JVM, publishes the reference models to a model
+ *       topic and pre-loads the input topic with {@code --events} synthetic transactions.</li>
+ *   <li>Throughput: for each model, {@code --repetitions} times, each Kafka mode scores the whole
+ *       topic from the beginning as its own Kafka Streams application (new application id, new
+ *       output topic), one after another; throughput = events / (time from the application being
+ *       ready to the last score arriving at a {@code read_committed} consumer). Model-only runs
+ *       ONNX Runtime alone on pre-built batches.</li>
+ *   <li>Latency: for each model and latency configuration, a fresh application on a fresh topic is
+ *       fed at 25, 50 and 75 % of that model's best micro-batched throughput.</li>
+ * </ol>
+ *
+ * <p>Progress goes to the {@code log} stream; the tables and ratio lines to {@code out}.
+ */
+public final class Bench {
+
+    static final String INPUT = "bench-transactions";
+    static final String MODELS = "bench-model-specs";
+    static final String DEAD_LETTERS = "bench-dead-letters";
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    private final BenchOptions options;
+    private final PrintStream out;
+    private final PrintStream log;
+    private final ResourceMeter meter = new ResourceMeter();
+    private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+
+    /** Where a finished run put its results. */
+    public record Outcome(Path json, Path chart, String table, List<String> ratioLines) {
+    }
+
+    public Bench(BenchOptions options, PrintStream out, PrintStream log) {
+        this.options = options;
+        this.out = out;
+        this.log = log;
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(BenchOptions.usage());
+            return;
+        }
+        if (args.length == 2 && args[0].equals("--chart-from")) {
+            // Redraws the chart of a finished run from its JSON, next to it (same name, .png).
+            try {
+                final Path json = Path.of(args[1]);
+                final String name = json.getFileName().toString().replaceFirst("\\.json$", "");
+                final Path png = json.resolveSibling(name + ".png");
+                LatencyChart.write(LatencyChart.readPoints(json), "scorestream bench " + name + " ("
+                        + Runtime.getRuntime().availableProcessors() + " cores)", png);
+                System.out.println("chart   " + png);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("bench: cannot redraw the chart of " + args[1] + ": " + e);
+                System.exit(1);
+            }
+            return;
+        }
+        final BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            new Bench(options, System.out, System.err).run();
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("bench: failed: " + e);
+            e.printStackTrace(System.err);
+            System.exit(1);
+        }
+    }
+
+    /** Runs everything the options ask for and writes the results. */
+    public Outcome run() throws Exception {
+        final Instant started = Instant.now();
+        final String stamp = STAMP.format(started);
+        final Machine machine = Machine.describe();
+        log.printf(Locale.ROOT, "bench: %s%n", machine.oneLine());
+        log.printf(Locale.ROOT, "bench: %,d events, %d partitions, %d repetition(s), models %s, modes %s%n",
+                options.events(), options.partitions(), options.repetitions(), labels(options.models()),
+                options.modes());
+
+        final List<BenchModel> models = new ArrayList<>();
+        for (BenchModel.Kind kind : options.models()) {
+            models.add(BenchModel.of(kind, options.seed()));
+        }
+        final List<Samples.Cell> cells = new ArrayList<>();
+        final List<Samples.Latency> latencies = new ArrayList<>();
+        double preloadSeconds = 0;
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
+            kafka.createTopic(INPUT, options.partitions(), Map.of());
+            kafka.createTopic(DEAD_LETTERS, 1, Map.of());
+            kafka.createCompactedTopic(MODELS, 1);
+            publishModels(kafka, models);
+
+            final boolean anyKafkaMode = options.modes().stream().anyMatch(m -> m != Mode.MODEL_ONLY);
+            if (anyKafkaMode) {
+                final long t0 = System.nanoTime();
+                Preloader.preload(kafka.bootstrapServers(), schemas, INPUT, options.events(), options.seed());
+                preloadSeconds = (System.nanoTime() - t0) / 1e9;
+                log.printf(Locale.ROOT, "bench: pre-loaded %,d events into %s in %.1f s%n", options.events(), INPUT,
+                        preloadSeconds);
+            }
+            final long warmup = Math.min(options.warmupEvents(), options.events());
+            if (anyKafkaMode && warmup > 0) {
+                // Not measured: lets the JIT compile the whole path before the first measured mode.
+                final long t0 = System.nanoTime();
+                kafkaMode(kafka, models.get(0), Mode.BATCH_256, 0, warmup);
+                log.printf(Locale.ROOT, "bench: JIT warm-up on %,d events took %.1f s (not measured)%n", warmup,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            for (BenchModel model : models) {
+                cells.addAll(throughput(kafka, model));
+            }
+            for (BenchModel model : models) {
+                latencies.addAll(latency(kafka, model, cells));
+            }
+        }
+
+        final String table = Report.throughputTable(cells);
+        final String latencyTable = latencies.isEmpty() ? "" : Report.latencyTable(latencies);
+        final List<String> modelNames = labels(options.models());
+        final List<String> ratios = Report.ratioLines(cells, modelNames);
+        final List<String> latencyTargets = Report.latencyTargetLines(latencies, modelNames);
+
+        Files.createDirectories(options.out());
+        final Path json = options.out().resolve(stamp + ".json");
+        final Path chart = options.out().resolve(stamp + ".png");
+        LatencyChart.write(latencies, "scorestream bench " + stamp + " (" + machine.cores() + " cores)", chart);
+        final double totalSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+        writeJson(json, stamp, machine, preloadSeconds, totalSeconds, cells, latencies, ratios, latencyTargets);
+
+        out.println();
+        out.printf(Locale.ROOT, "## Throughput (%,d events, %d partitions, median of %d)%n%n", options.events(),
+                options.partitions(), options.repetitions());
+        out.print(table);
+        if (!latencyTable.isEmpty()) {
+            out.printf(Locale.ROOT, "%n## End-to-end latency (%.0f s per load, read_committed consumer)%n%n",
+                    options.latencySeconds());
+            out.print(latencyTable);
+            out.println();
+            for (String line : latencyTargets) {
+                out.println(line);
+            }
+        }
+        out.println();
+        out.printf(Locale.ROOT, "results %s%nchart   %s%ntook    %.0f s%n", json, chart, totalSeconds);
+        out.println();
+        for (String line : ratios) {
+            out.println(line);
+        }
+        out.flush();
+        return new Outcome(json, chart, table, ratios);
+    }
+
+    private void publishModels(EmbeddedKafka kafka, List<BenchModel> models)
+            throws ExecutionException, InterruptedException {
+        try (KafkaProducer<String, ModelSpec> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
+                ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false))) {
+            for (BenchModel m : models) {
+                producer.send(new ProducerRecord<>(MODELS, m.name(), m.spec())).get();
+            }
+        }
+    }
+
+    // ---- throughput ------------------------------------------------------------------------
+
+    private List<Samples.Cell> throughput(EmbeddedKafka kafka, BenchModel model) throws Exception {
+        final Map<String, List<Samples.Throughput>> reps = new LinkedHashMap<>();
+        final Map<String, Mode> modeOf = new LinkedHashMap<>();
+        final Map<String, Integer> batchOf = new LinkedHashMap<>();
+        ModelOnlyRunner modelOnly = null;
+        try {
+            for (int rep = 1; rep <= options.repetitions(); rep++) {
+                for (Mode mode : options.modes()) {
+                    if (mode == Mode.MODEL_ONLY) {
+                        if (modelOnly == null) {
+                            modelOnly = new ModelOnlyRunner(model, schemas, options.device(), options.seed(), meter);
+                        }
+                        for (int batch : Mode.MODEL_ONLY_BATCHES) {
+                            final Samples.Throughput t = modelOnly.measure(batch, options.modelOnlySeconds());
+                            final String key = mode.label() + "@" + batch;
+                            reps.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+                            modeOf.put(key, mode);
+                            batchOf.put(key, batch);
+                            progress(model, "model-only b=" + batch, rep, t);
+                        }
+                    } else {
+                        final Samples.Throughput t = kafkaMode(kafka, model, mode, rep, options.events());
+                        reps.computeIfAbsent(mode.label(), k -> new ArrayList<>()).add(t);
+                        modeOf.put(mode.label(), mode);
+                        batchOf.put(mode.label(), 0);
+                        progress(model, mode.label(), rep, t);
+                    }
+                }
+            }
+        } finally {
+            if (modelOnly != null) {
+                modelOnly.close();
+            }
+        }
+        final List<Samples.Cell> cells = new ArrayList<>();
+        for (Map.Entry<String, List<Samples.Throughput>> e : reps.entrySet()) {
+            cells.add(new Samples.Cell(model.name(), modeOf.get(e.getKey()), batchOf.get(e.getKey()), e.getValue()));
+        }
+        return cells;
+    }
+
+    private void progress(BenchModel model, String mode, int rep, Samples.Throughput t) {
+        log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU s/M  %,8.0f B/rec  "
+                        + "others %3.0f%%%s%n", model.name(), mode, rep, t.recordsPerSecond(), t.cpuSecondsPerMillion(),
+                t.allocatedBytesPerRecord(), 100 * t.otherProcessesCpuShare(),
+                t.batches() == null ? "" : "  batches " + t.batches().describe());
+    }
+
+    /**
+     * One Kafka mode, one repetition: a new application scores the input topic from the beginning
+     * until {@code n} scores have arrived (the whole topic, except for the warm-up, repetition 0).
+     */
+    private Samples.Throughput kafkaMode(EmbeddedKafka kafka, BenchModel model, Mode mode, int rep, long n)
+            throws Exception {
+        final String appId = "bench-" + model.name() + "-" + mode.label() + (rep == 0 ? "-warmup" : "-r" + rep);
+        final String output = appId + "-scores";
+        kafka.createTopic(output, options.partitions(), Map.of());
+        final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, INPUT, output, DEAD_LETTERS,
+                MODELS, model.name(), mode.batchMaxRecords(), mode.batchMaxWaitMs(), mode.passthrough(),
+                options.guarantee(), options.commitIntervalMs(), options.device(), options.streamsOverrides());
+        try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
+             BenchApp app = BenchApp.start(spec, schemas)) {
+            final long t0 = app.awaitReady(Duration.ofSeconds(120));
+            meter.start();
+            meter.watchThreads(app.streamThreadIds());
+            final long t1 = reader.awaitTarget(Duration.ofSeconds(120), app::checkHealthy);
+            final ResourceMeter.Usage usage = meter.stop();
+            final double seconds = (t1 - t0) / 1e9;
+            return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
+                    usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
+                    usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), app.batchSizes());
+        } finally {
+            deleteTopics(kafka, output, appId + "-scoring-buffer-changelog");
+        }
+    }
+
+    private static void deleteTopics(EmbeddedKafka kafka, String... topics) {
+        try {
+            kafka.admin().deleteTopics(List.of(topics)).all().get();
+        } catch (ExecutionException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // A topic left behind only costs disk space in the temporary broker directory.
+        }
+    }
+
+    // ---- latency ---------------------------------------------------------------------------
+
+    private List<Samples.Latency> latency(EmbeddedKafka kafka, BenchModel model, List<Samples.Cell> cells)
+            throws Exception {
+        if (options.latencyConfigs().isEmpty()) {
+            return List.of();
+        }
+        final double full = Report.bestMicroBatched(cells, model.name()).map(Samples.Cell::medianRate)
+                .orElse((double) options.latencyMaxRate());
+        if (full <= 0) {
+            log.printf(Locale.ROOT, "bench: no latency run for %s: no micro-batched throughput was measured and "
+                    + "--latency-max-rate is not set%n", model.name());
+            return List.of();
+        }
+        final double[] rates = new double[options.latencyLoads().size()];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = Math.max(1, Math.round(full * options.latencyLoads().get(i) / 100.0));
+        }
+        final List<Samples.Latency> points = new ArrayList<>();
+        for (LatencyConfig config : options.latencyConfigs()) {
+            final String appId = "bench-latency-" + model.name() + "-" + config.label();
+            final String input = appId + "-transactions";
+            final String output = appId + "-scores";
+            kafka.createTopic(input, options.partitions(), Map.of());
+            kafka.createTopic(output, options.partitions(), Map.of());
+            final Preloader.Pool pool = Preloader.pool(schemas, input, 50_000, options.seed() + 1);
+            final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, input, output,
+                    DEAD_LETTERS, MODELS, model.name(), config.batchMaxRecords(), config.batchMaxWaitMs(), false,
+                    options.guarantee(), options.commitIntervalMs(), options.device(), options.streamsOverrides());
+            try (BenchApp app = BenchApp.start(spec, schemas)) {
+                app.awaitReady(Duration.ofSeconds(120));
+                final List<LatencyRunner.Phase> phases = new LatencyRunner(kafka.bootstrapServers(), input, pool)
+                        .run(app, app.batchCounter(), rates, options.latencySeconds(),
+                                options.latencyWarmupSeconds());
+                for (int i = 0; i < phases.size(); i++) {
+                    final LatencyRunner.Phase p = phases.get(i);
+                    final long[] s = p.sortedLatencies();
+                    final Samples.Latency l = new Samples.Latency(model.name(), config, options.latencyLoads().get(i),
+                            p.targetRate(), p.achievedRate(), s.length, p.produced(),
+                            Samples.quantile(s, 0.50), Samples.quantile(s, 0.95), Samples.quantile(s, 0.99),
+                            Samples.quantile(s, 0.999), s.length == 0 ? Double.NaN : s[s.length - 1], p.batches());
+                    points.add(l);
+                    log.printf(Locale.ROOT, "bench: %-5s latency %-10s %3d%% %,8.0f rec/s: p50 %.0f p95 %.0f p99 %.0f "
+                                    + "p99.9 %.0f ms  batches %s%n", model.name(), config.label(), l.loadPercent(),
+                            l.achievedRate(), l.p50(), l.p95(), l.p99(), l.p999(),
+                            l.batches() == null ? "–" : l.batches().describe());
+                }
+            } finally {
+                deleteTopics(kafka, input, output, appId + "-scoring-buffer-changelog");
+            }
+        }
+        return points;
+    }
+
+    // ---- results ---------------------------------------------------------------------------
+
+    private void writeJson(Path file, String stamp, Machine machine, double preloadSeconds, double totalSeconds,
+                           List<Samples.Cell> cells, List<Samples.Latency> latencies, List<String> ratios,
+                           List<String> latencyTargets) throws IOException {
+        final Map<String, Object> root = new LinkedHashMap<>();
+        root.put("timestamp", stamp);
+        root.put("machine", machine);
+        final Map<String, Object> opts = new LinkedHashMap<>();
+        opts.put("events", options.events());
+        opts.put("partitions", options.partitions());
+        opts.put("repetitions", options.repetitions());
+        opts.put("warmupEvents", options.warmupEvents());
+        opts.put("models", labels(options.models()));
+        opts.put("modes", options.modes().stream().map(Mode::label).toList());
+        opts.put("latencyConfigs", options.latencyConfigs().stream().map(LatencyConfig::label).toList());
+        opts.put("latencyLoads", options.latencyLoads());
+        opts.put("latencySeconds", options.latencySeconds());
+        opts.put("latencyWarmupSeconds", options.latencyWarmupSeconds());
+        opts.put("modelOnlySeconds", options.modelOnlySeconds());
+        opts.put("guarantee", options.guarantee());
+        opts.put("commitIntervalMs", options.commitIntervalMs());
+        opts.put("device", options.device());
+        opts.put("streamsOverrides", options.streamsOverrides());
+        opts.put("seed", options.seed());
+        root.put("options", opts);
+        root.put("preloadSeconds", preloadSeconds);
+        root.put("totalSeconds", totalSeconds);
+        final List<Map<String, Object>> rows = new ArrayList<>();
+        for (Samples.Cell c : cells) {
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", c.model());
+            row.put("mode", c.mode().label());
+            row.put("label", c.label());
+            row.put("settings", c.mode().settings());
+            row.put("batch", c.batch());
+            row.put("recordsPerSecondMedian", c.medianRate());
+            row.put("recordsPerSecondMin", c.minRate());
+            row.put("recordsPerSecondMax", c.maxRate());
+            row.put("repetitions", c.reps());
+            rows.add(row);
+        }
+        root.put("throughput", rows);
+        final List<Map<String, Object>> lat = new ArrayList<>();
+        for (Samples.Latency l : latencies) {
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", l.model());
+            row.put("config", l.config().label());
+            row.put("batchMaxRecords", l.config().batchMaxRecords());
+            row.put("batchMaxWaitMs", l.config().batchMaxWaitMs());
+            row.put("loadPercent", l.loadPercent());
+            row.put("targetRate", l.targetRate());
+            row.put("achievedRate", l.achievedRate());
+            row.put("count", l.count());
+            row.put("produced", l.produced());
+            row.put("p50Ms", l.p50());
+            row.put("p95Ms", l.p95());
+            row.put("p99Ms", l.p99());
+            row.put("p999Ms", l.p999());
+            row.put("maxMs", l.max());
+            row.put("batches", l.batches());
+            lat.add(row);
+        }
+        root.put("latency", lat);
+        root.put("latencyTargets", latencyTargets);
+        root.put("ratios", ratios);
+        final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Files.writeString(file, mapper.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+    }
+
+    private static List<String> labels(List<BenchModel.Kind> kinds) {
+        return kinds.stream().map(BenchModel.Kind::label).toList();
+    }
+}

@@ -1,0 +1,201 @@
+package io.scorestream.bench;
+
+import io.scorestream.inference.OnnxModelLoader;
+import io.scorestream.inference.registry.DefaultArtifactFetcher;
+import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RegistryListener;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.SchemaRegistry;
+import io.scorestream.topology.ScoringTopology;
+import io.scorestream.topology.TopologySettings;
+import io.scorestream.topology.config.ScorestreamConfig;
+import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
+import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
+import io.scorestream.topology.processor.ScoringObserver;
+import io.scorestream.topology.processor.ScoringSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+
+/**
+ * One scoring application of the benchmark: the production topology ({@link ScoringTopology#build})
+ * with the production Streams properties ({@link ScorestreamConfig#streamsProperties()} and the two
+ * dead-letter handlers, as {@code ScoringApplication} sets them), its own model registry, and a
+ * {@link BatchSizes} observer in place of the Prometheus metrics. Built here rather than through
+ * {@code ScoringApplication} only because the passthrough mode needs
+ * {@link ScoringSettings#withPassthrough}, which has no configuration key.
+ *
+ * <p>Lifecycle: {@link #start} then {@link #close()}, once. Owns its registry, its Kafka Streams
+ * instance and its temporary state directory.
+ */
+final class BenchApp implements AutoCloseable {
+
+    /** What the application is asked to score, and how. */
+    record Spec(String bootstrapServers, String applicationId, String inputTopic, String outputTopic,
+                String deadLetterTopic, String modelTopic, String modelName, int batchMaxRecords,
+                long batchMaxWaitMs, boolean passthrough, String guarantee, long commitIntervalMs, String device,
+                Map<String, String> streamsOverrides) {
+    }
+
+    private final Spec spec;
+    private final Path stateDir;
+    private final ModelRegistry models;
+    private final KafkaStreams streams;
+    private final BatchSizes batchSizes;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile long runningAtNanos;
+
+    private BenchApp(Spec spec, SchemaRegistry schemas) throws IOException {
+        this.spec = spec;
+        this.stateDir = Files.createTempDirectory("scorestream-bench-state");
+        final Map<String, Object> settings = new HashMap<>();
+        settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
+        settings.put(ScorestreamConfig.APPLICATION_ID_CONFIG, spec.applicationId());
+        settings.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, spec.inputTopic());
+        settings.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, spec.outputTopic());
+        settings.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, spec.deadLetterTopic());
+        settings.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, spec.modelTopic());
+        settings.put(ScorestreamConfig.MODEL_NAME_CONFIG, spec.modelName());
+        settings.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+        settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(spec.batchMaxRecords()));
+        settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(spec.batchMaxWaitMs()));
+        settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, spec.guarantee());
+        settings.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(spec.commitIntervalMs()));
+        settings.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, spec.device());
+        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
+            settings.put(ScorestreamConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
+        }
+        final ScorestreamConfig config = ScorestreamConfig.of(settings);
+
+        this.models = new ModelRegistry(config.registrySettings(), new OnnxModelLoader(config.inferenceSettings()),
+                new DefaultArtifactFetcher(config.registrySettings()), RegistryListener.NONE);
+        models.registerFeatureSchema(spec.modelName(), Transaction.getClassSchema());
+        this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
+        final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batchMaxRecords(),
+                config.batchMaxWaitMs(), config.eventIdField().orElse(null),
+                Duration.ofMillis(config.modelWaitTimeoutMs())).withPassthrough(spec.passthrough());
+        final TopologySettings topology = new TopologySettings(config.inputTopics(), config.outputTopic(),
+                config.deadLetterTopic(), config.modelTopic(), scoring);
+
+        final Properties props = config.streamsProperties();
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringProcessingHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        props.put(ScoringObserver.CONFIG_KEY, batchSizes);
+        this.streams = new KafkaStreams(ScoringTopology.build(topology, models, schemas, batchSizes,
+                RegistryListener.NONE), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            failure.compareAndSet(null, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING && runningAtNanos == 0) {
+                runningAtNanos = System.nanoTime();
+            }
+        });
+    }
+
+    /** Builds and starts the application. */
+    static BenchApp start(Spec spec, SchemaRegistry schemas) throws IOException {
+        final BenchApp app = new BenchApp(spec, schemas);
+        app.streams.start();
+        return app;
+    }
+
+    /**
+     * Blocks until the model is live and Kafka Streams is RUNNING.
+     *
+     * @return {@link System#nanoTime()} at which both were true
+     * @throws IllegalStateException if either fails to happen within {@code timeout}
+     */
+    long awaitReady(Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        if (!models.awaitLive(spec.modelName(), timeout)) {
+            throw new IllegalStateException("model '" + spec.modelName() + "' did not go live in application "
+                    + spec.applicationId() + ": " + models.lastRefusal(spec.modelName()).map(Object::toString)
+                    .orElse("no refusal recorded"));
+        }
+        final long modelLiveAt = System.nanoTime();
+        while (runningAtNanos == 0) {
+            checkHealthy();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka Streams of " + spec.applicationId()
+                        + " did not reach RUNNING: " + streams.state());
+            }
+            Thread.sleep(5);
+        }
+        return Math.max(modelLiveAt, runningAtNanos);
+    }
+
+    /** @throws IllegalStateException if a stream thread died or the client is in ERROR */
+    void checkHealthy() {
+        final Throwable f = failure.get();
+        if (f != null) {
+            throw new IllegalStateException("Kafka Streams of " + spec.applicationId() + " failed: " + f, f);
+        }
+        final KafkaStreams.State s = streams.state();
+        if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.PENDING_ERROR) {
+            throw new IllegalStateException("Kafka Streams of " + spec.applicationId() + " is in state " + s);
+        }
+    }
+
+    /** Ids of this application's live stream threads ({@code <application.id>-<uuid>-StreamThread-<n>}). */
+    long[] streamThreadIds() {
+        final List<Long> ids = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            final String name = t.getName();
+            if (name.startsWith(spec.applicationId() + "-") && name.contains("-StreamThread-")) {
+                ids.add(t.getId());
+            }
+        }
+        final long[] out = new long[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ids.get(i);
+        }
+        return out;
+    }
+
+    BatchSizes.Summary batchSizes() {
+        return batchSizes.summary();
+    }
+
+    /** The live batch-size counter, for snapshots between phases. */
+    BatchSizes batchCounter() {
+        return batchSizes;
+    }
+
+    Spec spec() {
+        return spec;
+    }
+
+    /** Stops Kafka Streams, wipes its local state, closes the registry and deletes the state directory. */
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(60));
+        streams.cleanUp();
+        models.close();
+        try (Stream<Path> paths = Files.walk(stateDir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover temporary directory is harmless.
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.scorestream.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one benchmark run does. Immutable; {@link #parse} reads the command line and fails with a
+ * message naming the option.
+ *
+ * @param events transactions pre-loaded and scored by every Kafka mode
+ * @param partitions partitions of the input (and every output) topic
+ * @param repetitions repetitions of each throughput measurement (the table shows the median)
+ * @param warmupEvents events scored by an unmeasured application before the first measured mode
+ * @param models reference models to run, in order
+ * @param modes throughput modes to run, in order
+ * @param latencyConfigs configurations of the latency run, in order (empty: no latency run)
+ * @param latencyLoads loads of the latency run, in percent of the best micro-batched throughput
+ * @param latencySeconds measured seconds at each load
+ * @param latencyWarmupSeconds unmeasured seconds before the first load of each configuration
+ * @param latencyMaxRate records/s that stands for 100 % load when no micro-batched mode was measured
+ *     (0: none given)
+ * @param modelOnlySeconds how long each model-only repetition scores
+ * @param guarantee {@code processing.guarantee} of every Kafka Streams application
+ * @param commitIntervalMs {@code commit.interval.ms} of every Kafka Streams application
+ * @param device {@code inference.device}
+ * @param streamsOverrides extra Kafka Streams settings of every application (passed as
+ *     {@code kafka.<key>}), e.g. {@code max.task.idle.ms=-1}; empty for the application's defaults
+ * @param seed seed of the synthetic transactions and of the random models
+ * @param out directory of the JSON and PNG results
+ */
+public record BenchOptions(long events, int partitions, int repetitions, long warmupEvents,
+                           List<BenchModel.Kind> models,
+                           List<Mode> modes, List<LatencyConfig> latencyConfigs, List<Integer> latencyLoads,
+                           double latencySeconds, double latencyWarmupSeconds, long latencyMaxRate,
+                           double modelOnlySeconds, String guarantee, long commitIntervalMs, String device,
+                           Map<String, String> streamsOverrides, long seed, Path out) {
+
+    public BenchOptions {
+        models = List.copyOf(models);
+        modes = List.copyOf(modes);
+        latencyConfigs = List.copyOf(latencyConfigs);
+        latencyLoads = List.copyOf(latencyLoads);
+        streamsOverrides = Map.copyOf(streamsOverrides);
+        require(events >= 1 && events <= Integer.MAX_VALUE, "--events must be between 1 and 2^31-1");
+        require(partitions >= 1, "--partitions must be >= 1");
+        require(repetitions >= 1, "--repetitions must be >= 1");
+        require(warmupEvents >= 0, "--warmup-events must be >= 0");
+        require(!models.isEmpty(), "--models needs at least one model");
+        require(latencySeconds > 0, "--latency-seconds must be > 0");
+        require(latencyWarmupSeconds >= 0, "--latency-warmup-seconds must be >= 0");
+        require(modelOnlySeconds > 0, "--model-only-seconds must be > 0");
+        for (int load : latencyLoads) {
+            require(load > 0 && load <= 100, "--latency-loads are percentages in (0, 100], got " + load);
+        }
+        require(guarantee.equals("exactly_once_v2") || guarantee.equals("at_least_once"),
+                "--guarantee must be exactly_once_v2 or at_least_once");
+    }
+
+    /** The defaults of {@code bench/run} without options. */
+    public static BenchOptions defaults() {
+        return parse(new String[0]);
+    }
+
+    /** The usage text. */
+    public static String usage() {
+        return String.join("\n",
+                "usage: bench/run [options]",
+                "  --events N                 transactions pre-loaded and scored per Kafka mode (2000000)",
+                "  --partitions N             partitions of the input topic (6)",
+                "  --repetitions N            repetitions per throughput measurement; median shown (3)",
+                "  --warmup-events N          events of an unmeasured JIT warm-up run first (200000; 0: none)",
+                "  --models LIST              demo,large",
+                "  --modes LIST               " + String.join(",", Mode.names()),
+                "  --latency-configs LIST     " + String.join(",", LatencyConfig.names())
+                        + " (none: skip the latency run)",
+                "  --latency-loads LIST       percent of the best micro-batched throughput (25,50,75)",
+                "  --latency-seconds S        measured seconds per load (30)",
+                "  --latency-warmup-seconds S unmeasured seconds before the first load (5)",
+                "  --latency-max-rate R       records/s standing for 100% load if no batched mode ran (0)",
+                "  --model-only-seconds S     seconds per model-only repetition (3)",
+                "  --guarantee G              exactly_once_v2 | at_least_once (exactly_once_v2)",
+                "  --commit-interval-ms MS    commit.interval.ms of the Streams applications (100)",
+                "  --device D                 inference.device: cpu | auto | cuda[:N] (cpu)",
+                "  --streams-overrides LIST   extra Kafka Streams settings, key=value,... (none)",
+                "  --seed N                   seed of the data and the random models (42)",
+                "  --out DIR                  where <timestamp>.json and <timestamp>.png go (bench/results)",
+                "",
+                "       bench/run --chart-from bench/results/<timestamp>.json   redraws that run's chart");
+    }
+
+    /**
+     * Parses {@code --name value} pairs over the defaults.
+     *
+     * @throws IllegalArgumentException naming the bad or unknown option
+     */
+    public static BenchOptions parse(String[] args) {
+        final Map<String, String> v = new LinkedHashMap<>();
+        v.put("events", "2000000");
+        v.put("partitions", "6");
+        v.put("repetitions", "3");
+        v.put("warmup-events", "200000");
+        v.put("models", "demo,large");
+        v.put("modes", String.join(",", Mode.names()));
+        v.put("latency-configs", String.join(",", LatencyConfig.names()));
+        v.put("latency-loads", "25,50,75");
+        v.put("latency-seconds", "30");
+        v.put("latency-warmup-seconds", "5");
+        v.put("latency-max-rate", "0");
+        v.put("model-only-seconds", "3");
+        v.put("guarantee", "exactly_once_v2");
+        v.put("commit-interval-ms", "100");
+        v.put("device", "cpu");
+        v.put("streams-overrides", "");
+        v.put("seed", "42");
+        v.put("out", "bench/results");
+        for (int i = 0; i < args.length; i++) {
+            final String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
+            }
+            final String name = a.substring(2);
+            if (!v.containsKey(name)) {
+                throw new IllegalArgumentException("unknown option '" + a + "'\n" + usage());
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option '" + a + "' needs a value");
+            }
+            v.put(name, args[++i]);
+        }
+        try {
+            return new BenchOptions(
+                    Long.parseLong(v.get("events")),
+                    Integer.parseInt(v.get("partitions")),
+                    Integer.parseInt(v.get("repetitions")),
+                    Long.parseLong(v.get("warmup-events")),
+                    list(v.get("models"), BenchModel.Kind::parse),
+                    list(v.get("modes"), Mode::parse),
+                    v.get("latency-configs").equals("none") ? List.of()
+                            : list(v.get("latency-configs"), LatencyConfig::parse),
+                    list(v.get("latency-loads"), Integer::parseInt),
+                    Double.parseDouble(v.get("latency-seconds")),
+                    Double.parseDouble(v.get("latency-warmup-seconds")),
+                    Long.parseLong(v.get("latency-max-rate")),
+                    Double.parseDouble(v.get("model-only-seconds")),
+                    v.get("guarantee").toLowerCase(Locale.ROOT),
+                    Long.parseLong(v.get("commit-interval-ms")),
+                    v.get("device"),
+                    keyValues(v.get("streams-overrides")),
+                    Long.parseLong(v.get("seed")),
+                    Path.of(v.get("out")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: " + e.getMessage(), e);
+        }
+    }
+
+    private interface Parser<T> {
+        T parse(String text);
+    }
+
+    private static <T> List<T> list(String csv, Parser<T> parser) {
+        final List<T> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(parser.parse(s.trim()));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> keyValues(String csv) {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : csv.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            final int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--streams-overrides takes key=value pairs, got '" + pair + "'");
+            }
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

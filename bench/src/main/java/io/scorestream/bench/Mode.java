@@ -1,0 +1,91 @@
+package io.scorestream.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One throughput mode of the benchmark. Every Kafka mode runs the same topology and serdes as its
+ * own Kafka Streams application; only the batching settings (and, for {@link #PASSTHROUGH}, the
+ * model call) differ. {@link #MODEL_ONLY} runs ONNX Runtime alone on pre-built batches.
+ */
+public enum Mode {
+    /**
+     * The model call replaced by a constant score: the Kafka + Avro ceiling. Batched with the
+     * application's defaults ({@code batch.max.records=256}, {@code batch.max.wait.ms=5}).
+     */
+    PASSTHROUGH("passthrough", 256, 5, true),
+    /** {@code batch.max.records=1}: one ONNX Runtime run per record. */
+    PER_RECORD("per-record", 1, 0, false),
+    BATCH_64("batch-64", 64, 5, false),
+    BATCH_256("batch-256", 256, 5, false),
+    BATCH_1024("batch-1024", 1024, 5, false),
+    /** {@code batch.max.wait.ms=0}: whatever one poll loop delivered, at most 1024 records. */
+    ADAPTIVE("adaptive", 1024, 0, false),
+    /** ONNX Runtime alone on pre-built batches of 1, 64, 256 and 1024 rows, no Kafka: the inference ceiling. */
+    MODEL_ONLY("model-only", 0, 0, false);
+
+    /** Batch sizes of the model-only mode. */
+    public static final List<Integer> MODEL_ONLY_BATCHES = List.of(1, 64, 256, 1024);
+
+    private final String label;
+    private final int batchMaxRecords;
+    private final long batchMaxWaitMs;
+    private final boolean passthrough;
+
+    Mode(String label, int batchMaxRecords, long batchMaxWaitMs, boolean passthrough) {
+        this.label = label;
+        this.batchMaxRecords = batchMaxRecords;
+        this.batchMaxWaitMs = batchMaxWaitMs;
+        this.passthrough = passthrough;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public int batchMaxRecords() {
+        return batchMaxRecords;
+    }
+
+    public long batchMaxWaitMs() {
+        return batchMaxWaitMs;
+    }
+
+    public boolean passthrough() {
+        return passthrough;
+    }
+
+    /** Whether this mode scores micro-batches in Kafka Streams (fixed sizes or adaptive). */
+    public boolean microBatched() {
+        return this == BATCH_64 || this == BATCH_256 || this == BATCH_1024 || this == ADAPTIVE;
+    }
+
+    /** The batching settings as they appear in the table. */
+    public String settings() {
+        return switch (this) {
+            case MODEL_ONLY -> "ONNX Runtime alone";
+            case PER_RECORD -> "batch.max.records=1";
+            default -> "batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms=" + batchMaxWaitMs
+                    + (passthrough ? ", constant score" : "");
+        };
+    }
+
+    public static List<String> names() {
+        final List<String> names = new ArrayList<>();
+        for (Mode m : values()) {
+            names.add(m.label);
+        }
+        return names;
+    }
+
+    /** @throws IllegalArgumentException naming the known modes */
+    public static Mode parse(String text) {
+        for (Mode m : values()) {
+            if (m.label.equals(text.toLowerCase(Locale.ROOT))) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown mode '" + text + "'; known: " + String.join(",", names()));
+    }
+}

@@ -1,0 +1,163 @@
+package io.scorestream.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Renders a run's results as Markdown tables and the ratio lines. Stateless.
+ */
+final class Report {
+
+    /** Targets of the issue, checked by the ratio lines. */
+    static final double TARGET_VS_PASSTHROUGH = 0.90;
+    static final double TARGET_VS_PER_RECORD_LARGE = 3.0;
+
+    private Report() {
+    }
+
+    /** The throughput table: one row per (model, mode[, batch]). */
+    static String throughputTable(List<Samples.Cell> cells) {
+        final StringBuilder b = new StringBuilder();
+        b.append("| model | mode | records/s (median) | min | max | CPU s / M records (process) "
+                + "| scoring-thread CPU s / M | alloc B / record (scoring thread) | peak heap MB | peak RSS MB "
+                + "| other processes' CPU | batch sizes seen |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+        for (Samples.Cell c : cells) {
+            final BatchSizes.Summary batches = c.medianBatches();
+            b.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %,.0f | %,.0f | %,.0f "
+                            + "| %.0f%% | %s |%n",
+                    c.model(), c.label(), c.medianRate(), c.minRate(), c.maxRate(),
+                    c.median(Samples.Throughput::cpuSecondsPerMillion),
+                    c.median(Samples.Throughput::threadCpuSecondsPerMillion),
+                    c.median(Samples.Throughput::allocatedBytesPerRecord),
+                    c.median(t -> t.peakHeapBytes() / 1048576.0),
+                    c.median(t -> t.peakRssBytes() / 1048576.0),
+                    100 * c.median(Samples.Throughput::otherProcessesCpuShare),
+                    c.mode() == Mode.MODEL_ONLY ? "fixed " + c.batch() : batches == null ? "–" : batches.describe()));
+        }
+        return b.toString();
+    }
+
+    /** The latency table: one row per (model, configuration, load). */
+    static String latencyTable(List<Samples.Latency> points) {
+        final StringBuilder b = new StringBuilder();
+        b.append("| model | config | load | target rec/s | achieved rec/s | p50 ms | p95 ms | p99 ms | p99.9 ms "
+                + "| max ms | scores | batch sizes seen |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+        for (Samples.Latency l : points) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d%% | %,.0f | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f "
+                            + "| %,d | %s |%n",
+                    l.model(), l.config().label(), l.loadPercent(), l.targetRate(), l.achievedRate(), l.p50(),
+                    l.p95(), l.p99(), l.p999(), l.max(), l.count(),
+                    l.batches() == null ? "–" : l.batches().describe()));
+        }
+        return b.toString();
+    }
+
+    /** The best micro-batched cell of {@code model}, by median throughput. */
+    static Optional<Samples.Cell> bestMicroBatched(List<Samples.Cell> cells, String model) {
+        Samples.Cell best = null;
+        for (Samples.Cell c : cells) {
+            if (c.model().equals(model) && c.mode().microBatched()
+                    && (best == null || c.medianRate() > best.medianRate())) {
+                best = c;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static Optional<Samples.Cell> find(List<Samples.Cell> cells, String model, Mode mode, int batch) {
+        for (Samples.Cell c : cells) {
+            if (c.model().equals(model) && c.mode() == mode && c.batch() == batch) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The model-only batch size that matches a micro-batched mode (adaptive: its cap). */
+    static int modelOnlyBatchFor(Mode mode) {
+        return mode == Mode.PER_RECORD ? 1 : mode.batchMaxRecords();
+    }
+
+    /**
+     * The ratio lines, three per model: micro-batched best against per-record, passthrough and
+     * model-only at the same batch size, each with its target where the issue sets one.
+     */
+    static List<String> ratioLines(List<Samples.Cell> cells, List<String> models) {
+        final List<String> lines = new ArrayList<>();
+        for (String model : models) {
+            final Optional<Samples.Cell> best = bestMicroBatched(cells, model);
+            if (best.isEmpty()) {
+                lines.add("ratio " + model + ": no micro-batched mode was run; no ratios");
+                continue;
+            }
+            final Samples.Cell b = best.get();
+            final String bestText = String.format(Locale.ROOT, "%s %,.0f/s", b.label(), b.medianRate());
+            lines.add(ratio(model, "micro-batched best / per-record", b, bestText,
+                    find(cells, model, Mode.PER_RECORD, 0), model.equals(BenchModel.Kind.LARGE.label())
+                            ? TARGET_VS_PER_RECORD_LARGE : Double.NaN));
+            lines.add(ratio(model, "micro-batched best / passthrough", b, bestText,
+                    find(cells, model, Mode.PASSTHROUGH, 0), TARGET_VS_PASSTHROUGH));
+            final int size = modelOnlyBatchFor(b.mode());
+            lines.add(ratio(model, "micro-batched best / model-only at batch " + size, b, bestText,
+                    find(cells, model, Mode.MODEL_ONLY, size), Double.NaN));
+        }
+        return lines;
+    }
+
+    private static String ratio(String model, String what, Samples.Cell best, String bestText,
+                                Optional<Samples.Cell> other, double target) {
+        if (other.isEmpty()) {
+            return String.format(Locale.ROOT, "ratio %s: %s = n/a (not run)", model, what);
+        }
+        final double r = best.medianRate() / other.get().medianRate();
+        final String verdict = Double.isNaN(target) ? "no target"
+                : String.format(Locale.ROOT, "target >= %.2f: %s", target, r >= target ? "met" : "MISSED");
+        return String.format(Locale.ROOT, "ratio %s: %s = %.2f (%s vs %s %,.0f/s; %s)", model, what, r, bestText,
+                other.get().label(), other.get().medianRate(), verdict);
+    }
+
+    /**
+     * The latency targets, one line per model: p99 at 50 % load of the 5 ms window against
+     * {@code batch.max.wait.ms + 20 ms}, and adaptive's p99 against per-record's at the same load.
+     */
+    static List<String> latencyTargetLines(List<Samples.Latency> points, List<String> models) {
+        final List<String> lines = new ArrayList<>();
+        for (String model : models) {
+            final Optional<Samples.Latency> window = point(points, model, LatencyConfig.WINDOW_5MS, 50);
+            final Optional<Samples.Latency> adaptive = point(points, model, LatencyConfig.ADAPTIVE, 50);
+            final Optional<Samples.Latency> perRecord = point(points, model, LatencyConfig.PER_RECORD, 50);
+            if (window.isPresent()) {
+                final double limit = LatencyConfig.WINDOW_5MS.batchMaxWaitMs() + 20;
+                lines.add(String.format(Locale.ROOT, "latency %s: window-5ms p99 at 50%% load = %.0f ms "
+                                + "(target <= %.0f ms: %s)", model, window.get().p99(), limit,
+                        window.get().p99() <= limit ? "met" : "MISSED"));
+            }
+            if (adaptive.isPresent()) {
+                final double limit = LatencyConfig.ADAPTIVE.batchMaxWaitMs() + 20;
+                lines.add(String.format(Locale.ROOT, "latency %s: adaptive p99 at 50%% load = %.0f ms "
+                                + "(target <= %.0f ms: %s)", model, adaptive.get().p99(), limit,
+                        adaptive.get().p99() <= limit ? "met" : "MISSED"));
+            }
+            if (adaptive.isPresent() && perRecord.isPresent()) {
+                lines.add(String.format(Locale.ROOT, "latency %s: adaptive p99 %.0f ms vs per-record p99 %.0f ms "
+                                + "at 50%% load (target: adaptive no worse: %s)", model, adaptive.get().p99(),
+                        perRecord.get().p99(), adaptive.get().p99() <= perRecord.get().p99() ? "met" : "MISSED"));
+            }
+        }
+        return lines;
+    }
+
+    private static Optional<Samples.Latency> point(List<Samples.Latency> points, String model, LatencyConfig config,
+                                                   int load) {
+        for (Samples.Latency l : points) {
+            if (l.model().equals(model) && l.config() == config && l.loadPercent() == load) {
+                return Optional.of(l);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,75 @@
+package io.scorestream.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole harness at a tiny size on a real embedded broker, so that it cannot rot: every mode,
+ * one repetition, a latency run of 2 s at one load. Checks that the table, the JSON, the PNG and
+ * the ratio lines come out; the numbers themselves mean nothing at this size.
+ */
+class BenchSmokeIT {
+
+    @TempDir
+    Path out;
+
+    @Test
+    void tinyRunOfEveryModeProducesTableJsonChartAndRatioLines() throws Exception {
+        // given: 3,000 events, one repetition, every mode, the demo model, a 2 s latency run at 50 %
+        // (two configurations: per-record's latency path is the same code, and it keeps this < 60 s)
+        final BenchOptions options = BenchOptions.parse(new String[] {
+            "--events", "3000", "--partitions", "3", "--repetitions", "1", "--warmup-events", "0",
+            "--models", "demo", "--model-only-seconds", "0.2",
+            "--latency-configs", "adaptive,window-5ms", "--latency-loads", "50", "--latency-seconds", "2",
+            "--latency-warmup-seconds", "0.5",
+            "--out", out.toString()});
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+        // when
+        final Bench.Outcome outcome;
+        try (PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
+            outcome = new Bench(options, o, e).run();
+        }
+
+        // then: a Markdown table with a row per mode (model-only: per batch size)
+        final String printed = stdout.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("| model | mode | records/s (median) |"), printed);
+        for (String mode : List.of("passthrough", "per-record", "batch-64", "batch-256", "batch-1024", "adaptive",
+                "model-only b=1", "model-only b=1024")) {
+            assertTrue(printed.contains("| demo | " + mode + " |"), "row for " + mode + " in\n" + printed);
+        }
+        assertTrue(printed.contains("| demo | window-5ms | 50% |"), printed);
+
+        // and: the ratio lines come last, one per comparison
+        final List<String> lines = printed.strip().lines().toList();
+        final List<String> last = lines.subList(lines.size() - 3, lines.size());
+        assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
+        assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
+        assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
+        assertEquals(last, outcome.ratioLines());
+
+        // and: the JSON holds every cell and latency point, the PNG is a PNG
+        final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
+        assertEquals(3000, json.get("options").get("events").asLong());
+        assertEquals(6 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size());
+        assertEquals(2, json.get("latency").size());
+        assertTrue(json.get("throughput").get(0).get("recordsPerSecondMedian").asDouble() > 0);
+        final byte[] png = Files.readAllBytes(outcome.chart());
+        assertTrue(png.length > 1000, "chart of " + png.length + " bytes");
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals("PNG", new String(png, 1, 3, StandardCharsets.US_ASCII));
+    }
+}
