@@ -4,7 +4,6 @@ import io.scorestream.topology.processor.ScoringObserver;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -25,11 +24,9 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
 
     @Override
     public void configure(Map<String, ?> configs) {
-        final Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
-        this.deadLetterTopic = topic == null || topic.toString().isBlank() ? null : topic.toString();
-        if (configs.get(ScoringObserver.CONFIG_KEY) instanceof ScoringObserver o) {
-            this.observer = o;
-        }
+        final HandlerSettings settings = HandlerSettings.of(configs);
+        this.deadLetterTopic = settings.deadLetterTopic();
+        this.observer = settings.observer();
     }
 
     /** Whether {@code e} blames the bytes themselves (not Confluent wire format, unknown id, ...). */

@@ -3,7 +3,6 @@ package io.scorestream.topology.errors;
 import io.scorestream.topology.processor.ScoringObserver;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,11 +26,9 @@ public final class DeadLetteringProcessingHandler implements ProcessingException
 
     @Override
     public void configure(Map<String, ?> configs) {
-        final Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
-        this.deadLetterTopic = topic == null || topic.toString().isBlank() ? null : topic.toString();
-        if (configs.get(ScoringObserver.CONFIG_KEY) instanceof ScoringObserver o) {
-            this.observer = o;
-        }
+        final HandlerSettings settings = HandlerSettings.of(configs);
+        this.deadLetterTopic = settings.deadLetterTopic();
+        this.observer = settings.observer();
     }
 
     /** Whether {@code e} says the record itself cannot be scored (its features, its value). */
