@@ -205,6 +205,16 @@ public final class BatchScorer implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes back the row added last (e.g. the record it belongs to was refused by another model
+     * scoring the same batch). Does nothing on an empty batch.
+     */
+    public void dropLast() {
+        if (size > 0) {
+            size--;
+        }
+    }
+
     /** Forgets the rows; buffers and tensors are kept for the next batch. */
     public void clear() {
         size = 0;

@@ -4,11 +4,14 @@ import io.scorestream.inference.ModelLoadException;
 import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.ScoringModel;
 import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.Rollout;
+import io.scorestream.schemas.RolloutRole;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -75,7 +78,9 @@ public final class ModelRegistry implements AutoCloseable {
     private final RegistryListener listener;
     private final Clock clock = Clock.systemUTC();
 
-    private final ConcurrentMap<String, LiveVersion> live = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LiveSet> live = new ConcurrentHashMap<>();
+    /** Optional on-disk cache of fetched artifacts, by sha256; null when disabled. */
+    private final ArtifactCache cache;
     private final ConcurrentMap<String, Refusal> refusals = new ConcurrentHashMap<>();
 
     /**
@@ -110,6 +115,20 @@ public final class ModelRegistry implements AutoCloseable {
      */
     public ModelRegistry(RegistrySettings settings, OnnxModelLoader loader, ArtifactFetcher fetcher,
                          RegistryListener listener) {
+        this(settings, loader, fetcher, listener, null);
+    }
+
+    /**
+     * Creates the registry with an on-disk artifact cache and starts its loader thread. An artifact
+     * fetched from a URI whose spec names a sha256 is looked up in {@code cacheOrNull} first and
+     * stored there after it verified, so a restart or a second instance on the machine does not
+     * fetch it again. Inline artifacts are not cached.
+     *
+     * @param cacheOrNull the cache; null for none. Not owned (nothing to close).
+     */
+    public ModelRegistry(RegistrySettings settings, OnnxModelLoader loader, ArtifactFetcher fetcher,
+                         RegistryListener listener, ArtifactCache cacheOrNull) {
+        this.cache = cacheOrNull;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -143,27 +162,61 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Leases the live version of {@code name}. Close the lease when the batch is done; until then
-     * its model stays open. Lock-free.
+     * Leases the stable version of {@code name} (a candidate, if any, is ignored). Close the lease
+     * when the batch is done; until then its model stays open. Lock-free.
      *
      * @return the lease, or null when no version of {@code name} is live
      */
     public ModelLease acquire(String name) {
         Objects.requireNonNull(name, "name");
         for (;;) {
-            final LiveVersion version = live.get(name);
-            if (version == null) {
+            final LiveSet set = live.get(name);
+            if (set == null) {
                 return null;
             }
-            if (version.tryRetain()) {
-                if (!version.isRetired()) {
-                    return new ModelLease(version);
-                }
-                // Swapped out between the read and the retain: hand it back and take its successor.
-                version.release();
+            if (retainLive(set.stable())) {
+                return new ModelLease(set.stable());
             }
-            // A version is retired only after it left the map, so the next read sees something else.
+            // Swapped out between the read and the retain: a version is retired only after the set
+            // holding it left the map, so the next read sees its successor.
         }
+    }
+
+    /**
+     * Leases what is live for {@code name}: the stable version and, during a rollout, the candidate
+     * with its role, as one consistent arrangement. Lock-free.
+     *
+     * @return the lease, or null when no version of {@code name} is live
+     */
+    public RolloutLease acquireRollout(String name) {
+        Objects.requireNonNull(name, "name");
+        for (;;) {
+            final LiveSet set = live.get(name);
+            if (set == null) {
+                return null;
+            }
+            if (!retainLive(set.stable())) {
+                continue;
+            }
+            if (set.candidate() != null && !retainLive(set.candidate())) {
+                set.stable().release();
+                continue;
+            }
+            return new RolloutLease(new ModelLease(set.stable()),
+                    set.candidate() == null ? null : new ModelLease(set.candidate()), set.role(), set.canaryPercent());
+        }
+    }
+
+    /** Counts a user of {@code v} if it is still live; false (and nothing retained) if it was retired. */
+    private static boolean retainLive(LiveVersion v) {
+        if (!v.tryRetain()) {
+            return false;
+        }
+        if (v.isRetired()) {
+            v.release();
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -193,16 +246,29 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** The live version of {@code name}, if any. */
+    /** The live stable version of {@code name}, if any. */
     public Optional<LiveModelInfo> live(String name) {
         Objects.requireNonNull(name, "name");
-        return Optional.ofNullable(live.get(name)).map(LiveVersion::info);
+        return Optional.ofNullable(live.get(name)).map(set -> set.stable().info());
     }
 
-    /** A snapshot of every live model by name, sorted by name; unmodifiable. */
+    /** What is live for {@code name}, stable version and candidate, if anything is. */
+    public Optional<LiveRollout> rollout(String name) {
+        Objects.requireNonNull(name, "name");
+        return Optional.ofNullable(live.get(name)).map(LiveSet::info);
+    }
+
+    /** A snapshot of every live stable version by name, sorted by name; unmodifiable. */
     public Map<String, LiveModelInfo> liveModels() {
         final Map<String, LiveModelInfo> out = new TreeMap<>();
-        live.forEach((name, version) -> out.put(name, version.info()));
+        live.forEach((name, set) -> out.put(name, set.stable().info()));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** A snapshot of what is live for every name, with candidates, sorted by name; unmodifiable. */
+    public Map<String, LiveRollout> rollouts() {
+        final Map<String, LiveRollout> out = new TreeMap<>();
+        live.forEach((name, set) -> out.put(name, set.info()));
         return Collections.unmodifiableMap(out);
     }
 
@@ -214,9 +280,9 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Remembers a writer schema of the feature records scored by {@code modelName}; registering the
-     * same schema again changes nothing. Every later version of the model is validated against all
-     * of them before it goes live. If the version live now cannot read records of {@code schema}, a
-     * warning says so (such records will fail to score); it stays live.
+     * same schema again changes nothing. Every later version of the model (candidates included) is
+     * validated against all of them before it goes live. If a version live now cannot read records
+     * of {@code schema}, a warning says so (such records will fail to score); it stays live.
      */
     public void registerFeatureSchema(String modelName, Schema schema) {
         Objects.requireNonNull(modelName, "modelName");
@@ -232,15 +298,20 @@ public final class ModelRegistry implements AutoCloseable {
             return;
         }
         LOG.info("Feature schema {} registered for model '{}'", schema.getFullName(), modelName);
-        // Versions swapped in from now on check the schema themselves (under the lock); the one live
-        // now, if any, is checked here.
-        try (ModelLease lease = acquire(modelName)) {
+        // Versions swapped in from now on check the schema themselves (under the lock); those live
+        // now, if any, are checked here.
+        try (RolloutLease lease = acquireRollout(modelName)) {
             if (lease != null) {
-                lease.model().validateFeatureSchema(schema);
+                for (ModelLease v : lease.candidate() == null ? List.of(lease.stable())
+                        : List.of(lease.stable(), lease.candidate())) {
+                    try {
+                        v.model().validateFeatureSchema(schema);
+                    } catch (ModelLoadException e) {
+                        LOG.warn("Live version '{}' of model '{}' cannot score records of feature schema {}: {}",
+                                v.model().version(), modelName, schema.getFullName(), e.getMessage());
+                    }
+                }
             }
-        } catch (ModelLoadException e) {
-            LOG.warn("The live version of model '{}' cannot score records of feature schema {}: {}",
-                    modelName, schema.getFullName(), e.getMessage());
         }
     }
 
@@ -250,7 +321,7 @@ public final class ModelRegistry implements AutoCloseable {
      */
     @Override
     public void close() {
-        final List<LiveVersion> retiring;
+        final List<LiveSet> retiring;
         lock.lock();
         try {
             if (closed) {
@@ -276,8 +347,8 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         queue.clear();
-        for (LiveVersion version : retiring) {
-            version.retire();
+        for (LiveSet set : retiring) {
+            set.retireAll();
         }
         LOG.info("Model registry closed; {} model(s) retired", retiring.size());
     }
@@ -302,8 +373,8 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (InterruptedException e) {
             // close() stops us this way; nothing to restore, the thread ends here.
         }
-        for (HeldBack h : heldBack.values()) {
-            h.model().close();
+        for (Prepared p : heldBack.values()) {
+            p.closeFresh();
         }
         heldBack.clear();
         LOG.debug("Model loader stopped");
@@ -317,25 +388,18 @@ public final class ModelRegistry implements AutoCloseable {
         }
         final String version = String.valueOf(spec.getVersion());
         final long start = System.nanoTime();
-        ScoringModel model = null;
+        Prepared prepared = null;
         try {
-            if (!name.equals(spec.getName())) {
-                throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
-                        "the spec names model '" + spec.getName() + "' but its record key is '" + name + "'");
-            }
-            final LiveVersion current = live.get(name);
-            if (current != null && isSameVersion(current.info(), spec)) {
-                LOG.debug("Model '{}' version '{}' with this sha256 is already live; nothing to do", name, version);
+            checkSpec(name, spec);
+            final LiveSet current = live.get(name);
+            if (current != null && current.matches(spec)) {
+                LOG.debug("Model '{}' version '{}' with this sha256 and rollout is already live; nothing to do", name,
+                        version);
                 closeHeldBack(name);
                 return;
             }
-            final byte[] artifact = artifactOf(name, version, spec);
-            model = ScoringModel.create(spec, artifact, loader, settings.requireSha256());
-            final List<Schema> checked = featureSchemasOf(name);
-            for (Schema schema : checked) {
-                model.validateFeatureSchema(schema);
-            }
-            model.warmUp(settings.warmUpRows());
+            prepared = prepare(name, spec, current);
+            prepared.loadNanos = System.nanoTime() - start;
             if (sequence < newestSubmission.getOrDefault(name, 0L)) {
                 // A newer spec arrived while this one loaded (e.g. an instance starting up replays the
                 // model topic: version 1, then 2). Going live now would score with a superseded
@@ -344,12 +408,12 @@ public final class ModelRegistry implements AutoCloseable {
                 LOG.info("Model '{}' version '{}' is ready but a newer spec was published meanwhile; holding it "
                         + "back until that one is loaded or refused", name, version);
                 closeHeldBack(name);
-                heldBack.put(name, new HeldBack(model, checked, System.nanoTime() - start));
-                model = null;
+                heldBack.put(name, prepared);
+                prepared = null;
                 return;
             }
-            if (swapIn(name, model, checked, System.nanoTime() - start)) {
-                model = null;
+            if (swapIn(name, prepared)) {
+                prepared = null;
                 closeHeldBack(name);
             }
         } catch (ModelLoadException e) {
@@ -361,54 +425,228 @@ public final class ModelRegistry implements AutoCloseable {
             refuse(name, version, wrapped.reason(), wrapped.getMessage(), e);
             promoteHeldBack(name, sequence);
         } finally {
-            if (model != null) {
-                model.close();
+            if (prepared != null) {
+                prepared.closeFresh();
             }
         }
     }
 
-    /** A version that loaded fine but was superseded while loading; touched by the loader thread only. */
-    private record HeldBack(ScoringModel model, List<Schema> checked, long loadNanos) {
-    }
-
-    private final Map<String, HeldBack> heldBack = new HashMap<>();
-
-    private void closeHeldBack(String name) {
-        final HeldBack h = heldBack.remove(name);
-        if (h != null) {
-            h.model().close();
+    /** The checks a spec's shape must pass before anything is fetched. */
+    private static void checkSpec(String name, ModelSpec spec) {
+        final String version = String.valueOf(spec.getVersion());
+        if (!name.equals(spec.getName())) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    "the spec names model '" + spec.getName() + "' but its record key is '" + name + "'");
+        }
+        final Rollout rollout = spec.getRollout();
+        if (rollout == null) {
+            return;
+        }
+        final ModelSpec candidate = rollout.getCandidate();
+        final String where = "the rollout of version '" + version + "'";
+        if (rollout.getRole() == null || candidate == null) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    where + " needs a role and a candidate");
+        }
+        if (!name.equals(candidate.getName())) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    where + " names candidate model '" + candidate.getName() + "'; it must be '" + name + "'");
+        }
+        if (version.equals(candidate.getVersion())) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    where + " has a candidate of the same version; a candidate must be another version");
+        }
+        if (candidate.getRollout() != null) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    where + ": candidate version '" + candidate.getVersion() + "' has a rollout of its own");
+        }
+        final double pct = rollout.getCanaryPercent();
+        if (rollout.getRole() == RolloutRole.CANARY && !(pct >= 0 && pct <= 100)) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
+                    where + " has canary_percent " + pct + "; it must be within [0, 100]");
         }
     }
 
-    /** The newest spec was refused: the version held back for it, if any, goes live instead. */
+    /**
+     * Gets everything {@code spec} needs ready to go live: versions already live (as stable or
+     * candidate) with the same identity are reused as they are (a promotion or a rollback loads
+     * nothing); the others are fetched, loaded, validated and warmed up.
+     */
+    private Prepared prepare(String name, ModelSpec spec, LiveSet current) {
+        final Prepared p = new Prepared(spec);
+        try {
+            final ModelSpec stableSpec = withoutRollout(spec);
+            p.stable = current == null ? null : current.find(stableSpec);
+            if (p.stable == null) {
+                p.freshStable = load(name, stableSpec);
+            }
+            final Rollout rollout = spec.getRollout();
+            if (rollout != null) {
+                final ModelSpec candidateSpec = rollout.getCandidate();
+                p.candidate = current == null ? null : current.find(candidateSpec);
+                if (p.candidate == null) {
+                    p.freshCandidate = load(name, candidateSpec);
+                }
+            }
+            return p;
+        } catch (RuntimeException | LinkageError e) {
+            p.closeFresh();
+            throw e;
+        }
+    }
+
+    private Loaded load(String name, ModelSpec spec) {
+        final byte[] artifact = artifactOf(name, String.valueOf(spec.getVersion()), spec);
+        final ScoringModel model = ScoringModel.create(spec, artifact, loader, settings.requireSha256());
+        try {
+            final List<Schema> checked = featureSchemasOf(name);
+            for (Schema schema : checked) {
+                model.validateFeatureSchema(schema);
+            }
+            model.warmUp(settings.warmUpRows());
+            return new Loaded(model, checked);
+        } catch (RuntimeException | LinkageError e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** {@code spec} without its rollout: what the stable version itself is. */
+    private static ModelSpec withoutRollout(ModelSpec spec) {
+        if (spec.getRollout() == null) {
+            return spec;
+        }
+        final ModelSpec copy = ModelSpec.newBuilder(spec).build();
+        copy.setRollout(null);
+        return copy;
+    }
+
+    /** A version freshly loaded for a spec, with the feature schemas it was validated against. */
+    private record Loaded(ScoringModel model, List<Schema> checked) {
+    }
+
+    /**
+     * What a spec needs to go live: for the stable version and the candidate, either a version
+     * already live (reused) or one freshly loaded (owned by this object until swapped in). Touched
+     * by the loader thread only.
+     */
+    private static final class Prepared {
+        final ModelSpec spec;
+        LiveVersion stable;
+        Loaded freshStable;
+        LiveVersion candidate;
+        Loaded freshCandidate;
+        long loadNanos;
+
+        Prepared(ModelSpec spec) {
+            this.spec = spec;
+        }
+
+        void closeFresh() {
+            if (freshStable != null) {
+                freshStable.model().close();
+                freshStable = null;
+            }
+            if (freshCandidate != null) {
+                freshCandidate.model().close();
+                freshCandidate = null;
+            }
+        }
+    }
+
+    /** Versions that loaded fine but were superseded while loading, by name; loader thread only. */
+    private final Map<String, Prepared> heldBack = new HashMap<>();
+
+    private void closeHeldBack(String name) {
+        final Prepared p = heldBack.remove(name);
+        if (p != null) {
+            p.closeFresh();
+        }
+    }
+
+    /** The newest spec was refused: the spec held back for it, if any, goes live instead. */
     private void promoteHeldBack(String name, long sequence) {
         if (sequence < newestSubmission.getOrDefault(name, 0L)) {
             return;
         }
-        final HeldBack h = heldBack.remove(name);
-        if (h == null) {
+        final Prepared p = heldBack.remove(name);
+        if (p == null) {
             return;
         }
         LOG.info("Model '{}': the newest spec was refused, so version '{}' (held back while it loaded) goes live",
-                name, h.model().version());
+                name, p.spec.getVersion());
         try {
-            if (!swapIn(name, h.model(), h.checked(), h.loadNanos())) {
-                h.model().close();
+            if (!swapIn(name, p)) {
+                p.closeFresh();
             }
         } catch (ModelLoadException e) {
-            h.model().close();
-            refuse(name, h.model().version(), e.reason(), e.getMessage(), null);
+            p.closeFresh();
+            refuse(name, String.valueOf(p.spec.getVersion()), e.reason(), e.getMessage(), null);
         }
     }
 
-    /** Same version label and same sha256 (both absent counts as same: versions are unique per name). */
-    private static boolean isSameVersion(LiveModelInfo live, ModelSpec spec) {
-        if (!live.version().equals(spec.getVersion())) {
+    /**
+     * Whether two specs describe the same loaded version: same version label, same sha256 (or, without
+     * one, the same artifact), same input and output mapping and threshold. Versions are unique per
+     * name, but a republished spec may change the mapping or the threshold, which needs a reload.
+     */
+    static boolean sameVersion(ModelSpec a, ModelSpec b) {
+        if (!String.valueOf(a.getVersion()).equals(String.valueOf(b.getVersion()))) {
             return false;
         }
-        final String sha = spec.getSha256();
-        return sha == null ? live.spec().getSha256() == null : sha.trim().equalsIgnoreCase(live.sha256());
+        final String shaA = a.getSha256() == null ? null : a.getSha256().trim().toLowerCase(java.util.Locale.ROOT);
+        final String shaB = b.getSha256() == null ? null : b.getSha256().trim().toLowerCase(java.util.Locale.ROOT);
+        if (!Objects.equals(shaA, shaB)) {
+            return false;
+        }
+        if (shaA == null && !(Objects.equals(a.getArtifactUri(), b.getArtifactUri())
+                && Objects.equals(a.getArtifactBytes(), b.getArtifactBytes()))) {
+            return false;
+        }
+        return Objects.equals(a.getInputs(), b.getInputs()) && Objects.equals(a.getOutput(), b.getOutput())
+                && a.getThreshold() == b.getThreshold();
     }
+
+    /** The versions live together for one name; immutable. */
+    private record LiveSet(LiveVersion stable, LiveVersion candidate, RolloutRole role, double canaryPercent) {
+
+        LiveRollout info() {
+            return new LiveRollout(stable.info(), candidate == null ? null : candidate.info(), role, canaryPercent);
+        }
+
+        /** Whether {@code spec} asks for exactly this arrangement. */
+        boolean matches(ModelSpec spec) {
+            if (!sameVersion(stable.model().spec(), withoutRollout(spec))) {
+                return false;
+            }
+            final Rollout r = spec.getRollout();
+            if (r == null || candidate == null) {
+                return r == null && candidate == null;
+            }
+            return r.getRole() == role && (role != RolloutRole.CANARY || r.getCanaryPercent() == canaryPercent)
+                    && sameVersion(candidate.model().spec(), r.getCandidate());
+        }
+
+        /** The live version of this set with the identity of {@code spec}, or null. */
+        LiveVersion find(ModelSpec spec) {
+            if (sameVersion(stable.model().spec(), spec)) {
+                return stable;
+            }
+            return candidate != null && sameVersion(candidate.model().spec(), spec) ? candidate : null;
+        }
+
+        boolean holds(LiveVersion v) {
+            return v == stable || v == candidate;
+        }
+
+        void retireAll() {
+            stable.retire();
+            if (candidate != null) {
+                candidate.retire();
+            }
+        }
+    }
+
 
     private byte[] artifactOf(String name, String version, ModelSpec spec) {
         final String uriText = spec.getArtifactUri();
@@ -435,6 +673,15 @@ public final class ModelRegistry implements AutoCloseable {
         }
         try {
             settings.checkAllowed(uri);
+            final String sha = cacheKey(spec);
+            if (sha != null) {
+                final Optional<byte[]> hit = cache.get(sha);
+                if (hit.isPresent()) {
+                    LOG.info("Model '{}' version '{}': artifact {} read from the cache ({})", name, version,
+                            Uris.redact(uri), cache.directory());
+                    return hit.get();
+                }
+            }
             final byte[] bytes = fetcher.fetch(uri, settings.maxArtifactBytes(), settings.fetchTimeout());
             if (bytes == null) {
                 throw new ArtifactException(uri, "the fetcher returned nothing");
@@ -442,6 +689,10 @@ public final class ModelRegistry implements AutoCloseable {
             if (bytes.length > settings.maxArtifactBytes()) {
                 throw new ArtifactException(uri, "the fetcher returned " + bytes.length + " bytes; the limit is "
                         + settings.maxArtifactBytes() + " bytes (maxArtifactBytes)");
+            }
+            if (sha != null && sha.equals(ArtifactCache.sha256Hex(bytes))) {
+                // Only verified bytes are cached; a mismatch is refused by the load that follows.
+                cache.put(sha, bytes);
             }
             return bytes;
         } catch (ArtifactException e) {
@@ -454,6 +705,15 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /** The cache key of a fetched artifact: its spec's sha256, when there is a cache and a well-formed sha256. */
+    private String cacheKey(ModelSpec spec) {
+        if (cache == null || spec.getSha256() == null) {
+            return null;
+        }
+        final String sha = spec.getSha256().trim().toLowerCase(java.util.Locale.ROOT);
+        return sha.matches("[0-9a-f]{64}") ? sha : null;
+    }
+
     private List<Schema> featureSchemasOf(String name) {
         lock.lock();
         try {
@@ -464,52 +724,85 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Makes {@code model} the live version of {@code name} and retires the previous one.
+     * Makes {@code p} what is live for {@code name}, and retires the versions of the previous
+     * arrangement that are not part of the new one.
      *
-     * @return false, leaving {@code model} to the caller, if the registry was closed meanwhile
-     * @throws ModelLoadException if a feature schema registered during the load does not fit
+     * @return false, leaving {@code p} to the caller, if the registry was closed meanwhile
+     * @throws ModelLoadException if a feature schema registered during the load does not fit a fresh
+     *     version
      */
-    private boolean swapIn(String name, ScoringModel model, List<Schema> checked, long loadNanos) {
-        final LiveVersion fresh;
-        final LiveVersion previous;
+    private boolean swapIn(String name, Prepared p) {
+        final LiveSet fresh;
+        final LiveSet previous;
         lock.lock();
         try {
             if (closed) {
                 return false;
             }
-            // Schemas registered while this version loaded are checked here, under the lock that
+            // Schemas registered while the versions loaded are checked here, under the lock that
             // registerFeatureSchema takes, so no schema slips between validation and swap.
-            for (Schema schema : featureSchemas.getOrDefault(name, Set.of())) {
-                if (!checked.contains(schema)) {
-                    model.validateFeatureSchema(schema);
+            for (Loaded l : new Loaded[] {p.freshStable, p.freshCandidate}) {
+                if (l == null) {
+                    continue;
+                }
+                for (Schema schema : featureSchemas.getOrDefault(name, Set.of())) {
+                    if (!l.checked().contains(schema)) {
+                        l.model().validateFeatureSchema(schema);
+                    }
                 }
             }
-            fresh = new LiveVersion(model, new LiveModelInfo(name, model.version(), model.sha256(),
-                    model.executionDevice(), clock.instant(), model.spec()));
+            final Instant now = clock.instant();
+            final LiveVersion stable = p.stable != null ? p.stable : newLive(name, p.freshStable.model(), now);
+            final LiveVersion candidate = p.candidate != null ? p.candidate
+                    : p.freshCandidate == null ? null : newLive(name, p.freshCandidate.model(), now);
+            final Rollout r = p.spec.getRollout();
+            fresh = new LiveSet(stable, candidate, r == null ? null : r.getRole(),
+                    r == null || r.getRole() != RolloutRole.CANARY ? 0 : r.getCanaryPercent());
+            p.freshStable = null;
+            p.freshCandidate = null;
             previous = live.put(name, fresh);
             liveChanged.signalAll();
         } finally {
             lock.unlock();
         }
-        final String oldVersion = previous == null ? null : previous.info().version();
-        final long millis = TimeUnit.NANOSECONDS.toMillis(loadNanos);
+        final String oldVersion = previous == null ? null : previous.stable().info().version();
+        final String newVersion = fresh.stable().info().version();
+        final long millis = TimeUnit.NANOSECONDS.toMillis(p.loadNanos);
+        final LiveRollout info = fresh.info();
         if (previous == null) {
-            LOG.info("Model '{}' version '{}' is live on {} (loaded in {} ms)", name, model.version(),
-                    model.executionDevice(), millis);
+            LOG.info("Model '{}' is live: {} on {} (ready in {} ms)", name, info,
+                    fresh.stable().info().executionDevice(), millis);
         } else {
-            LOG.info("Model '{}' version '{}' is live on {} (loaded in {} ms), replacing version '{}'", name,
-                    model.version(), model.executionDevice(), millis, oldVersion);
+            LOG.info("Model '{}' is live: {} on {} (ready in {} ms), replacing {}", name, info,
+                    fresh.stable().info().executionDevice(), millis, previous.info());
         }
         if (previous != null) {
-            previous.retire();
+            for (LiveVersion v : new LiveVersion[] {previous.stable(), previous.candidate()}) {
+                if (v != null && !fresh.holds(v)) {
+                    v.retire();
+                }
+            }
         }
-        tell("onLoaded", () -> listener.onLoaded(name, model.version(), loadNanos, model.executionDevice()));
-        tell("onSwapped", () -> listener.onSwapped(name, oldVersion, model.version()));
+        for (LiveVersion v : new LiveVersion[] {fresh.stable(), fresh.candidate()}) {
+            if (v != null && (previous == null || !previous.holds(v))) {
+                final LiveModelInfo i = v.info();
+                tell("onLoaded", () -> listener.onLoaded(name, i.version(), p.loadNanos, i.executionDevice()));
+            }
+        }
+        if (previous == null || previous.stable() != fresh.stable()) {
+            tell("onSwapped", () -> listener.onSwapped(name, oldVersion, newVersion));
+        }
+        tell("onRolloutChanged", () -> listener.onRolloutChanged(name, info));
         return true;
     }
 
+    private static LiveVersion newLive(String name, ScoringModel model, Instant now) {
+        return new LiveVersion(model, new LiveModelInfo(name, model.version(), model.sha256(),
+                model.executionDevice(), now, model.spec()));
+    }
+
     private void retire(String name) {
-        final LiveVersion previous;
+        final LiveSet previous;
         lock.lock();
         try {
             previous = live.remove(name);
@@ -520,10 +813,12 @@ public final class ModelRegistry implements AutoCloseable {
             LOG.info("Tombstone for model '{}': no version of it is live", name);
             return;
         }
-        final String version = previous.info().version();
-        LOG.info("Model '{}' version '{}' retired (tombstone); it closes when its last batch finishes", name, version);
-        previous.retire();
+        final String version = previous.stable().info().version();
+        LOG.info("Model '{}' retired (tombstone): {}; its versions close when their last batch finishes", name,
+                previous.info());
+        previous.retireAll();
         tell("onRetired", () -> listener.onRetired(name, version));
+        tell("onRolloutChanged", () -> listener.onRolloutChanged(name, null));
     }
 
     private void refuse(String name, String version, ModelLoadException.Reason reason, String message,
@@ -532,10 +827,10 @@ public final class ModelRegistry implements AutoCloseable {
             LOG.debug("Registry closing; not reporting: {}", message);
             return;
         }
-        final LiveVersion current = live.get(name);
+        final LiveSet current = live.get(name);
         final String consequence = current == null
                 ? "no version of it is live"
-                : "version '" + current.info().version() + "' keeps serving";
+                : current.info() + " keeps serving";
         if (unexpected != null) {
             LOG.warn("{}; {}", message, consequence, unexpected);
         } else {

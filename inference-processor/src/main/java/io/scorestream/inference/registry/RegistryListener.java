@@ -43,4 +43,12 @@ public interface RegistryListener {
      */
     default void onSwapped(String name, String oldVersionOrNull, String newVersion) {
     }
+
+    /**
+     * What is live for {@code name} changed: a new stable version, a candidate added, promoted or
+     * rolled back, a new canary percentage; null when a tombstone retired the model. Follows the
+     * {@link #onLoaded} and {@link #onSwapped} calls of the same change.
+     */
+    default void onRolloutChanged(String name, LiveRollout nowOrNull) {
+    }
 }
