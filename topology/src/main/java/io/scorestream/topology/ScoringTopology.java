@@ -7,10 +7,16 @@ import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.processor.LiveModelPlans;
+import io.scorestream.topology.processor.ModelPlans;
 import io.scorestream.topology.processor.ModelSpecUpdater;
 import io.scorestream.topology.processor.ScoringObserver;
 import io.scorestream.topology.processor.ScoringProcessorSupplier;
 import io.scorestream.topology.serde.FeatureEventSerde;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,19 +27,25 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds the scoring topology; the application and the tests both call {@link #build}.
+ * Builds the scoring topology; the application, the replay and the tests all call {@link #build}.
  *
  * <pre>
  *  feature topic(s) ─► features ─► scoring (ScoringProcessor + scoring-buffer store) ─┬─► scores sink
- *   (byte[] key, FeatureEvent)                                                         └─► dead-letter sink
+ *   (byte[] key, FeatureEvent)                                                         ├─► shadow-scores sink
+ *                                                                                      └─► dead-letter sink
  *  model topic ─► model-specs (global store) ─► ModelSpecUpdater ─► ModelRegistry
  * </pre>
+ *
+ * One source, processor and buffer store per {@link PipelineSettings pipeline}; the pipeline named
+ * {@value PipelineSettings#DEFAULT} uses the unsuffixed node names above, every other one the
+ * names suffixed with {@code -<pipeline>}. The dead-letter sink is shared.
  */
 public final class ScoringTopology {
 
     public static final String SOURCE = "features";
     public static final String PROCESSOR = "scoring";
     public static final String SCORES_SINK = "scores-sink";
+    public static final String SHADOW_SINK = "shadow-scores-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String MODEL_SOURCE = "model-specs-source";
     public static final String MODEL_UPDATER = "model-specs-updater";
@@ -43,7 +55,8 @@ public final class ScoringTopology {
     }
 
     /**
-     * The topology for {@code settings}.
+     * The topology for {@code settings}, every pipeline scoring with what {@code registry} has live
+     * for its model.
      *
      * @param registry live models; fed by the model topic, read by the scoring processors
      * @param schemas schema registry of the feature, score and model topics
@@ -52,18 +65,47 @@ public final class ScoringTopology {
      */
     public static Topology build(TopologySettings settings, ModelRegistry registry, SchemaRegistry schemas,
                                  ScoringObserver observer, RegistryListener listener) {
+        return build(settings, p -> new LiveModelPlans(registry, p.scoring().modelName()), registry, schemas,
+                observer, listener);
+    }
+
+    /**
+     * The topology for {@code settings} with the model versions of each pipeline given by {@code plans}.
+     *
+     * @param plans the plans of a pipeline's batches (e.g. a replay's fixed versions)
+     * @param registryOrNull what the model topic feeds; null only when {@code settings.modelTopic()} is null
+     */
+    public static Topology build(TopologySettings settings, Function<PipelineSettings, ModelPlans> plans,
+                                 ModelRegistry registryOrNull, SchemaRegistry schemas, ScoringObserver observer,
+                                 RegistryListener listener) {
         final Topology topology = new Topology();
         final FeatureEventSerde features = new FeatureEventSerde(schemas);
-
-        topology.addSource(SOURCE, new ByteArrayDeserializer(), features.deserializer(),
-                settings.inputTopics().toArray(new String[0]));
-        topology.addProcessor(PROCESSOR, new ScoringProcessorSupplier(settings.scoring(), registry, features, observer,
-                SCORES_SINK, DEAD_LETTER_SINK), SOURCE);
-        topology.addSink(SCORES_SINK, settings.outputTopic(), new ByteArraySerializer(),
-                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), PROCESSOR);
+        final List<String> processors = new ArrayList<>();
+        for (PipelineSettings p : settings.pipelines()) {
+            final String suffix = PipelineSettings.DEFAULT.equals(p.name()) ? "" : "-" + p.name();
+            final String source = SOURCE + suffix;
+            final String processor = p.processorName();
+            final String scoresSink = SCORES_SINK + suffix;
+            final String shadowSink = SHADOW_SINK + suffix;
+            topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
+                    p.inputTopics().toArray(new String[0]));
+            topology.addProcessor(processor, new ScoringProcessorSupplier(p.scoring(),
+                    Objects.requireNonNull(plans.apply(p), "plans"), features, observer, p.bufferStoreName(),
+                    scoresSink, shadowSink, DEAD_LETTER_SINK), source);
+            topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
+                    ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+            topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),
+                    ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+            processors.add(processor);
+        }
         topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
-                new ByteArraySerializer(), PROCESSOR);
+                new ByteArraySerializer(), processors.toArray(new String[0]));
 
+        if (settings.modelTopic() == null) {
+            return topology;
+        }
+        final ModelRegistry registry = Objects.requireNonNull(registryOrNull,
+                "a registry is needed to read the model topic");
         final StoreBuilder<KeyValueStore<String, byte[]>> modelStore = Stores
                 .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled();

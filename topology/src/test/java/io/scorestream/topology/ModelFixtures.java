@@ -10,6 +10,8 @@ import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
 import io.scorestream.schemas.ModelOutput;
 import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.Rollout;
+import io.scorestream.schemas.RolloutRole;
 import io.scorestream.schemas.Transaction;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -68,6 +70,13 @@ public final class ModelFixtures {
                 .setArtifactBytes(ByteBuffer.wrap(onnx))
                 .setSha256(Sha256.hex(onnx))
                 .build();
+    }
+
+    /** {@code stable} with {@code candidate} running beside it in {@code role} (canary: for {@code percent} of keys). */
+    public static ModelSpec withCandidate(ModelSpec stable, ModelSpec candidate, RolloutRole role, double percent) {
+        final ModelSpec copy = ModelSpec.newBuilder(stable).build();
+        copy.setRollout(Rollout.newBuilder().setRole(role).setCanaryPercent(percent).setCandidate(candidate).build());
+        return copy;
     }
 
     /** What {@code mlp} should score for {@code t}, as float inputs. */

@@ -1,5 +1,10 @@
 package io.scorestream.topology.app;
 
+import io.scorestream.inference.registry.LiveRollout;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.topology.metrics.RolloutMetrics;
+import org.apache.avro.generic.GenericRecord;
+
 import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.topology.metrics.ScoringMetrics;
 import io.scorestream.topology.processor.ScoringObserver;
@@ -11,9 +16,46 @@ import io.scorestream.topology.processor.ScoringObserver;
 final class MetricsBridge implements ScoringObserver, RegistryListener {
 
     private final ScoringMetrics metrics;
+    private final RolloutMetrics rollouts;
 
     MetricsBridge(ScoringMetrics metrics) {
+        this(metrics, null);
+    }
+
+    /** @param rolloutsOrNull gray-release meters; null to skip them (e.g. the benchmark) */
+    MetricsBridge(ScoringMetrics metrics, RolloutMetrics rolloutsOrNull) {
         this.metrics = metrics;
+        this.rollouts = rolloutsOrNull;
+    }
+
+    @Override
+    public void onScore(ScoreResult score, GenericRecord event) {
+        if (rollouts != null) {
+            rollouts.recordScore(score.getModelName(), score.getModelVersion(),
+                    score.getRole() == null ? "stable" : score.getRole(), score.getScore(), score.getDecision());
+        }
+    }
+
+    @Override
+    public void onShadowCompared(String model, String stableVersion, String candidateVersion, double scoreDifference,
+                                 boolean decisionsAgree) {
+        if (rollouts != null) {
+            rollouts.recordComparison(model, stableVersion, candidateVersion, scoreDifference, decisionsAgree);
+        }
+    }
+
+    @Override
+    public void onShadowFailed(String model, String candidateVersion, String reason) {
+        if (rollouts != null) {
+            rollouts.recordShadowFailure(model, candidateVersion, reason);
+        }
+    }
+
+    @Override
+    public void onRolloutChanged(String name, LiveRollout nowOrNull) {
+        if (rollouts != null) {
+            rollouts.rolloutChanged(name, nowOrNull);
+        }
     }
 
     @Override

@@ -27,4 +27,26 @@ public interface ScoringObserver {
     /** One record went to the dead-letter topic; model and version may be null. */
     default void onDeadLetter(String reason, String model, String version) {
     }
+
+    /**
+     * A shadow candidate scored a record the stable version also scored.
+     *
+     * @param scoreDifference candidate score minus stable score
+     * @param decisionsAgree whether both made the same decision
+     */
+    default void onShadowCompared(String model, String stableVersion, String candidateVersion,
+                                  double scoreDifference, boolean decisionsAgree) {
+    }
+
+    /** A shadow candidate could not score a record (the stable version did); {@code reason} as for dead letters. */
+    default void onShadowFailed(String model, String candidateVersion, String reason) {
+    }
+
+    /**
+     * A score was forwarded (to the scores or the shadow topic), with the event it scores. Called
+     * on the stream thread, once per score; under exactly-once a score of an aborted transaction is
+     * reported again when its record is re-processed.
+     */
+    default void onScore(io.scorestream.schemas.ScoreResult score, org.apache.avro.generic.GenericRecord event) {
+    }
 }

@@ -4,8 +4,6 @@ import io.scorestream.inference.BatchScorer;
 import io.scorestream.inference.FeatureException;
 import io.scorestream.inference.ScoredBatch;
 import io.scorestream.inference.ScoringException;
-import io.scorestream.inference.registry.ModelLease;
-import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.serde.WireFormatException;
 import io.scorestream.topology.errors.DeadLetters;
@@ -44,10 +42,13 @@ import org.slf4j.LoggerFactory;
  * record has waited {@code batch.max.wait.ms} of wall-clock time; with a wait of 0 it flushes
  * whatever one poll loop delivered (a 1 ms wall-clock punctuator fires between poll loops).
  *
- * <p>Each score keeps its input's key, timestamp and headers, adds the model name and version as
- * headers, and is forwarded in arrival order, so per-key order holds. A batch is bound to the
- * model version that was live when its first record arrived, and is scored with it even if a new
- * version goes live meanwhile (the lease keeps the old session open until the batch is done).
+ * <p>Each score keeps its input's key, timestamp and headers, adds the model name, version and role
+ * as headers, and is forwarded in arrival order, so per-key order holds. A batch is bound to the
+ * {@link BatchPlan} taken when its first record arrived (the versions live then: stable, and a
+ * candidate during a rollout) and is scored with it even if a promotion, a rollback or a new
+ * version is published meanwhile; the next batch uses the new arrangement. Each version of the
+ * plan ("lane") scores the records routed to it in one run: a canary the keys it owns, a shadow
+ * every record (its scores go to the shadow topic and are compared with the stable ones).
  *
  * <p>A record that cannot feed the model (NaN, a null without default, ...) is rejected at
  * {@link #process} by throwing, so Kafka Streams' processing exception handler dead-letters it
@@ -63,16 +64,19 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     public static final String HEADER_MODEL_NAME = "scorestream.model.name";
     /** Header carrying the model version on every score. */
     public static final String HEADER_MODEL_VERSION = "scorestream.model.version";
+    /** Header carrying the role of the version that scored ({@code stable}, {@code canary}, {@code shadow}). */
+    public static final String HEADER_MODEL_ROLE = "scorestream.model.role";
 
     /** Slot of the buffer store that holds the current epoch. */
     static final int EPOCH_SLOT = -1;
 
     private final ScoringSettings settings;
-    private final ModelRegistry registry;
+    private final ModelPlans plans;
     private final FeatureEventSerde featureSerde;
     private final ScoringObserver observer;
     private final String storeName;
     private final String scoresChild;
+    private final String shadowChild;
     private final String deadLetterChild;
 
     private ProcessorContext<byte[], Object> context;
@@ -97,23 +101,68 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private long oldestBufferedAtMs;
     private List<BufferedRecord> restored = List.of();
 
-    private ModelLease lease;
-    private BatchScorer scorer;
+    /** The versions the open batch is scored with; null when no batch is open. */
+    private BatchPlan plan;
+    /** Per lane of the open plan: its scorer, its rows' buffer positions, and its results. */
+    private Lane[] lanes = new Lane[0];
+    /** Per buffered record: the lanes scoring it (bit mask). */
+    private int[] routes;
+    /** Scorers kept across batches, by model, so a plan with the same versions reuses their buffers. */
+    private final Map<io.scorestream.inference.ScoringModel, BatchScorer> scorers = new java.util.IdentityHashMap<>();
 
     private Schema lastSchema;
     private int eventIdPos = -1;
     private final Map<Schema, Integer> eventIdPositions = new HashMap<>();
     private Cancellable punctuator;
 
-    ScoringProcessor(ScoringSettings settings, ModelRegistry registry, FeatureEventSerde featureSerde,
-                     ScoringObserver observer, String storeName, String scoresChild, String deadLetterChild) {
+    ScoringProcessor(ScoringSettings settings, ModelPlans plans, FeatureEventSerde featureSerde,
+                     ScoringObserver observer, String storeName, String scoresChild, String shadowChild,
+                     String deadLetterChild) {
         this.settings = settings;
-        this.registry = registry;
+        this.plans = plans;
         this.featureSerde = featureSerde;
         this.observer = observer;
         this.storeName = storeName;
         this.scoresChild = scoresChild;
+        this.shadowChild = shadowChild;
         this.deadLetterChild = deadLetterChild;
+    }
+
+    /** One model version of the open plan, the rows it scores in this batch, and their results. */
+    private static final class Lane {
+        BatchScorer scorer;
+        String model;
+        String version;
+        byte[] modelBytes;
+        byte[] versionBytes;
+        String role;
+        byte[] roleBytes;
+        boolean shadow;
+        int comparedWith;
+        /** rowToRecord[row] = buffer position of the lane's row {@code row}. */
+        int[] rowToRecord;
+        /** recordToRow[i] = the lane's row of buffered record {@code i} (valid when its route has this lane). */
+        int[] recordToRow;
+        final double[] score;
+        final boolean[] decision;
+        final String[] label;
+        final Object[] classProbabilities;
+        final Exception[] failure;
+        long inferenceNanos;
+
+        Lane(int capacity) {
+            rowToRecord = new int[capacity];
+            recordToRow = new int[capacity];
+            score = new double[capacity];
+            decision = new boolean[capacity];
+            label = new String[capacity];
+            classProbabilities = new Object[capacity];
+            failure = new Exception[capacity];
+        }
+
+        int rows() {
+            return scorer.size();
+        }
     }
 
     @Override
@@ -121,6 +170,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
+        this.routes = new int[settings.batchMaxRecords()];
         restoreBuffer();
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
@@ -173,20 +223,24 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (!restored.isEmpty()) {
             scoreRestored();
         }
+        final RecordMetadata meta = context.recordMetadata().orElse(null);
+        if (meta != null && !plans.accepts(meta.topic(), meta.partition(), meta.offset())) {
+            return;
+        }
         final FeatureEvent event = record.value();
         if (event == null) {
             throw new InvalidEventException("null_value", "the record has a null value (a tombstone); there is "
                     + "nothing to score");
         }
-        final RecordMetadata meta = context.recordMetadata().orElse(null);
         final GenericRecord value = event.record();
         if (count == 0) {
             openBatch();
         }
+        final int route;
         try {
             // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
-            scorer.add(value);
-        } catch (FeatureException e) {
+            route = addToLanes(count, record.key(), record.timestamp(), value);
+        } catch (RuntimeException e) {
             if (count == 0) {
                 releaseBatch();
             }
@@ -203,10 +257,51 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (count == 0) {
             oldestBufferedAtMs = context.currentSystemTimeMs();
         }
+        routes[count] = route;
         buffer[count++] = buffered;
         if (count >= buffer.length) {
             flush();
         }
+    }
+
+    /**
+     * Adds the record at buffer position {@code pos} to every lane the plan routes it to.
+     *
+     * @return the lanes that took it
+     * @throws FeatureException if a non-shadow lane cannot take it (no lane keeps it then)
+     * @throws InvalidEventException if the plan routes it to no lane
+     */
+    private int addToLanes(int pos, byte[] key, long timestamp, GenericRecord value) {
+        int route = plan.route(key, timestamp);
+        if (route == 0) {
+            final String[] why = plan.unroutedReason(timestamp);
+            throw new InvalidEventException(why[0], why[1]);
+        }
+        for (int l = 0; l < lanes.length; l++) {
+            if ((route & (1 << l)) == 0) {
+                continue;
+            }
+            final Lane lane = lanes[l];
+            try {
+                final int row = lane.scorer.add(value);
+                lane.rowToRecord[row] = pos;
+                lane.recordToRow[pos] = row;
+            } catch (FeatureException e) {
+                if (lane.shadow) {
+                    // The record is still scored by the lane it shadows; the candidate's failure is counted.
+                    route &= ~(1 << l);
+                    observer.onShadowFailed(lane.model, lane.version, DeadLetters.reasonOf(e));
+                    continue;
+                }
+                for (int k = 0; k < l; k++) {
+                    if ((route & (1 << k)) != 0) {
+                        lanes[k].scorer.dropLast();
+                    }
+                }
+                throw e;
+            }
+        }
+        return route;
     }
 
     private void punctuate(long wallClockMs) {
@@ -219,35 +314,80 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
     }
 
-    /** Binds the new batch to the live model version, waiting (bounded) for one if none is live. */
+    /** Binds the new batch to what is live now, waiting (bounded) for a model if none is. */
     private void openBatch() {
-        ModelLease next = registry.acquire(settings.modelName());
+        BatchPlan next = plans.open();
         if (next == null) {
-            LOG.info("Waiting up to {} ms for a live version of model '{}'", settings.modelWaitTimeout().toMillis(),
-                    settings.modelName());
+            LOG.info("Waiting up to {} ms for a live version of {}", settings.modelWaitTimeout().toMillis(),
+                    plans.describe());
             try {
-                if (registry.awaitLive(settings.modelName(), settings.modelWaitTimeout())) {
-                    next = registry.acquire(settings.modelName());
+                if (plans.awaitLive(settings.modelWaitTimeout())) {
+                    next = plans.open();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             if (next == null) {
-                throw new NoLiveModelException("No live version of model '" + settings.modelName() + "' after "
+                throw new NoLiveModelException("No live version of " + plans.describe() + " after "
                         + settings.modelWaitTimeout().toMillis() + " ms (model.wait.timeout.ms): publish a valid "
                         + "ModelSpec for it to the model topic, or check the log for refused versions");
             }
         }
-        if (lease != null) {
-            lease.close();
+        if (plan != null) {
+            plan.close();
         }
-        lease = next;
-        if (scorer == null || scorer.model() != lease.model()) {
-            if (scorer != null) {
-                scorer.close();
+        plan = next;
+        final int n = plan.lanes();
+        if (n < 1 || n > BatchPlan.MAX_LANES) {
+            throw new IllegalStateException("a batch plan must have 1 to " + BatchPlan.MAX_LANES + " lanes, got " + n);
+        }
+        if (lanes.length != n) {
+            final Lane[] grown = new Lane[n];
+            for (int l = 0; l < n; l++) {
+                grown[l] = l < lanes.length ? lanes[l] : new Lane(buffer.length);
             }
-            scorer = lease.model().newScorer(buffer.length);
+            lanes = grown;
+        }
+        boolean changed = false;
+        for (int l = 0; l < n; l++) {
+            final Lane lane = lanes[l];
+            final io.scorestream.inference.ScoringModel model = plan.model(l);
+            if (lane.scorer == null || lane.scorer.model() != model) {
+                lane.scorer = scorers.computeIfAbsent(model, m -> m.newScorer(buffer.length));
+                lane.model = model.name();
+                lane.version = model.version();
+                lane.modelBytes = lane.model.getBytes(StandardCharsets.UTF_8);
+                lane.versionBytes = lane.version.getBytes(StandardCharsets.UTF_8);
+                changed = true;
+            }
+            final String role = plan.role(l);
+            if (!role.equals(lane.role)) {
+                lane.role = role;
+                lane.roleBytes = role.getBytes(StandardCharsets.UTF_8);
+            }
+            lane.shadow = plan.isShadow(l);
+            lane.comparedWith = plan.comparedWith(l);
+            lane.scorer.clear();
+        }
+        if (changed) {
             lastSchema = null;
+            closeUnusedScorers();
+        }
+    }
+
+    /** Closes the scorers of models no lane uses any more (their versions may be closing). */
+    private void closeUnusedScorers() {
+        final var it = scorers.entrySet().iterator();
+        while (it.hasNext()) {
+            final var e = it.next();
+            boolean used = false;
+            for (Lane lane : lanes) {
+                used |= lane.scorer == e.getValue();
+            }
+            if (!used) {
+                e.getValue().close();
+                it.remove();
+            }
         }
     }
 
@@ -256,7 +396,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             return;
         }
         lastSchema = schema;
-        registry.registerFeatureSchema(settings.modelName(), schema);
+        plans.featureSchemaSeen(schema);
         Integer pos = eventIdPositions.get(schema);
         if (pos == null) {
             final Schema.Field f = settings.eventIdField() == null ? null : schema.getField(settings.eventIdField());
@@ -277,7 +417,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         for (BufferedRecord r : pending) {
             if (r.value() == null) {
                 deadLetter(r, new InvalidEventException("undecodable_after_restore",
-                        "a buffered record could not be decoded again after a restart"));
+                        "a buffered record could not be decoded again after a restart"), null, null);
                 continue;
             }
             if (count == 0) {
@@ -285,11 +425,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 oldestBufferedAtMs = context.currentSystemTimeMs();
             }
             try {
-                scorer.add(r.value().record());
+                routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value().record());
                 noteSchema(r.value().record().getSchema());
                 buffer[count++] = r;
-            } catch (FeatureException e) {
-                deadLetter(r, e);
+            } catch (FeatureException | InvalidEventException e) {
+                deadLetter(r, e, lanes[0].model, lanes[0].version);
             }
             if (count >= buffer.length) {
                 flush();
@@ -297,90 +437,155 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         if (count > 0) {
             flush();
-        } else if (lease != null) {
+        } else if (plan != null) {
             releaseBatch();
         }
     }
 
     private void flush() {
-        if (settings.passthrough()) {
-            // Passthrough (benchmark only): no model run; a constant score is forwarded.
-            forward(0, count, null);
-            finishBatch();
-            return;
+        for (int l = 0; l < lanes.length; l++) {
+            final Lane lane = lanes[l];
+            lane.inferenceNanos = 0;
+            if (lane.rows() > 0) {
+                scoreLane(lane);
+            }
         }
-        try {
-            forward(0, count, scorer.score());
-        } catch (ScoringException e) {
-            LOG.warn("A batch of {} record(s) failed in model '{}' version '{}' ({}); scoring its halves to isolate "
-                    + "the failing record(s)", count, lease.model().name(), lease.model().version(),
-                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
-            isolate(0, count, e);
-        }
+        forward();
         finishBatch();
     }
 
+    /** Fills {@code lane}'s results for all its rows: one model run, or, if it fails, its halves. */
+    private void scoreLane(Lane lane) {
+        final int rows = lane.rows();
+        if (settings.passthrough()) {
+            // Passthrough (benchmark only): no model run; a constant score is forwarded.
+            for (int row = 0; row < rows; row++) {
+                lane.score[row] = 0.0;
+                lane.decision[row] = false;
+                lane.label[row] = null;
+                lane.classProbabilities[row] = null;
+                lane.failure[row] = null;
+            }
+            return;
+        }
+        try {
+            copyResults(lane, 0, lane.scorer.score());
+        } catch (ScoringException e) {
+            LOG.warn("A batch of {} record(s) failed in model '{}' version '{}' ({}); scoring its halves to isolate "
+                    + "the failing record(s)", rows, lane.model, lane.version,
+                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            isolate(lane, 0, rows, e);
+        }
+    }
+
+    private void copyResults(Lane lane, int fromRow, ScoredBatch batch) {
+        lane.inferenceNanos += batch.inferenceNanos();
+        for (int i = 0; i < batch.size(); i++) {
+            final int row = fromRow + i;
+            lane.score[row] = batch.score(i);
+            lane.decision[row] = batch.decision(i);
+            lane.label[row] = batch.label(i);
+            lane.classProbabilities[row] = batch.classProbabilities(i);
+            lane.failure[row] = null;
+        }
+    }
+
     /**
-     * A batch failed inside ONNX Runtime: score each half on its own, recursively, so only the
-     * record(s) that make the model fail are dead-lettered and their healthy neighbours are scored.
-     * Halves are resolved left to right, so per-key order holds.
+     * Rows {@code from..to-1} of a lane failed inside ONNX Runtime together: score each half on its
+     * own, recursively, so only the row(s) that make the model fail are marked failed and their
+     * healthy neighbours are scored.
      */
-    private void isolate(int from, int to, ScoringException failure) {
+    private void isolate(Lane lane, int from, int to, ScoringException failure) {
         if (to - from == 1) {
-            deadLetter(buffer[from], failure);
+            lane.failure[from] = failure;
             return;
         }
         final int mid = (from + to) >>> 1;
-        scoreRange(from, mid);
-        scoreRange(mid, to);
+        scoreRows(lane, from, mid);
+        scoreRows(lane, mid, to);
     }
 
-    private void scoreRange(int from, int to) {
-        scorer.clear();
-        for (int i = from; i < to; i++) {
-            scorer.add(buffer[i].value().record());
+    private void scoreRows(Lane lane, int from, int to) {
+        // Re-adding rows renumbers them from 0, so the lane's row order is rebuilt afterwards.
+        lane.scorer.clear();
+        for (int row = from; row < to; row++) {
+            lane.scorer.add(buffer[lane.rowToRecord[row]].value().record());
         }
         final ScoredBatch batch;
         try {
-            batch = scorer.score();
+            batch = lane.scorer.score();
         } catch (ScoringException e) {
-            isolate(from, to, e);
+            isolate(lane, from, to, e);
             return;
         }
-        forward(from, to, batch);
+        copyResults(lane, from, batch);
     }
 
-    /** Forwards the scores of buffer rows {@code from..to-1}; row {@code i} is {@code batch} row {@code i - from}. */
-    private void forward(int from, int to, ScoredBatch batch) {
-        final String model = lease.model().name();
-        final String version = lease.model().version();
-        final int size = to - from;
+    /** Forwards every lane's scores (and dead letters) in buffer order, so per-key order holds. */
+    private void forward() {
         final long scoredAt = context.currentSystemTimeMs();
-        observer.onBatch(model, version, size, batch == null ? 0 : batch.inferenceNanos());
-        final byte[] modelBytes = model.getBytes(StandardCharsets.UTF_8);
-        final byte[] versionBytes = version.getBytes(StandardCharsets.UTF_8);
-        int forwarded = 0;
-        for (int i = from; i < to; i++) {
-            final BufferedRecord r = buffer[i];
-            if (batch != null && !Double.isFinite(batch.score(i - from))) {
-                // A model can overflow to NaN or infinity on extreme (saturated) inputs: not a score.
-                deadLetter(r, new InvalidEventException("non_finite_score", "model '" + model + "' version '"
-                        + version + "' computed a score of " + batch.score(i - from) + " for this record"));
-                continue;
+        final int[] forwarded = new int[lanes.length];
+        for (int l = 0; l < lanes.length; l++) {
+            final Lane lane = lanes[l];
+            if (lane.rows() > 0) {
+                observer.onBatch(lane.model, lane.version, lane.rows(), lane.inferenceNanos);
             }
-            forwarded++;
-            final ScoreResult result = toResult(r, batch, i - from, size, model, version, scoredAt);
-            final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
-            headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION);
-            headers.add(HEADER_MODEL_NAME, modelBytes).add(HEADER_MODEL_VERSION, versionBytes);
-            context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers), scoresChild);
-            observer.onLatency(result.getLatencyMs());
         }
-        observer.onScored(model, version, forwarded);
+        for (int i = 0; i < count; i++) {
+            final BufferedRecord r = buffer[i];
+            final int route = routes[i];
+            for (int l = 0; l < lanes.length; l++) {
+                if ((route & (1 << l)) == 0) {
+                    continue;
+                }
+                final Lane lane = lanes[l];
+                final int row = lane.recordToRow[i];
+                Exception failure = lane.failure[row];
+                if (failure == null && !Double.isFinite(lane.score[row])) {
+                    // A model can overflow to NaN or infinity on extreme (saturated) inputs: not a score.
+                    failure = new InvalidEventException("non_finite_score", "model '" + lane.model + "' version '"
+                            + lane.version + "' computed a score of " + lane.score[row] + " for this record");
+                    lane.failure[row] = failure;
+                }
+                if (failure != null) {
+                    if (lane.shadow) {
+                        observer.onShadowFailed(lane.model, lane.version, DeadLetters.reasonOf(failure));
+                    } else {
+                        deadLetter(r, failure, lane.model, lane.version);
+                    }
+                    continue;
+                }
+                forwarded[l]++;
+                final ScoreResult result = toResult(r, lane, row, scoredAt);
+                final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
+                headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION).remove(HEADER_MODEL_ROLE);
+                headers.add(HEADER_MODEL_NAME, lane.modelBytes).add(HEADER_MODEL_VERSION, lane.versionBytes)
+                        .add(HEADER_MODEL_ROLE, lane.roleBytes);
+                context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers),
+                        lane.shadow ? shadowChild : scoresChild);
+                if (!settings.deterministic() && !lane.shadow) {
+                    observer.onLatency(result.getLatencyMs());
+                }
+                observer.onScore(result, r.value().record());
+                final int base = lane.comparedWith;
+                if (base >= 0 && (route & (1 << base)) != 0) {
+                    final Lane other = lanes[base];
+                    final int baseRow = other.recordToRow[i];
+                    if (other.failure[baseRow] == null) {
+                        observer.onShadowCompared(lane.model, other.version, lane.version,
+                                lane.score[row] - other.score[baseRow], lane.decision[row] == other.decision[baseRow]);
+                    }
+                }
+            }
+        }
+        for (int l = 0; l < lanes.length; l++) {
+            if (lanes[l].rows() > 0) {
+                observer.onScored(lanes[l].model, lanes[l].version, forwarded[l]);
+            }
+        }
     }
 
-    private ScoreResult toResult(BufferedRecord r, ScoredBatch batch, int row, int batchSize, String model,
-                                 String version, long scoredAt) {
+    private ScoreResult toResult(BufferedRecord r, Lane lane, int row, long scoredAt) {
         final GenericRecord value = r.value().record();
         String eventId = null;
         // The id field's position was resolved for the schema seen last (usually every record's);
@@ -393,21 +598,26 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (eventId == null) {
             eventId = r.topic() + "-" + r.partition() + "@" + r.offset();
         }
+        final boolean fixed = settings.deterministic();
+        final long at = fixed ? r.timestamp() : scoredAt;
+        @SuppressWarnings("unchecked")
+        final Map<String, Double> probabilities = (Map<String, Double>) lane.classProbabilities[row];
         // The all-args constructor, not the builder: a builder copies the schema's field list and
         // validates every field, per record, on the hot path. Required fields are non-null here.
-        return new ScoreResult(eventId, keyText(r.key()), model, version,
-                batch == null ? 0.0 : batch.score(row),
-                batch != null && batch.decision(row),
-                batch == null ? null : batch.label(row),
-                batch == null ? null : batch.classProbabilities(row),
+        return new ScoreResult(eventId, keyText(r.key()), lane.model, lane.version,
+                lane.score[row],
+                lane.decision[row],
+                lane.label[row],
+                probabilities,
                 java.time.Instant.ofEpochMilli(r.timestamp()),
-                java.time.Instant.ofEpochMilli(scoredAt),
-                batchSize,
-                batch == null ? 0L : batch.inferenceNanos() / 1000,
-                scoredAt - r.timestamp(),
+                java.time.Instant.ofEpochMilli(at),
+                fixed ? 0 : lane.rows(),
+                fixed ? 0L : lane.inferenceNanos / 1000,
+                at - r.timestamp(),
                 r.topic(),
                 r.partition() < 0 ? null : r.partition(),
-                r.offset() < 0 ? null : r.offset());
+                r.offset() < 0 ? null : r.offset(),
+                lane.role);
     }
 
     private int eventIdPosition(Schema schema) {
@@ -443,19 +653,22 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     /** Sends a buffered record to the dead-letter topic directly (no handler has its context now). */
-    private void deadLetter(BufferedRecord r, Exception e) {
-        final String model = lease == null ? null : lease.model().name();
-        final String version = lease == null ? null : lease.model().version();
+    private void deadLetter(BufferedRecord r, Exception e, String model, String version) {
         final Headers headers = DeadLetters.headers(r.headers(), r.topic(), r.partition(), r.offset(), e, model,
                 version);
         context.forward(new Record<byte[], Object>(r.key(), r.raw(), r.timestamp(), headers), deadLetterChild);
         observer.onDeadLetter(DeadLetters.reasonOf(e), model, version);
     }
 
-    /** Invalidates every slot at once (new epoch) and releases the batch's model. */
+    /** Invalidates every slot at once (new epoch) and releases the batch's models. */
     private void finishBatch() {
         for (int i = 0; i < count; i++) {
             buffer[i] = null;
+        }
+        for (Lane lane : lanes) {
+            java.util.Arrays.fill(lane.label, null);
+            java.util.Arrays.fill(lane.classProbabilities, null);
+            java.util.Arrays.fill(lane.failure, null);
         }
         count = 0;
         epoch++;
@@ -464,10 +677,14 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     private void releaseBatch() {
-        scorer.clear();
-        if (lease != null) {
-            lease.close();
-            lease = null;
+        for (Lane lane : lanes) {
+            if (lane.scorer != null) {
+                lane.scorer.clear();
+            }
+        }
+        if (plan != null) {
+            plan.close();
+            plan = null;
         }
     }
 
@@ -482,13 +699,16 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (punctuator != null) {
             punctuator.cancel();
         }
-        if (scorer != null) {
+        for (BatchScorer scorer : scorers.values()) {
             scorer.close();
-            scorer = null;
         }
-        if (lease != null) {
-            lease.close();
-            lease = null;
+        scorers.clear();
+        for (Lane lane : lanes) {
+            lane.scorer = null;
+        }
+        if (plan != null) {
+            plan.close();
+            plan = null;
         }
     }
 }

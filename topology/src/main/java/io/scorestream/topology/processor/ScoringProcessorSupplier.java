@@ -17,36 +17,54 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[], FeatureEvent, byte[], Object> {
 
-    /** Name of the buffer store; its changelog topic is {@code <application.id>-scoring-buffer-changelog}. */
+    /** Name of the buffer store of a single-pipeline topology; its changelog topic is {@code <application.id>-scoring-buffer-changelog}. */
     public static final String BUFFER_STORE = "scoring-buffer";
 
     private final ScoringSettings settings;
-    private final ModelRegistry registry;
+    private final ModelPlans plans;
     private final FeatureEventSerde featureSerde;
     private final ScoringObserver observer;
+    private final String storeName;
     private final String scoresChild;
+    private final String shadowChild;
     private final String deadLetterChild;
 
-    public ScoringProcessorSupplier(ScoringSettings settings, ModelRegistry registry, FeatureEventSerde featureSerde,
-                                    ScoringObserver observer, String scoresChild, String deadLetterChild) {
+    /**
+     * @param plans where each batch gets its model versions
+     * @param storeName the buffer store (one per pipeline; see {@link #BUFFER_STORE})
+     * @param scoresChild, shadowChild, deadLetterChild the sink nodes scores, shadow scores and dead letters go to
+     */
+    public ScoringProcessorSupplier(ScoringSettings settings, ModelPlans plans, FeatureEventSerde featureSerde,
+                                    ScoringObserver observer, String storeName, String scoresChild,
+                                    String shadowChild, String deadLetterChild) {
         this.settings = settings;
-        this.registry = registry;
+        this.plans = plans;
         this.featureSerde = featureSerde;
         this.observer = observer;
+        this.storeName = storeName;
         this.scoresChild = scoresChild;
+        this.shadowChild = shadowChild;
         this.deadLetterChild = deadLetterChild;
+    }
+
+    /** A supplier for the live model {@code settings.modelName()} of {@code registry}, with the default store name. */
+    public ScoringProcessorSupplier(ScoringSettings settings, ModelRegistry registry, FeatureEventSerde featureSerde,
+                                    ScoringObserver observer, String scoresChild, String shadowChild,
+                                    String deadLetterChild) {
+        this(settings, new LiveModelPlans(registry, settings.modelName()), featureSerde, observer, BUFFER_STORE,
+                scoresChild, shadowChild, deadLetterChild);
     }
 
     @Override
     public Processor<byte[], FeatureEvent, byte[], Object> get() {
-        return new ScoringProcessor(settings, registry, featureSerde, observer, BUFFER_STORE, scoresChild,
+        return new ScoringProcessor(settings, plans, featureSerde, observer, storeName, scoresChild, shadowChild,
                 deadLetterChild);
     }
 
     @Override
     public Set<StoreBuilder<?>> stores() {
         final StoreBuilder<KeyValueStore<Integer, byte[]>> buffer = Stores
-                .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Integer(), Serdes.ByteArray())
+                .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Integer(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(java.util.Map.of());
         return Set.of(buffer);

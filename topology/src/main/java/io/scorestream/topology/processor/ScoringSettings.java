@@ -15,14 +15,18 @@ import java.util.Objects;
  * @param passthrough benchmark only: skip the model run and forward a constant score (0.0, decision
  *     false) while doing everything else (buffering, feature extraction, store writes, forwarding),
  *     to measure the Kafka + Avro ceiling. Never set in production; false in every other constructor.
+ * @param deterministic replay only: every field of a score depends on the input record and the model
+ *     alone, never on timing or batching ({@code scored_at} = the event time; {@code batch_size},
+ *     {@code inference_micros} and {@code latency_ms} = 0), so a replay gives byte-identical scores
+ *     on every run; and no latency is reported.
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                              Duration modelWaitTimeout, boolean passthrough) {
+                              Duration modelWaitTimeout, boolean passthrough, boolean deterministic) {
 
     /** Settings that score with the model (no passthrough). */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            Duration modelWaitTimeout) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, false);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, false, false);
     }
 
     public ScoringSettings {
@@ -39,7 +43,14 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
 
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
-        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, on);
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, on,
+                deterministic);
+    }
+
+    /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
+    public ScoringSettings withDeterministicOutput(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout,
+                passthrough, on);
     }
 
     /** How often the wall-clock punctuator checks the buffer's age. */

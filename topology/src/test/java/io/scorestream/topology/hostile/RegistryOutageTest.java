@@ -168,7 +168,7 @@ class RegistryOutageTest {
             SchemaRegistry schemas, MockProcessorContext<byte[], Object> ctx) {
         final Processor<byte[], FeatureEvent, byte[], Object> p = new ScoringProcessorSupplier(
                 new ScoringSettings("fraud", 10, 60_000, "transaction_id", Duration.ofSeconds(5)), registry,
-                new FeatureEventSerde(schemas), ScoringObserver.NONE, "scores", "dead-letters").get();
+                new FeatureEventSerde(schemas), ScoringObserver.NONE, "scores", "shadow-scores", "dead-letters").get();
         p.init(ctx);
         return p;
     }

@@ -69,8 +69,8 @@ class ScoringProcessorPassthroughTest {
         store.init(ctx.getStateStoreContext(), store);
         ctx.addStateStore(store);
         ctx.setCurrentSystemTimeMs(1_000_000L);
-        final ScoringProcessor p = new ScoringProcessor(settings, registry, serde, ScoringObserver.NONE,
-                ScoringProcessorSupplier.BUFFER_STORE, "scores", "dead-letters");
+        final ScoringProcessor p = new ScoringProcessor(settings, new LiveModelPlans(registry, settings.modelName()), serde,
+                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
         p.init(ctx);
         final SyntheticTransactions generator = new SyntheticTransactions(5, 10);
         for (int i = 0; i < 2; i++) {

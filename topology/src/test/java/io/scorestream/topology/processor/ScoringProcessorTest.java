@@ -78,8 +78,8 @@ class ScoringProcessorTest {
 
     private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, int batchMaxRecords) {
         final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", batchMaxRecords, 60_000,
-                "transaction_id", Duration.ofSeconds(5)), registry, serde, ScoringObserver.NONE,
-                ScoringProcessorSupplier.BUFFER_STORE, "scores", "dead-letters");
+                "transaction_id", Duration.ofSeconds(5)), new LiveModelPlans(registry, "fraud"), serde,
+                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
         p.init(ctx);
         return p;
     }

@@ -1,0 +1,34 @@
+package io.scorestream.topology.processor;
+
+import java.time.Duration;
+import org.apache.avro.Schema;
+
+/**
+ * Where a scoring processor gets the {@link BatchPlan} of each batch: what is live on the model
+ * topic ({@link LiveModelPlans}), or a fixed arrangement for a replay. Shared by every task of a
+ * pipeline: implementations are thread-safe.
+ */
+public interface ModelPlans {
+
+    /** The plan for a batch opening now, or null when nothing is live (the processor then waits with {@link #awaitLive}). */
+    BatchPlan open();
+
+    /** Waits until {@link #open} can give a plan; false if {@code timeout} passed first. */
+    boolean awaitLive(Duration timeout) throws InterruptedException;
+
+    /** A feature schema the plan's models accepted a record of (new versions must fit it). */
+    default void featureSchemaSeen(Schema schema) {
+    }
+
+    /**
+     * Whether the record at these source coordinates is to be scored at all; a record refused here
+     * is skipped without output (a replay skips what lies beyond its end offsets). Live scoring
+     * accepts everything. Called once per record on the stream thread: keep it cheap.
+     */
+    default boolean accepts(String topic, int partition, long offset) {
+        return true;
+    }
+
+    /** What it serves, for messages: e.g. {@code model 'fraud'}. */
+    String describe();
+}
