@@ -1,27 +1,18 @@
 package io.scorestream.topology.app;
 
-import io.scorestream.inference.Sha256;
-import io.scorestream.inference.onnx.Mlp;
 import io.scorestream.inference.training.SyntheticTransactions;
-import io.scorestream.schemas.FeatureColumn;
-import io.scorestream.schemas.ModelInput;
-import io.scorestream.schemas.ModelOutput;
-import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.config.ScorestreamConfig;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +24,9 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The {@code scorestream} command line: {@code demo}, {@code run}, {@code publish-model},
- * {@code produce}, {@code config-doc}. Exit codes: 0 done, 1 failed, 2 wrong command line or
+ * The {@code scorestream} command line: {@code demo}, {@code run}, {@code models} (see
+ * {@link ModelsCommand}), {@code publish-model} (an alias of {@code models publish}), {@code produce},
+ * {@code config-doc}. Exit codes: 0 done, 1 failed, 2 wrong command line or
  * configuration (the message names what was wrong).
  */
 public final class ScorestreamApp {
@@ -51,12 +43,21 @@ public final class ScorestreamApp {
             "                  of every kind in turn, which must all end up in the dead-letter topic)",
             "  run             score against an external cluster: --config FILE [--set key=value ...]",
             "                  (every key: scorestream config-doc; env overrides: SCORESTREAM_<KEY>)",
-            "  publish-model   publish a ModelSpec to the model topic",
-            "                  --bootstrap HOST:PORT --schema-registry URL [--topic model-specs] --name NAME",
-            "                  --version V (--onnx FILE [--uri URI] | --train-demo)",
+            "  models          manage the model topic; every sub-command takes --bootstrap HOST:PORT",
+            "                  --schema-registry URL [--topic model-specs] [--client-config FILE (Kafka client",
+            "                  properties, e.g. security)] [--timeout-ms MS (30000)]",
+            "    list          the live models: stable version, sha256, created_at, candidate, role, canary %",
+            "                  [--full (the whole sha256)] [--history NAME (every record of one model instead)]",
+            "    publish       a new version: --name NAME --version V (--onnx FILE [--uri URI] | --train-demo)",
             "                  [--input NAME=field1,field2,... (default features=<the 30 demo features>)]",
             "                  [--output NAME (score)] [--score-column N] [--score-class C] [--label-output NAME]",
             "                  [--threshold X (0.5)] [--meta key=value ...]",
+            "                  [--candidate canary --percent P | --candidate shadow]: run it beside the live",
+            "                  stable version; without --candidate it becomes the stable version, no rollout",
+            "    promote       --name NAME: the candidate becomes the stable version, no rollout",
+            "    rollback      --name NAME [--to VERSION]: drop the candidate; with --to, republish that version",
+            "    retire        --name NAME [--force (even if not live)]: publish a tombstone",
+            "  publish-model   alias of 'models publish' (same options)",
             "  produce         produce synthetic transactions: --bootstrap HOST:PORT --schema-registry URL",
             "                  [--topic transactions] [--events N (0 = forever)] [--rate PER_SECOND (1000)]",
             "  config-doc      print every configuration key as a Markdown table",
@@ -86,8 +87,12 @@ public final class ScorestreamApp {
                 case "run" -> {
                     return run(rest, out);
                 }
+                case "models" -> {
+                    ModelsCommand.run(rest, out);
+                    return 0;
+                }
                 case "publish-model" -> {
-                    publishModel(rest, out);
+                    ModelsCommand.publish("publish-model", rest, out);
                     return 0;
                 }
                 case "produce" -> {
@@ -177,7 +182,7 @@ public final class ScorestreamApp {
         if (!app.awaitModel()) {
             out.println("scorestream: no live version of model '" + config.modelName() + "' after "
                     + config.modelWaitTimeoutMs() + " ms on topic '" + config.modelTopic()
-                    + "'; publish one with 'scorestream publish-model'. Still waiting for one.");
+                    + "'; publish one with 'scorestream models publish'. Still waiting for one.");
         }
         while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
             final var state = app.state();
@@ -190,106 +195,6 @@ public final class ScorestreamApp {
             }
         }
         return 0;
-    }
-
-    static void publishModel(String[] args, PrintStream out) throws Exception {
-        final Args a = Args.parse("publish-model", args, Set.of("bootstrap", "schema-registry", "topic", "name",
-                "version", "onnx", "uri", "input", "output", "score-column", "score-class", "label-output",
-                "threshold", "meta", "seed"), Set.of("train-demo"));
-        final String name = a.required("name");
-        final String version = a.required("version");
-        final byte[] onnx;
-        final Map<String, String> meta = new LinkedHashMap<>();
-        if (a.flag("train-demo")) {
-            if (a.has("onnx")) {
-                throw new Args.UsageException("publish-model: give either --onnx or --train-demo, not both");
-            }
-            final Mlp mlp = DemoModels.train(1, a.longValue("seed", 42, Long.MIN_VALUE));
-            onnx = mlp.toOnnx();
-            meta.put("trainer", "MlpTrainer (demo)");
-        } else {
-            final Path file = Path.of(a.required("onnx"));
-            if (!Files.isRegularFile(file)) {
-                throw new Args.UsageException("publish-model: ONNX file '" + file + "' does not exist");
-            }
-            onnx = Files.readAllBytes(file);
-        }
-        for (String kv : a.all("meta")) {
-            final int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new Args.UsageException("publish-model: --meta needs key=value, got '" + kv + "'");
-            }
-            meta.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        final List<ModelInput> inputs = new ArrayList<>();
-        if (a.all("input").isEmpty()) {
-            inputs.addAll(DemoModels.transactionInputs(Mlp.INPUT));
-        }
-        for (String spec : a.all("input")) {
-            final int eq = spec.indexOf('=');
-            if (eq <= 0 || eq == spec.length() - 1) {
-                throw new Args.UsageException("publish-model: --input needs NAME=field1,field2,..., got '" + spec + "'");
-            }
-            final List<FeatureColumn> cols = new ArrayList<>();
-            for (String f : spec.substring(eq + 1).split(",")) {
-                cols.add(column(f.trim()));
-            }
-            inputs.add(ModelInput.newBuilder().setInputName(spec.substring(0, eq)).setColumns(cols).build());
-        }
-        final ModelSpec.Builder b = ModelSpec.newBuilder()
-                .setName(name)
-                .setVersion(version)
-                .setSha256(Sha256.hex(onnx))
-                .setInputs(inputs)
-                .setOutput(ModelOutput.newBuilder()
-                        .setScoreOutput(a.get("output", Mlp.OUTPUT))
-                        .setScoreColumn(a.has("score-column") ? (int) a.longValue("score-column", 0, 0) : null)
-                        .setScoreClass(a.get("score-class", null))
-                        .setLabelOutput(a.get("label-output", null))
-                        .build())
-                .setThreshold(a.doubleValue("threshold", 0.5))
-                .setCreatedAt(Instant.now())
-                .setMetadata(meta);
-        if (a.has("uri")) {
-            b.setArtifactUri(a.get("uri", null)).setArtifactBytes(null);
-        } else {
-            b.setArtifactUri(null).setArtifactBytes(ByteBuffer.wrap(onnx));
-        }
-        final ModelSpec spec = b.build();
-        final String topic = a.get("topic", "model-specs");
-        final SchemaRegistry schemas = HttpSchemaRegistry.builder(a.required("schema-registry")).build();
-        try (KafkaProducer<String, ModelSpec> producer = new KafkaProducer<>(producerProps(a.required("bootstrap")),
-                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false))) {
-            producer.send(new ProducerRecord<>(topic, name, spec)).get();
-        }
-        out.printf(Locale.ROOT, "published %s version %s to '%s' (%,d bytes %s, sha256 %s)%n", name, version, topic,
-                onnx.length, a.has("uri") ? "at " + a.get("uri", "") : "inline", spec.getSha256());
-    }
-
-    /** {@code field}, {@code field:default} or {@code field[width]} / {@code field[width]:default}. */
-    private static FeatureColumn column(String text) {
-        String field = text;
-        Double def = null;
-        Integer width = null;
-        final int colon = field.indexOf(':');
-        if (colon > 0) {
-            try {
-                def = Double.valueOf(field.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new Args.UsageException("publish-model: bad default in '" + text + "'");
-            }
-            field = field.substring(0, colon);
-        }
-        final int bracket = field.indexOf('[');
-        if (bracket > 0 && field.endsWith("]")) {
-            try {
-                width = Integer.valueOf(field.substring(bracket + 1, field.length() - 1));
-            } catch (NumberFormatException e) {
-                throw new Args.UsageException("publish-model: bad width in '" + text + "'");
-            }
-            field = field.substring(0, bracket);
-        }
-        return FeatureColumn.newBuilder().setField(field).setDefaultValue(def).setWidth(width).build();
     }
 
     static void produce(String[] args, PrintStream out) throws Exception {
