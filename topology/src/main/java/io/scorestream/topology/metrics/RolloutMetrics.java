@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       <td>model, version, role, decision (true|false)</td></tr>
  *   <tr><td>{@value #SHADOW_DIFFERENCE}</td><td>distribution summary of |candidate - stable| score, per record</td>
  *       <td>model, stable, candidate</td></tr>
- *   <tr><td>{@value #SHADOW_SHIFT}</td><td>distribution summary of candidate - stable (signed: its mean is the bias)</td>
+ *   <tr><td>{@value #SHADOW_SHIFT}</td><td>gauge: mean of candidate - stable over the records compared (the bias)</td>
  *       <td>model, stable, candidate</td></tr>
  *   <tr><td>{@value #SHADOW_DECISIONS}</td><td>counter of compared records</td>
  *       <td>model, stable, candidate, agreement (agree|disagree)</td></tr>
@@ -88,7 +88,7 @@ public final class RolloutMetrics {
                 .computeIfAbsent(stable, k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(candidate, k -> new Comparison(model, stable, candidate));
         c.difference.record(Math.abs(difference));
-        c.shift.record(difference);
+        c.shiftSum.add(difference);
         if (agree) {
             c.agree.increment();
             c.agreeCount.incrementAndGet();
@@ -155,7 +155,8 @@ public final class RolloutMetrics {
 
     private final class Comparison {
         final DistributionSummary difference;
-        final DistributionSummary shift;
+        /** Micrometer summaries drop negative amounts, so the signed mean is kept here. */
+        final java.util.concurrent.atomic.DoubleAdder shiftSum = new java.util.concurrent.atomic.DoubleAdder();
         final Counter agree;
         final Counter disagree;
         final AtomicLong agreeCount = new AtomicLong();
@@ -168,9 +169,10 @@ public final class RolloutMetrics {
                     .tags(tags)
                     .serviceLevelObjectives(DIFFERENCE_BUCKETS)
                     .register(registry);
-            shift = DistributionSummary.builder(SHADOW_SHIFT)
-                    .description("Shadow candidate score minus stable score (the mean is the candidate's bias)")
+            Gauge.builder(SHADOW_SHIFT, this, c -> c.total.get() == 0 ? Double.NaN : c.shiftSum.sum() / c.total.get())
+                    .description("Mean of shadow candidate score minus stable score (the candidate's bias)")
                     .tags(tags)
+                    .strongReference(true)
                     .register(registry);
             agree = Counter.builder(SHADOW_DECISIONS).description("Records compared in shadow mode, by agreement")
                     .tags(tags).tag("agreement", "agree").register(registry);
