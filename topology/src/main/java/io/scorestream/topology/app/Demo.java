@@ -5,7 +5,9 @@ import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
+import io.scorestream.inference.registry.KeyBuckets;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistryServer;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.config.ScorestreamConfig;
@@ -65,6 +67,8 @@ public final class Demo {
     static final String MODEL = "fraud";
     /** Header carrying each event's sequence number (ASCII decimal), poisoned or not. */
     static final String SEQ_HEADER = "demo.seq";
+    /** Share of keys the demo's canary gets. */
+    static final double CANARY_PERCENT = 10;
 
     /**
      * What the demo is asked to do.
@@ -104,7 +108,13 @@ public final class Demo {
                           Map<String, Long> perVersion, double auc, double precision, double recall,
                           long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
                           double meanBatchSize, int metricsPort,
-                          boolean metricsServed, double seconds) {
+                          boolean metricsServed, double seconds, long canaryScored, long canaryKeys,
+                          long keysWhileCanary, long canaryMisrouted) {
+
+        /** Share of the keys scored while the canary ran that the canary scored. */
+        public double canaryKeyShare() {
+            return keysWhileCanary == 0 ? 0 : (double) canaryKeys / keysWhileCanary;
+        }
     }
 
     private final Options options;
@@ -122,6 +132,7 @@ public final class Demo {
                 + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
                 options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
+        SchemaRegistryServer registryServer = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
             out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
             kafka.createTopic(TRANSACTIONS, options.partitions(), Map.of());
@@ -129,10 +140,13 @@ public final class Demo {
             kafka.createTopic(DEAD_LETTERS, 1, Map.of());
             kafka.createCompactedTopic(MODELS, 1);
             final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+            registryServer = SchemaRegistryServer.start(schemas);
+            out.printf(Locale.ROOT, "  registry    %s (Confluent-compatible, in memory)%n", registryServer.url());
 
             out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
             final ModelSpec v1 = DemoModels.trainedSpec(MODEL, 1, options.seed());
-            final ModelSpec v2 = DemoModels.trainedSpec(MODEL, 2, options.seed());
+            final Path v2Onnx = stateDir.resolve("fraud-v2.onnx");
+            Files.write(v2Onnx, DemoModels.train(2, options.seed()).toOnnx());
 
             final Map<String, Object> settings = new HashMap<>();
             settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -164,16 +178,22 @@ public final class Demo {
                     }
                     out.printf(Locale.ROOT, "  scoring     live on %s; metrics on http://127.0.0.1:%d/metrics%n",
                             app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
-                    return stream(kafka, schemas, producer, app, v2, n, started);
+                    final String[] models = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
+                        registryServer.url(), "--topic", MODELS};
+                    return stream(kafka, schemas, producer, app, models, v2Onnx, n, started);
                 }
             }
         } finally {
+            if (registryServer != null) {
+                registryServer.close();
+            }
             deleteQuietly(stateDir);
         }
     }
 
     private Summary stream(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, KafkaProducer<String, Object> producer,
-                           ScoringApplication app, ModelSpec v2, int n, long started) throws Exception {
+                           ScoringApplication app, String[] models, Path v2Onnx, int n, long started)
+            throws Exception {
         final AtomicLongArray scoredCount = new AtomicLongArray(n);
         final AtomicLongArray deadCount = new AtomicLongArray(n);
         final Map<String, LongAdder> deadByReason = new ConcurrentHashMap<>();
@@ -182,6 +202,8 @@ public final class Demo {
         final boolean[] labels = new boolean[n];
         final boolean[] decisions = new boolean[n];
         final long[] latencies = new long[n];
+        final byte[] roles = new byte[n];
+        final String[] keys = new String[n];
         final AtomicLong latencyCount = new AtomicLong();
         final LongAdder scored = new LongAdder();
         final LongAdder deadLettered = new LongAdder();
@@ -196,6 +218,8 @@ public final class Demo {
                 return;
             }
             scoredCount.incrementAndGet(seq);
+            roles[seq] = (byte) ("canary".equals(r.getRole()) ? 1 : 0);
+            keys[seq] = r.getKey();
             scores[seq] = r.getScore();
             decisions[seq] = r.getDecision();
             final long lat = System.currentTimeMillis() - consumerRecord.timestamp();
@@ -231,7 +255,8 @@ public final class Demo {
         long lastScored = 0;
         long lastProduced = 0;
         long lastBatchSum = 0;
-        boolean swapped = false;
+        int canaryFrom = -1;
+        int canaryTo = -1;
         for (int seq = 0; seq < n; seq++) {
             // Pace to the requested rate.
             final long due = produceStart + (long) (seq * 1e9 / options.rate());
@@ -252,10 +277,16 @@ public final class Demo {
             }
             producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), value,
                     headers));
-            if (!swapped && seq >= n / 2) {
-                publish(producer, v2);
-                swapped = true;
-                out.printf(Locale.ROOT, "  hot swap    %s v%s published at event %,d%n", MODEL, v2.getVersion(), seq);
+            if (canaryFrom < 0 && seq >= n / 3) {
+                // A gray release with the real command line: version 2 as a 10% canary, then promoted.
+                canaryFrom = seq;
+                models("canary", seq, models, "publish", "--name", MODEL, "--version", "2", "--onnx",
+                        v2Onnx.toString(), "--meta", "trainer=MlpTrainer", "--candidate", "canary", "--percent",
+                        Double.toString(CANARY_PERCENT));
+            }
+            if (canaryTo < 0 && seq >= 2 * n / 3) {
+                canaryTo = seq;
+                models("promote", seq, models, "promote", "--name", MODEL);
             }
             now = System.nanoTime();
             if (now - lastReport >= 1_000_000_000L) {
@@ -336,12 +367,43 @@ public final class Demo {
         Arrays.sort(steady);
         final Map<String, Long> versions = new TreeMap<>();
         perVersion.forEach((k, v) -> versions.put(k, v.sum()));
+        // The canary: which keys it scored, against all keys scored while it ran, and whether every
+        // one of them belongs to the canary's share of the key space.
+        final java.util.Set<String> keysWhileCanary = new java.util.HashSet<>();
+        final java.util.Set<String> canaryKeys = new java.util.HashSet<>();
+        long canaryScored = 0;
+        long misrouted = 0;
+        // "While it ran": from the first to the last event the canary scored (it goes live a moment
+        // after its spec is published, and the promotion replaces it a moment after publishing).
+        int firstCanary = -1;
+        int lastCanary = -1;
+        for (int i = 0; i < n; i++) {
+            if (scoredCount.get(i) > 0 && roles[i] == 1) {
+                firstCanary = firstCanary < 0 ? i : firstCanary;
+                lastCanary = i;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (scoredCount.get(i) == 0 || keys[i] == null) {
+                continue;
+            }
+            if (roles[i] == 1) {
+                canaryScored++;
+                canaryKeys.add(keys[i]);
+                final int bucket = KeyBuckets.bucket(keys[i].getBytes(StandardCharsets.UTF_8));
+                misrouted += bucket < KeyBuckets.threshold(CANARY_PERCENT) ? 0 : 1;
+            }
+            if (i >= firstCanary && i <= lastCanary) {
+                keysWhileCanary.add(keys[i]);
+            }
+        }
         final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisoned,
                 reasons, lastRefusal, versions, auc,
                 tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
-                (System.nanoTime() - started) / 1e9);
+                (System.nanoTime() - started) / 1e9, canaryScored, canaryKeys.size(), keysWhileCanary.size(),
+                misrouted);
         print(summary);
         return summary;
     }
@@ -374,6 +436,9 @@ public final class Demo {
         out.printf(Locale.ROOT, "duplicates       %,d%n", s.duplicates());
         out.printf(Locale.ROOT, "lost             %,d%n", s.lost());
         s.perVersion().forEach((v, c) -> out.printf(Locale.ROOT, "scored by v%-5s %,d%n", v, c));
+        out.printf(Locale.ROOT, "canary v2        %,d events of %,d keys = %.1f%% of the %,d keys seen while it ran "
+                + "(target %.0f%%); %,d outside its key share%n", s.canaryScored(), s.canaryKeys(),
+                100 * s.canaryKeyShare(), s.keysWhileCanary(), CANARY_PERCENT, s.canaryMisrouted());
         if (s.lastRefusal() != null) {
             out.printf(Locale.ROOT, "model refused    %s%n", s.lastRefusal());
         }
@@ -386,6 +451,31 @@ public final class Demo {
         out.printf(Locale.ROOT, "metrics          http://127.0.0.1:%d/metrics (%s)%n", s.metricsPort(),
                 s.metricsServed() ? "served, scorestream meters present" : "NOT served");
         out.printf(Locale.ROOT, "wall time        %.1f s%n", s.seconds());
+    }
+
+    /**
+     * Runs {@code scorestream models <sub> <connection> <options>} in-process and shows the command
+     * (without the connection options) and what it printed.
+     */
+    private void models(String label, int seq, String[] connection, String sub, String... options)
+            throws Exception {
+        final String[] args = concat(concat(new String[] {sub}, connection), options);
+        final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            ModelsCommand.run(args, capture);
+        }
+        final String printed = buffer.toString(StandardCharsets.UTF_8).trim();
+        out.printf(Locale.ROOT, "  %-11s at event %,d: scorestream models %s %s%n", label, seq, sub,
+                String.join(" ", options));
+        for (String line : printed.split("\\R")) {
+            out.printf(Locale.ROOT, "              %s%n", line);
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        final String[] all = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     static long percentile(long[] sorted, double p) {

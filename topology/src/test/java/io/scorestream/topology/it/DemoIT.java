@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The demo, small: embedded broker, two trained model versions, a live hot swap, and a summary
- * that accounts for every transaction.
+ * The demo, small: embedded broker, two trained model versions, a live canary rollout and promotion
+ * through the {@code models} command line, and a summary that accounts for every transaction.
  */
 class DemoIT {
 
@@ -24,7 +24,7 @@ class DemoIT {
 
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void demoScoresEveryTransactionOnceAcrossTheHotSwapAndPrintsTheSummary() throws Exception {
+    void demoScoresEveryTransactionOnceAcrossTheCanaryAndPromotionAndPrintsTheSummary() throws Exception {
         // given: the demo at 3 000 transactions, 1 500/s, 3 partitions, 256 / 5 ms batches, any free metrics port
         final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(60));
         final ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -44,12 +44,21 @@ class DemoIT {
         assertEquals(0, s.duplicates(), summary);
         assertEquals(EVENTS, s.scored() + s.deadLettered(), summary);
 
-        // and: the hot swap happened (both versions scored), the model separates fraud, metrics were served
+        // and: both versions scored (canary, then promoted), the model separates fraud, metrics were served
         assertEquals(List.of("1", "2"), List.copyOf(s.perVersion().keySet()), summary);
         assertTrue(s.perVersion().values().stream().allMatch(c -> c > 0), summary);
         assertEquals(s.scored(), s.perVersion().values().stream().mapToLong(Long::longValue).sum(), summary);
         assertTrue(s.auc() > 0.8, String.format(Locale.ROOT, "ROC AUC %.4f; %s", s.auc(), summary));
         assertTrue(s.metricsServed(), "metrics not served on port " + s.metricsPort());
+
+        // and: the canary published with `scorestream models publish --candidate canary --percent 10`
+        // scored about a tenth of the keys seen while it ran, and only keys of its share
+        assertTrue(s.canaryScored() > 0, summary);
+        assertEquals(0, s.canaryMisrouted(), summary);
+        assertTrue(s.canaryKeyShare() > 0.04 && s.canaryKeyShare() < 0.18, "canary key share "
+                + s.canaryKeyShare() + "; " + summary);
+        assertTrue(text.contains("scorestream models publish --name fraud --version 2"), text);
+        assertTrue(text.contains("scorestream models promote --name fraud"), text);
 
         // and: the printed summary says so
         assertTrue(text.contains("== scorestream demo summary =="), text);
