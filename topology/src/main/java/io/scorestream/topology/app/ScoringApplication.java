@@ -9,6 +9,7 @@ import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.LiveModelInfo;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.topology.PipelineSettings;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistryException;
@@ -22,8 +23,8 @@ import io.scorestream.topology.metrics.HealthProbe;
 import io.scorestream.topology.metrics.ObservabilityServer;
 import io.scorestream.topology.metrics.ScoringMetrics;
 import io.scorestream.topology.processor.ScoringObserver;
-import io.scorestream.topology.processor.ScoringSettings;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * the health endpoint, wired from a {@link ScorestreamConfig}. Used by {@code run}, the demo and
  * the integration tests alike. Several instances with the same {@code application.id} share the
  * input partitions, as any Kafka Streams application does.
+ *
+ * <p>An instance runs every {@linkplain ScorestreamConfig#pipelines() pipeline} of its
+ * configuration (one, without {@code pipelines}) in one topology, with one model registry for all
+ * their models, and an {@linkplain ScorestreamConfig#artifactCache() artifact cache} unless it is
+ * disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and every pipeline's model
+ * has a live version.
  *
  * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (Kafka
  * Streams first, so buffered records stay in the changelog for whoever takes over). Thread-safe.
@@ -69,22 +76,15 @@ public final class ScoringApplication implements AutoCloseable {
         metrics.bindTo(meters);
         final MetricsBridge bridge = new MetricsBridge(metrics);
 
-        final RegistrySettings registrySettings = RegistrySettings.builder()
-                .requireSha256(config.modelSha256Required())
-                .maxArtifactBytes(config.modelArtifactMaxBytes())
-                .fetchTimeout(Duration.ofMillis(config.modelFetchTimeoutMs()))
-                .warmUpRows(config.modelWarmupRows())
-                .allowedSchemes(config.modelArtifactAllowedSchemes())
-                .allowedHosts(config.modelArtifactAllowedHosts())
-                .build();
+        final RegistrySettings registrySettings = config.registrySettings();
         this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inferenceSettings()),
-                new DefaultArtifactFetcher(registrySettings), bridge);
+                new DefaultArtifactFetcher(registrySettings), bridge, config.artifactCache().orElse(null));
+        config.modelCacheDir().ifPresentOrElse(
+                dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.modelCacheMaxBytes()),
+                () -> LOG.info("Model artifact cache disabled"));
         registerKnownFeatureSchemas();
 
-        final TopologySettings topologySettings = new TopologySettings(config.inputTopics(), config.outputTopic(),
-                config.deadLetterTopic(), config.modelTopic(), new ScoringSettings(config.modelName(),
-                config.batchMaxRecords(), config.batchMaxWaitMs(), config.eventIdField().orElse(null),
-                Duration.ofMillis(config.modelWaitTimeoutMs())));
+        final TopologySettings topologySettings = config.topologySettings();
         final Properties props = config.streamsProperties();
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class.getName());
@@ -159,33 +159,75 @@ public final class ScoringApplication implements AutoCloseable {
         return b.build();
     }
 
-    /** Feature schemas already registered for the input topics: new model versions must fit them. */
+    /**
+     * Feature schemas already registered for each pipeline's input topics: new versions of that
+     * pipeline's model must fit them.
+     */
     private void registerKnownFeatureSchemas() {
-        for (String topic : config.inputTopics()) {
-            try {
-                models.registerFeatureSchema(config.modelName(),
-                        schemas.latest(TopicNameStrategy.subject(topic, false)).schema());
-            } catch (SchemaRegistryException e) {
-                if (!e.isNotFound()) {
-                    LOG.warn("Cannot read the schema of topic '{}' from the schema registry: {}", topic,
-                            e.getMessage());
+        for (PipelineSettings p : config.pipelines()) {
+            for (String topic : p.inputTopics()) {
+                try {
+                    models.registerFeatureSchema(p.scoring().modelName(),
+                            schemas.latest(TopicNameStrategy.subject(topic, false)).schema());
+                } catch (SchemaRegistryException e) {
+                    if (!e.isNotFound()) {
+                        LOG.warn("Cannot read the schema of topic '{}' from the schema registry: {}", topic,
+                                e.getMessage());
+                    }
                 }
             }
         }
     }
 
     /**
-     * Blocks until a version of the configured model is live, logging that it waits.
+     * Blocks until every pipeline's model has a live version, logging which ones it waits for, and,
+     * when the time is up, which ones are still missing.
      *
-     * @return whether one went live within {@code model.wait.timeout.ms}
+     * @return whether all went live within {@code model.wait.timeout.ms} (one wait for all of them)
      */
     public boolean awaitModel() throws InterruptedException {
-        if (models.live(config.modelName()).isPresent()) {
+        List<String> missing = missingModels();
+        if (missing.isEmpty()) {
             return true;
         }
-        LOG.info("Waiting up to {} ms for a live version of model '{}' on topic '{}'", config.modelWaitTimeoutMs(),
-                config.modelName(), config.modelTopic());
-        return models.awaitLive(config.modelName(), Duration.ofMillis(config.modelWaitTimeoutMs()));
+        if (config.pipelines().size() == 1) {
+            LOG.info("Waiting up to {} ms for a live version of model '{}' on topic '{}'",
+                    config.modelWaitTimeoutMs(), missing.get(0), config.modelTopic());
+        } else {
+            LOG.info("Waiting up to {} ms for live versions of models {} on topic '{}'", config.modelWaitTimeoutMs(),
+                    quoted(missing), config.modelTopic());
+        }
+        final long deadline = System.nanoTime() + Duration.ofMillis(config.modelWaitTimeoutMs()).toNanos();
+        for (String name : missing) {
+            final long left = Math.max(0, deadline - System.nanoTime());
+            if (!models.awaitLive(name, Duration.ofNanos(left))) {
+                break;
+            }
+        }
+        missing = missingModels();
+        if (!missing.isEmpty() && config.pipelines().size() > 1) {
+            LOG.warn("No live version of models {} after {} ms on topic '{}'", quoted(missing),
+                    config.modelWaitTimeoutMs(), config.modelTopic());
+        }
+        return missing.isEmpty();
+    }
+
+    /**
+     * The models of the pipelines that have no live version now, in pipeline order; empty when
+     * every pipeline can score. Unmodifiable.
+     */
+    public List<String> missingModels() {
+        final List<String> missing = new ArrayList<>();
+        for (String name : config.modelNames()) {
+            if (models.live(name).isEmpty()) {
+                missing.add(name);
+            }
+        }
+        return List.copyOf(missing);
+    }
+
+    private static String quoted(List<String> names) {
+        return "'" + String.join("', '", names) + "'";
     }
 
     /** Blocks until Kafka Streams is RUNNING, or fails (ERROR, NOT_RUNNING) or the timeout passes. */
@@ -249,24 +291,51 @@ public final class ScoringApplication implements AutoCloseable {
             return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR;
         }
 
+        /** RUNNING, and a live version of every pipeline's model. */
         @Override
         public boolean ready() {
-            return streams.state() == KafkaStreams.State.RUNNING && models.live(config.modelName()).isPresent();
+            return streams.state() == KafkaStreams.State.RUNNING && missingModels().isEmpty();
         }
 
+        /**
+         * One pipeline: {@code model}, {@code live}, {@code lastRefusal} (of that model). Several:
+         * {@code pipelines} (name → model), {@code missing} (models not live), {@code live},
+         * {@code lastRefusals} (by model).
+         */
         @Override
         public Map<String, Object> details() {
             final Map<String, Object> d = new LinkedHashMap<>();
             d.put("streams", streams.state().name());
-            d.put("model", config.modelName());
+            final boolean single = config.pipelines().size() == 1;
+            if (single) {
+                d.put("model", config.modelName());
+            } else {
+                final Map<String, Object> pipelines = new LinkedHashMap<>();
+                for (PipelineSettings p : config.pipelines()) {
+                    pipelines.put(p.name(), p.scoring().modelName());
+                }
+                d.put("pipelines", pipelines);
+                d.put("missing", missingModels());
+            }
             final Map<String, Object> live = new LinkedHashMap<>();
             for (Map.Entry<String, LiveModelInfo> e : models.liveModels().entrySet()) {
                 live.put(e.getKey(), Map.of("version", e.getValue().version(), "sha256", e.getValue().sha256(),
                         "device", e.getValue().executionDevice(), "since", e.getValue().since().toString()));
             }
             d.put("live", live);
-            models.lastRefusal(config.modelName()).ifPresent(r -> d.put("lastRefusal", Map.of(
-                    "version", r.version(), "reason", r.reasonTag(), "message", r.message(), "at", r.at().toString())));
+            final Map<String, Object> refusals = new LinkedHashMap<>();
+            for (String name : config.modelNames()) {
+                models.lastRefusal(name).ifPresent(r -> refusals.put(name, Map.of("version", r.version(),
+                        "reason", r.reasonTag(), "message", r.message(), "at", r.at().toString())));
+            }
+            if (single) {
+                final Object refusal = refusals.get(config.modelName());
+                if (refusal != null) {
+                    d.put("lastRefusal", refusal);
+                }
+            } else if (!refusals.isEmpty()) {
+                d.put("lastRefusals", refusals);
+            }
             final Throwable f = fatal.get();
             if (f != null) {
                 d.put("failure", String.valueOf(f.getMessage()));

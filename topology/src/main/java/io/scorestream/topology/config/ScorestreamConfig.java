@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +27,11 @@ import java.util.TreeMap;
 
 import io.scorestream.inference.Device;
 import io.scorestream.inference.InferenceSettings;
+import io.scorestream.inference.registry.ArtifactCache;
 import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.topology.PipelineSettings;
+import io.scorestream.topology.TopologySettings;
+import io.scorestream.topology.processor.ScoringSettings;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -57,6 +63,23 @@ import org.apache.kafka.streams.StreamsConfig;
  * </ol>
  * {@link #of(Map)} takes one map, for tests and embedding.
  *
+ * <h2>Pipelines</h2>
+ * With {@value #PIPELINES_CONFIG} empty (the default) the application runs one pipeline, named
+ * {@value PipelineSettings#DEFAULT}, from the global keys {@code input.topics}, {@code model.name},
+ * {@code output.topic}, {@code shadow.topic}, {@code batch.max.records}, {@code batch.max.wait.ms}
+ * and {@code event.id.field}. With {@code pipelines=fraud,credit}, each declared name {@code N} is
+ * configured by the pattern keys {@code pipeline.N.<setting>}, {@code <setting>} being one of those
+ * seven: {@code pipeline.N.input.topics} and {@code pipeline.N.model.name} are required (and the
+ * global {@code input.topics} and {@code model.name} are refused, so that no key is silently
+ * ignored); the others default to their global key ({@code pipeline.N.shadow.topic}: to
+ * {@code shadow.topic}, or, when that is empty, {@code <the pipeline's output topic>-shadow}). Each
+ * pattern key is validated like its global key. A {@code pipeline.X.*} key for an undeclared
+ * {@code X}, or with an unknown setting, fails the start naming the key. The environment variable
+ * of a pattern key follows the rule below ({@code SCORESTREAM_PIPELINE_FRAUD_BATCH_MAX_RECORDS} sets
+ * {@code pipeline.fraud.batch.max.records}); since the variable is upper-cased and {@code _} reads
+ * back as {@code .}, only pipelines whose names have no upper-case letter and no {@code _} can be
+ * configured from the environment.
+ *
  * <h2>Kafka pass-through</h2>
  * A key starting with {@value #KAFKA_PREFIX} is handed, prefix stripped, to every Kafka client and
  * to Kafka Streams ({@code kafka.security.protocol}, {@code kafka.sasl.jaas.config}, ...); see
@@ -75,8 +98,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code jaas}, {@code secret}, {@code key}, {@code user.info}, {@code credential} or
  * {@code token}, never appear in {@link #toString()} or {@link #redacted()}; log the latter.
  *
- * <p>Immutable and thread-safe. The one lazily computed value, the temporary {@link #stateDir()},
- * is created at most once per instance.
+ * <p>Immutable and thread-safe. The lazily computed values, the temporary {@link #stateDir()} and
+ * the {@link #artifactCache()} (which creates its directory), are created at most once per instance.
  */
 public final class ScorestreamConfig {
 
@@ -88,6 +111,7 @@ public final class ScorestreamConfig {
     private static final String GROUP_KAFKA = "Kafka Streams";
     private static final String GROUP_TOPICS = "Topics";
     private static final String GROUP_BATCHING = "Batching";
+    private static final String GROUP_PIPELINES = "Pipelines";
     private static final String GROUP_SCHEMA_REGISTRY = "Schema registry";
     private static final String GROUP_INFERENCE = "Inference";
     private static final String GROUP_MODEL = "Models";
@@ -126,11 +150,16 @@ public final class ScorestreamConfig {
 
     public static final String INPUT_TOPICS_CONFIG = "input.topics";
     private static final String INPUT_TOPICS_DOC = "Topics of feature events to score (Avro, any schema), "
-            + "comma-separated.";
+            + "comma-separated. Required without pipelines; not allowed with them (set "
+            + "pipeline.<name>.input.topics).";
 
     public static final String OUTPUT_TOPIC_CONFIG = "output.topic";
     private static final String OUTPUT_TOPIC_DOC = "Topic the scores (ScoreResult) are written to; key and "
             + "timestamp are those of the input record.";
+
+    public static final String SHADOW_TOPIC_CONFIG = "shadow.topic";
+    private static final String SHADOW_TOPIC_DOC = "Topic the scores of a shadow candidate (a rollout's "
+            + "challenger, whose scores do not decide anything) are written to. Empty: <output.topic>-shadow.";
 
     public static final String DEAD_LETTER_TOPIC_CONFIG = "dead.letter.topic";
     private static final String DEAD_LETTER_TOPIC_DOC = "Topic every record that cannot be scored is written "
@@ -154,6 +183,19 @@ public final class ScorestreamConfig {
     private static final String BATCH_MAX_WAIT_MS_DOC = "A task's buffer is scored when its oldest record has "
             + "waited this long (wall clock). 0 = adaptive: score whatever one poll delivered, so batches are "
             + "small at low load, large under load, and idle time adds no latency.";
+
+    // ---- Pipelines --------------------------------------------------------------------------
+
+    public static final String PIPELINES_CONFIG = "pipelines";
+    private static final String PIPELINES_DOC = "Names of the scoring pipelines, comma-separated. Empty: one "
+            + "pipeline, named default, from input.topics, model.name, output.topic, shadow.topic, "
+            + "batch.max.records, batch.max.wait.ms and event.id.field. Otherwise each name N is configured "
+            + "by the keys pipeline.N.* below, which fall back to those global keys (input.topics and "
+            + "model.name are then not allowed). Each input topic belongs to one pipeline. A name also names "
+            + "the pipeline's processor and buffer store (changelog): keep it stable.";
+
+    /** Prefix of the per-pipeline keys, {@code pipeline.<name>.<setting>}. */
+    public static final String PIPELINE_PREFIX = "pipeline.";
 
     // ---- Schema registry --------------------------------------------------------------------
 
@@ -197,11 +239,11 @@ public final class ScorestreamConfig {
 
     public static final String MODEL_NAME_CONFIG = "model.name";
     private static final String MODEL_NAME_DOC = "Name of the model (key on the model topic) that scores the "
-            + "input topics.";
+            + "input topics. Required without pipelines; not allowed with them (set pipeline.<name>.model.name).";
 
     public static final String MODEL_WAIT_TIMEOUT_MS_CONFIG = "model.wait.timeout.ms";
     private static final String MODEL_WAIT_TIMEOUT_MS_DOC = "How long to wait for a live version of model.name "
-            + "(at start, or after it was retired), in milliseconds.";
+            + "(with pipelines: of every pipeline's model) at start, or after it was retired, in milliseconds.";
 
     public static final String MODEL_SHA256_REQUIRED_CONFIG = "model.sha256.required";
     private static final String MODEL_SHA256_REQUIRED_DOC = "Refuse a model spec that carries no sha256 of its "
@@ -226,6 +268,18 @@ public final class ScorestreamConfig {
     private static final String MODEL_ARTIFACT_ALLOWED_HOSTS_DOC = "Hosts http(s) model artifacts may be "
             + "fetched from. Empty: any host.";
 
+    public static final String MODEL_CACHE_DIR_CONFIG = "model.cache.dir";
+    /** The value of {@value #MODEL_CACHE_DIR_CONFIG} that disables the artifact cache. */
+    public static final String MODEL_CACHE_DISABLED = "none";
+    private static final String MODEL_CACHE_DIR_DOC = "Directory of the on-disk cache of model artifacts fetched "
+            + "by URI, one file per sha256, so that a restart (or another instance on the machine) does not fetch "
+            + "them again; every cached file is checked against its sha256 when read. Empty: "
+            + "<java.io.tmpdir>/scorestream-artifacts. none: no cache.";
+
+    public static final String MODEL_CACHE_MAX_BYTES_CONFIG = "model.cache.max.bytes";
+    private static final String MODEL_CACHE_MAX_BYTES_DOC = "Size limit of the artifact cache, in bytes; the "
+            + "least recently used artifacts are deleted beyond it. 0: no cache.";
+
     // ---- Metrics and health -----------------------------------------------------------------
 
     public static final String METRICS_ENABLED_CONFIG = "metrics.enabled";
@@ -242,6 +296,31 @@ public final class ScorestreamConfig {
     /** The largest array a JVM reliably allocates: artifacts are read into one. */
     private static final long MAX_ARTIFACT_BYTES = Integer.MAX_VALUE - 8L;
 
+    /** Where the artifact cache lives when {@value #MODEL_CACHE_DIR_CONFIG} is empty. */
+    private static final String DEFAULT_CACHE_DIRECTORY_NAME = "scorestream-artifacts";
+
+    /**
+     * The settings of a pipeline, each {@code pipeline.<name>.<suffix>}; the suffix is the name of the
+     * global key it falls back to, whose type and validator it shares.
+     */
+    private static final List<PipelineKey> PIPELINE_KEYS = List.of(
+            new PipelineKey(INPUT_TOPICS_CONFIG, Type.LIST, Validators.topicList(), true, Importance.HIGH,
+                    "Topics of feature events this pipeline scores, comma-separated. A topic belongs to one "
+                            + "pipeline."),
+            new PipelineKey(MODEL_NAME_CONFIG, Type.STRING, Validators.nonBlank(), true, Importance.HIGH,
+                    "Name of the model (key on the model topic) that scores this pipeline's topics."),
+            new PipelineKey(OUTPUT_TOPIC_CONFIG, Type.STRING, Validators.kafkaName("a topic name"), false,
+                    Importance.HIGH, "Topic this pipeline's scores are written to."),
+            new PipelineKey(SHADOW_TOPIC_CONFIG, Type.STRING, Validators.optionalTopicName(), false,
+                    Importance.LOW, "Topic this pipeline's shadow-candidate scores are written to. Empty (and "
+                            + "shadow.topic empty): <this pipeline's output topic>-shadow."),
+            new PipelineKey(BATCH_MAX_RECORDS_CONFIG, Type.INT, Range.between(1, 65536), false, Importance.MEDIUM,
+                    "This pipeline's batch.max.records."),
+            new PipelineKey(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, Range.atLeast(0), false, Importance.MEDIUM,
+                    "This pipeline's batch.max.wait.ms."),
+            new PipelineKey(EVENT_ID_FIELD_CONFIG, Type.STRING, Validators.noWhitespace(), false, Importance.LOW,
+                    "This pipeline's event.id.field."));
+
     /** Kafka settings a first-class key owns; {@code kafka.<one of these>} is rejected. */
     private static final Map<String, String> OWNED_KAFKA_KEYS = Map.of(
             CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS_CONFIG,
@@ -257,6 +336,8 @@ public final class ScorestreamConfig {
 
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
+    /** {@link #CONFIG_DEF} plus the keys of this configuration's declared pipelines. */
+    private final ConfigDef definition;
     private final Map<String, Object> values;
     private final Map<String, Object> kafkaOverrides;
 
@@ -268,11 +349,14 @@ public final class ScorestreamConfig {
     private final String configuredStateDir;
     private final List<String> inputTopics;
     private final String outputTopic;
+    private final String shadowTopic;
     private final String deadLetterTopic;
     private final String modelTopic;
     private final String eventIdField;
     private final int batchMaxRecords;
     private final long batchMaxWaitMs;
+    private final List<PipelineSettings> pipelines;
+    private final TopologySettings topologySettings;
     private final String schemaRegistryUrl;
     private final Password schemaRegistryUserInfo;
     private final Device device;
@@ -286,20 +370,30 @@ public final class ScorestreamConfig {
     private final List<String> modelArtifactAllowedSchemes;
     private final List<String> modelArtifactAllowedHosts;
     private final RegistrySettings registrySettings;
+    private final Path modelCacheDir; // null when the cache is disabled
+    private final long modelCacheMaxBytes;
     private final boolean metricsEnabled;
     private final int metricsPort;
     private final String metricsBindAddress;
 
     private Path stateDir; // guarded by this; created on first use when state.dir is empty
+    private ArtifactCache artifactCache; // guarded by this; created on first use
 
     private ScorestreamConfig(final Map<String, ?> originals, final Map<String, String> sources) {
+        final List<String> declared = declaredPipelines(originals, sources);
+        final Set<String> pipelineKeyNames = pipelineKeyNames(declared);
         final Map<String, Object> defined = new HashMap<>();
+        final Map<String, Object> definedPipelineKeys = new HashMap<>();
         final Map<String, Object> kafka = new TreeMap<>();
         final List<String> problems = new ArrayList<>();
         for (final Map.Entry<String, ?> e : originals.entrySet()) {
             final String key = e.getKey();
             if (CONFIG_DEF.names().contains(key)) {
                 defined.put(key, e.getValue());
+            } else if (pipelineKeyNames.contains(key)) {
+                definedPipelineKeys.put(key, e.getValue());
+            } else if (key.startsWith(PIPELINE_PREFIX)) {
+                problems.add(unknownPipelineKeyMessage(key, declared, pipelineKeyNames, sources));
             } else if (key.startsWith(KAFKA_PREFIX)) {
                 final String clientKey = key.substring(KAFKA_PREFIX.length());
                 if (clientKey.isBlank()) {
@@ -312,14 +406,28 @@ public final class ScorestreamConfig {
                     kafka.put(clientKey, e.getValue());
                 }
             } else {
-                problems.add(unknownKeyMessage(key, sources));
+                problems.add(unknownKeyMessage(key, sources, pipelineKeyNames));
             }
         }
         for (final ConfigKey k : CONFIG_DEF.configKeys().values()) {
             if (!k.hasDefault() && !defined.containsKey(k.name)) {
-                problems.add("Missing required configuration \"" + k.name + "\" which has no default value"
-                        + " (set " + k.name + " in the properties file, or " + envName(k.name)
-                        + " in the environment)");
+                problems.add(missingMessage(k.name));
+            }
+        }
+        for (final String key : List.of(INPUT_TOPICS_CONFIG, MODEL_NAME_CONFIG)) {
+            if (declared.isEmpty() && !defined.containsKey(key)) {
+                problems.add(missingMessage(key));
+            } else if (!declared.isEmpty() && defined.containsKey(key)) {
+                problems.add("Configuration key '" + key + "'" + from(sources, key) + " is not allowed when '"
+                        + PIPELINES_CONFIG + "' is set: set " + pipelineKeysText(declared, key) + " instead");
+            }
+        }
+        for (final String pipeline : declared) {
+            for (final PipelineKey pk : PIPELINE_KEYS) {
+                final String key = pipelineKey(pipeline, pk.suffix());
+                if (pk.required() && !definedPipelineKeys.containsKey(key)) {
+                    problems.add(missingMessage(key));
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -327,9 +435,15 @@ public final class ScorestreamConfig {
         }
         // Each given value alone first, so that the message can say where the bad value came from.
         for (final Map.Entry<String, Object> e : defined.entrySet()) {
-            validateOne(e.getKey(), e.getValue(), sources);
+            validateOne(CONFIG_DEF, e.getKey(), e.getValue(), sources);
         }
-        this.values = Collections.unmodifiableMap(CONFIG_DEF.parse(defined));
+        // The pipelines' keys default to the global values, so they are defined once those are known.
+        this.definition = withPipelineKeys(declared, CONFIG_DEF.parse(defined));
+        for (final Map.Entry<String, Object> e : definedPipelineKeys.entrySet()) {
+            validateOne(definition, e.getKey(), e.getValue(), sources);
+        }
+        defined.putAll(definedPipelineKeys);
+        this.values = Collections.unmodifiableMap(definition.parse(defined));
         this.kafkaOverrides = Collections.unmodifiableMap(kafka);
 
         this.bootstrapServers = string(BOOTSTRAP_SERVERS_CONFIG);
@@ -338,8 +452,9 @@ public final class ScorestreamConfig {
         this.numStreamThreads = (Integer) values.get(NUM_STREAM_THREADS_CONFIG);
         this.commitIntervalMs = (Long) values.get(COMMIT_INTERVAL_MS_CONFIG);
         this.configuredStateDir = string(STATE_DIR_CONFIG);
-        this.inputTopics = list(INPUT_TOPICS_CONFIG);
         this.outputTopic = string(OUTPUT_TOPIC_CONFIG);
+        this.shadowTopic = string(SHADOW_TOPIC_CONFIG).isEmpty()
+                ? PipelineSettings.defaultShadowTopic(outputTopic) : string(SHADOW_TOPIC_CONFIG);
         this.deadLetterTopic = string(DEAD_LETTER_TOPIC_CONFIG);
         this.modelTopic = string(MODEL_TOPIC_CONFIG);
         this.eventIdField = string(EVENT_ID_FIELD_CONFIG);
@@ -357,7 +472,6 @@ public final class ScorestreamConfig {
                 .allowSpinning((Boolean) values.get(INFERENCE_ALLOW_SPINNING_CONFIG))
                 .customOpLibraries(list(INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG)),
                 INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, sources);
-        this.modelName = string(MODEL_NAME_CONFIG);
         this.modelWaitTimeoutMs = (Long) values.get(MODEL_WAIT_TIMEOUT_MS_CONFIG);
         this.modelSha256Required = (Boolean) values.get(MODEL_SHA256_REQUIRED_CONFIG);
         this.modelArtifactMaxBytes = (Long) values.get(MODEL_ARTIFACT_MAX_BYTES_CONFIG);
@@ -373,11 +487,27 @@ public final class ScorestreamConfig {
                 .allowedSchemes(modelArtifactAllowedSchemes)
                 .allowedHosts(modelArtifactAllowedHosts)
                 .build();
+        this.modelCacheMaxBytes = (Long) values.get(MODEL_CACHE_MAX_BYTES_CONFIG);
+        this.modelCacheDir = cacheDirectory(string(MODEL_CACHE_DIR_CONFIG), modelCacheMaxBytes);
         this.metricsEnabled = (Boolean) values.get(METRICS_ENABLED_CONFIG);
         this.metricsPort = (Integer) values.get(METRICS_PORT_CONFIG);
         this.metricsBindAddress = string(METRICS_BIND_ADDRESS_CONFIG);
 
-        checkTopicsDistinct();
+        final List<PipelineDraft> drafts = drafts(declared, defined.keySet());
+        checkTopicRoles(drafts);
+        this.pipelines = pipelineSettings(drafts);
+        this.topologySettings = topologySettings(pipelines);
+        if (declared.isEmpty()) {
+            this.inputTopics = list(INPUT_TOPICS_CONFIG);
+            this.modelName = string(MODEL_NAME_CONFIG);
+        } else {
+            final List<String> all = new ArrayList<>();
+            for (final PipelineSettings p : pipelines) {
+                all.addAll(p.inputTopics());
+            }
+            this.inputTopics = List.copyOf(all);
+            this.modelName = pipelines.get(0).scoring().modelName();
+        }
     }
 
     // ---- construction -----------------------------------------------------------------------
@@ -545,13 +675,26 @@ public final class ScorestreamConfig {
 
     // ---- topics -----------------------------------------------------------------------------
 
-    /** The input topics, in the order given; unmodifiable, non-empty, without duplicates. */
+    /**
+     * The input topics, in the order given; unmodifiable, non-empty, without duplicates. With
+     * {@value #PIPELINES_CONFIG}: every pipeline's input topics, pipeline by pipeline.
+     */
     public List<String> inputTopics() {
         return inputTopics;
     }
 
+    /** {@code output.topic}: the output topic of the single pipeline, or the default of the pipelines'. */
     public String outputTopic() {
         return outputTopic;
+    }
+
+    /**
+     * The shadow-scores topic of the single pipeline: {@code shadow.topic}, or, when that is empty,
+     * {@code <output.topic>-shadow}. With {@value #PIPELINES_CONFIG} see each {@link #pipelines()
+     * pipeline}'s.
+     */
+    public String shadowTopic() {
+        return shadowTopic;
     }
 
     public String deadLetterTopic() {
@@ -562,20 +705,51 @@ public final class ScorestreamConfig {
         return modelTopic;
     }
 
-    /** The field copied into each score as its event id; empty means topic-partition@offset. */
+    /**
+     * The field copied into each score as its event id ({@code event.id.field}; with pipelines, the
+     * default of theirs); empty means topic-partition@offset.
+     */
     public Optional<String> eventIdField() {
         return eventIdField.isEmpty() ? Optional.empty() : Optional.of(eventIdField);
     }
 
     // ---- batching ---------------------------------------------------------------------------
 
+    /** {@code batch.max.records}; with pipelines, the default of theirs. */
     public int batchMaxRecords() {
         return batchMaxRecords;
     }
 
-    /** The longest a buffered record waits, in milliseconds; 0 means adaptive (flush per poll). */
+    /**
+     * The longest a buffered record waits, in milliseconds; 0 means adaptive (flush per poll). With
+     * pipelines, the default of theirs.
+     */
     public long batchMaxWaitMs() {
         return batchMaxWaitMs;
+    }
+
+    // ---- pipelines --------------------------------------------------------------------------
+
+    /**
+     * The scoring pipelines, in the order of {@value #PIPELINES_CONFIG}; without it, one named
+     * {@value PipelineSettings#DEFAULT} from the global keys. Non-empty, unmodifiable.
+     */
+    public List<PipelineSettings> pipelines() {
+        return pipelines;
+    }
+
+    /** The pipelines with the dead-letter and model topics: what {@code ScoringTopology.build} takes. */
+    public TopologySettings topologySettings() {
+        return topologySettings;
+    }
+
+    /** The distinct models the pipelines score with, in pipeline order; unmodifiable. */
+    public List<String> modelNames() {
+        final Set<String> names = new LinkedHashSet<>();
+        for (final PipelineSettings p : pipelines) {
+            names.add(p.scoring().modelName());
+        }
+        return List.copyOf(names);
     }
 
     // ---- schema registry --------------------------------------------------------------------
@@ -604,6 +778,11 @@ public final class ScorestreamConfig {
 
     // ---- models -----------------------------------------------------------------------------
 
+    /**
+     * {@code model.name}: the model of the single pipeline. With {@value #PIPELINES_CONFIG}, where
+     * each pipeline names its own, the first pipeline's; use {@link #pipelines()} or
+     * {@link #modelNames()} there.
+     */
     public String modelName() {
         return modelName;
     }
@@ -643,6 +822,42 @@ public final class ScorestreamConfig {
         return registrySettings;
     }
 
+    /**
+     * The directory of the artifact cache, absolute: {@code model.cache.dir}, or
+     * {@code <java.io.tmpdir>/scorestream-artifacts} when that is empty. Empty when the cache is
+     * disabled ({@code model.cache.dir=none} or {@code model.cache.max.bytes=0}). Not created here.
+     */
+    public Optional<Path> modelCacheDir() {
+        return Optional.ofNullable(modelCacheDir);
+    }
+
+    /** {@code model.cache.max.bytes}: the cache's size limit; 0 means no cache. */
+    public long modelCacheMaxBytes() {
+        return modelCacheMaxBytes;
+    }
+
+    /**
+     * The artifact cache for the model registry, created with its directory on the first call and
+     * the same instance on every later call on this configuration; empty when the cache is
+     * {@linkplain #modelCacheDir() disabled}. The cache holds nothing open: nothing to close.
+     *
+     * @throws ConfigException naming {@value #MODEL_CACHE_DIR_CONFIG} when the directory cannot be created
+     */
+    public synchronized Optional<ArtifactCache> artifactCache() {
+        if (modelCacheDir == null) {
+            return Optional.empty();
+        }
+        if (artifactCache == null) {
+            try {
+                artifactCache = new ArtifactCache(modelCacheDir, modelCacheMaxBytes);
+            } catch (UncheckedIOException e) {
+                throw new ConfigException(MODEL_CACHE_DIR_CONFIG, modelCacheDir.toString(),
+                        "cannot create the artifact cache directory: " + e.getCause());
+            }
+        }
+        return Optional.of(artifactCache);
+    }
+
     // ---- metrics ----------------------------------------------------------------------------
 
     public boolean metricsEnabled() {
@@ -661,13 +876,13 @@ public final class ScorestreamConfig {
     // ---- views ------------------------------------------------------------------------------
 
     /**
-     * The effective configuration, every defined key (defaults included) and every {@code kafka.*}
-     * key, as strings in key order, with secret values replaced by {@value Password#HIDDEN}. Safe to
+     * The effective configuration, every defined key (defaults included; the declared pipelines'
+     * keys with the values they took) and every {@code kafka.*} key, as strings in key order, with secret values replaced by {@value Password#HIDDEN}. Safe to
      * log. Unmodifiable.
      */
     public Map<String, String> redacted() {
         final Map<String, String> view = new TreeMap<>();
-        for (final ConfigKey k : CONFIG_DEF.configKeys().values()) {
+        for (final ConfigKey k : definition.configKeys().values()) {
             final Object value = values.get(k.name);
             final String text = value == null ? "" : ConfigDef.convertToString(value, k.type);
             view.put(k.name, k.type == Type.PASSWORD || isSecretKey(k.name) ? hide(text) : text);
@@ -707,7 +922,7 @@ public final class ScorestreamConfig {
         final StringBuilder md = new StringBuilder(16 * 1024);
         md.append("# Configuration\n\n")
                 .append("Every setting of scorestream, generated from `ScorestreamConfig` ")
-                .append("(run its `main` to regenerate this file).\n\n")
+                .append("(regenerate this file with `bin/scorestream config-doc > docs/CONFIGURATION.md`).\n\n")
                 .append("Values are read from a properties file (UTF-8), then from environment variables, ")
                 .append("then from command-line overrides; later sources win. The environment variable of a ")
                 .append("key is `SCORESTREAM_` and the key upper-cased with `.` replaced by `_`: ")
@@ -718,23 +933,42 @@ public final class ScorestreamConfig {
                 .append("to Kafka Streams: `kafka.security.protocol=SASL_SSL`, `kafka.sasl.jaas.config=...`, ")
                 .append("`kafka.ssl.truststore.location=...` (environment: `SCORESTREAM_KAFKA_SECURITY_PROTOCOL`). ")
                 .append("Values of keys containing `password`, `jaas`, `secret`, `key`, `user.info`, ")
-                .append("`credential` or `token` are never logged.\n");
-        String group = null;
+                .append("`credential` or `token` are never logged.\n\n")
+                .append("Several pipelines (models) in one application: `pipelines=fraud,credit` declares them, ")
+                .append("and each is configured by the `pipeline.<name>.*` keys of the Pipelines table, which ")
+                .append("default to the global keys of the same name. A `pipeline.<name>.*` key of an ")
+                .append("undeclared pipeline, or with an unknown setting, fails the start. Their environment ")
+                .append("variables follow the same rule (`SCORESTREAM_PIPELINE_FRAUD_BATCH_MAX_RECORDS` sets ")
+                .append("`pipeline.fraud.batch.max.records`), so they work for pipeline names without upper-case ")
+                .append("letters and without `_`.\n");
+        final Map<String, StringBuilder> tables = new LinkedHashMap<>();
         for (final ConfigKey k : sortedByGroup()) {
-            if (!k.group.equals(group)) {
-                group = k.group;
-                md.append("\n## ").append(group).append("\n\n")
-                        .append("| Key | Type | Default | Valid values | Importance | Description |\n")
-                        .append("|---|---|---|---|---|---|\n");
-            }
-            md.append("| `").append(k.name).append("` | ")
-                    .append(k.type.name().toLowerCase(Locale.ROOT)).append(" | ")
-                    .append(cell(defaultText(k))).append(" | ")
-                    .append(cell(validValuesText(k))).append(" | ")
-                    .append(k.importance.name().toLowerCase(Locale.ROOT)).append(" | ")
-                    .append(cell(k.documentation)).append(" |\n");
+            row(tables.computeIfAbsent(k.group, g -> new StringBuilder()), "`" + k.name + "`", k.type,
+                    defaultText(k), validValuesText(k), k.importance, k.documentation);
+        }
+        final StringBuilder pipelineTable = tables.computeIfAbsent(GROUP_PIPELINES, g -> new StringBuilder());
+        for (final PipelineKey pk : PIPELINE_KEYS) {
+            row(pipelineTable, "`" + pipelineKey("<name>", pk.suffix()) + "`", pk.type(),
+                    pk.required() ? "*required*" : "as `" + pk.suffix() + "`", pk.validator().toString(),
+                    pk.importance(), pk.doc());
+        }
+        for (final Map.Entry<String, StringBuilder> table : tables.entrySet()) {
+            md.append("\n## ").append(table.getKey()).append("\n\n")
+                    .append("| Key | Type | Default | Valid values | Importance | Description |\n")
+                    .append("|---|---|---|---|---|---|\n")
+                    .append(table.getValue());
         }
         return md.toString();
+    }
+
+    private static void row(final StringBuilder table, final String key, final Type type, final String defaultText,
+                            final String validValues, final Importance importance, final String doc) {
+        table.append("| ").append(cell(key)).append(" | ")
+                .append(type.name().toLowerCase(Locale.ROOT)).append(" | ")
+                .append(cell(defaultText)).append(" | ")
+                .append(prose(validValues)).append(" | ")
+                .append(importance.name().toLowerCase(Locale.ROOT)).append(" | ")
+                .append(prose(doc)).append(" |\n");
     }
 
     /** Prints {@link #documentation()} to standard output, UTF-8. */
@@ -763,10 +997,13 @@ public final class ScorestreamConfig {
                         COMMIT_INTERVAL_MS_DOC)
                 .define(STATE_DIR_CONFIG, Type.STRING, "", null, Importance.MEDIUM, STATE_DIR_DOC);
         d.group(GROUP_TOPICS)
-                .define(INPUT_TOPICS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Validators.topicList(),
+                // Required unless pipelines is set, which the constructor checks (a ConfigDef cannot).
+                .define(INPUT_TOPICS_CONFIG, Type.LIST, null, Validators.nullOr(Validators.topicList(), ""),
                         Importance.HIGH, INPUT_TOPICS_DOC)
                 .define(OUTPUT_TOPIC_CONFIG, Type.STRING, "scores", Validators.kafkaName("a topic name"),
                         Importance.HIGH, OUTPUT_TOPIC_DOC)
+                .define(SHADOW_TOPIC_CONFIG, Type.STRING, "", Validators.optionalTopicName(), Importance.LOW,
+                        SHADOW_TOPIC_DOC)
                 .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "scores-dlq", Validators.kafkaName("a topic name"),
                         Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
                 .define(MODEL_TOPIC_CONFIG, Type.STRING, "model-specs", Validators.kafkaName("a topic name"),
@@ -778,6 +1015,9 @@ public final class ScorestreamConfig {
                         BATCH_MAX_RECORDS_DOC)
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, Range.atLeast(0), Importance.HIGH,
                         BATCH_MAX_WAIT_MS_DOC);
+        d.group(GROUP_PIPELINES)
+                .define(PIPELINES_CONFIG, Type.LIST, "", Validators.pipelineNames(), Importance.MEDIUM,
+                        PIPELINES_DOC);
         d.group(GROUP_SCHEMA_REGISTRY)
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Validators.optionalHttpUrl(),
                         Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
@@ -798,7 +1038,7 @@ public final class ScorestreamConfig {
                 .define(INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, Type.LIST, "", Validators.filePaths(),
                         Importance.LOW, INFERENCE_CUSTOM_OP_LIBRARIES_DOC);
         d.group(GROUP_MODEL)
-                .define(MODEL_NAME_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Validators.nonBlank(),
+                .define(MODEL_NAME_CONFIG, Type.STRING, null, Validators.nullOr(Validators.nonBlank(), ""),
                         Importance.HIGH, MODEL_NAME_DOC)
                 .define(MODEL_WAIT_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
                         MODEL_WAIT_TIMEOUT_MS_DOC)
@@ -814,7 +1054,11 @@ public final class ScorestreamConfig {
                 .define(MODEL_ARTIFACT_ALLOWED_SCHEMES_CONFIG, Type.LIST, "file,http,https",
                         Validators.uriSchemes(), Importance.MEDIUM, MODEL_ARTIFACT_ALLOWED_SCHEMES_DOC)
                 .define(MODEL_ARTIFACT_ALLOWED_HOSTS_CONFIG, Type.LIST, "", Validators.hosts(), Importance.MEDIUM,
-                        MODEL_ARTIFACT_ALLOWED_HOSTS_DOC);
+                        MODEL_ARTIFACT_ALLOWED_HOSTS_DOC)
+                .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, "", Validators.cacheDirectory(MODEL_CACHE_DISABLED),
+                        Importance.MEDIUM, MODEL_CACHE_DIR_DOC)
+                .define(MODEL_CACHE_MAX_BYTES_CONFIG, Type.LONG, 2L * 1024 * 1024 * 1024, Range.atLeast(0),
+                        Importance.LOW, MODEL_CACHE_MAX_BYTES_DOC);
         d.group(GROUP_METRICS)
                 .define(METRICS_ENABLED_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM, METRICS_ENABLED_DOC)
                 .define(METRICS_PORT_CONFIG, Type.INT, 9464, Range.between(0, 65535), Importance.MEDIUM,
@@ -844,8 +1088,9 @@ public final class ScorestreamConfig {
         }
     }
 
-    private static void validateOne(final String key, final Object value, final Map<String, String> sources) {
-        final ConfigKey k = CONFIG_DEF.configKeys().get(key);
+    private static void validateOne(final ConfigDef def, final String key, final Object value,
+                                    final Map<String, String> sources) {
+        final ConfigKey k = def.configKeys().get(key);
         try {
             final Object parsed = ConfigDef.parseType(key, value, k.type);
             if (k.validator != null) {
@@ -857,22 +1102,252 @@ public final class ScorestreamConfig {
         }
     }
 
-    private void checkTopicsDistinct() {
-        final Map<String, String> roleOfTopic = new LinkedHashMap<>();
-        for (final String topic : inputTopics) {
-            roleOfTopic.put(topic, INPUT_TOPICS_CONFIG);
-        }
-        claimTopic(roleOfTopic, outputTopic, OUTPUT_TOPIC_CONFIG);
-        claimTopic(roleOfTopic, deadLetterTopic, DEAD_LETTER_TOPIC_CONFIG);
-        claimTopic(roleOfTopic, modelTopic, MODEL_TOPIC_CONFIG);
+    // ---- pipelines --------------------------------------------------------------------------
+
+    /** The key of setting {@code setting} (a global key's name, e.g. {@code batch.max.records}) of pipeline {@code pipeline}. */
+    public static String pipelineKey(final String pipeline, final String setting) {
+        return PIPELINE_PREFIX + pipeline + "." + setting;
     }
 
-    private static void claimTopic(final Map<String, String> roleOfTopic, final String topic, final String key) {
-        final String other = roleOfTopic.putIfAbsent(topic, key);
-        if (other != null) {
-            throw new ConfigException(key, topic, "the topic is also " + (other.equals(INPUT_TOPICS_CONFIG)
-                    ? "listed in " + other : other) + "; each topic has one role");
+    /** The value of {@value #PIPELINES_CONFIG}, checked alone first: every other key's meaning depends on it. */
+    private static List<String> declaredPipelines(final Map<String, ?> originals, final Map<String, String> sources) {
+        if (!originals.containsKey(PIPELINES_CONFIG)) {
+            return List.of();
         }
+        final Object value = originals.get(PIPELINES_CONFIG);
+        validateOne(CONFIG_DEF, PIPELINES_CONFIG, value, sources);
+        @SuppressWarnings("unchecked")
+        final List<String> names = (List<String>) ConfigDef.parseType(PIPELINES_CONFIG, value, Type.LIST);
+        return List.copyOf(names);
+    }
+
+    /** Every key the declared pipelines take, pipeline by pipeline. */
+    private static Set<String> pipelineKeyNames(final List<String> declared) {
+        final Set<String> names = new LinkedHashSet<>();
+        for (final String pipeline : declared) {
+            for (final PipelineKey pk : PIPELINE_KEYS) {
+                names.add(pipelineKey(pipeline, pk.suffix()));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * {@link #CONFIG_DEF} plus, for each declared pipeline, its keys: typed and validated like the
+     * global keys they are named after, defaulting to their parsed values ({@code globals}).
+     */
+    private static ConfigDef withPipelineKeys(final List<String> declared, final Map<String, Object> globals) {
+        final ConfigDef def = new ConfigDef(CONFIG_DEF);
+        int order = CONFIG_DEF.configKeys().size();
+        for (final String pipeline : declared) {
+            for (final PipelineKey pk : PIPELINE_KEYS) {
+                final String key = pipelineKey(pipeline, pk.suffix());
+                def.define(key, pk.type(), pk.required() ? ConfigDef.NO_DEFAULT_VALUE : globals.get(pk.suffix()),
+                        pk.validator(), pk.importance(), pk.doc(), GROUP_PIPELINES, ++order, ConfigDef.Width.MEDIUM,
+                        key);
+            }
+        }
+        return def;
+    }
+
+    /** What each pipeline is configured with, before any cross-key check. */
+    private List<PipelineDraft> drafts(final List<String> declared, final Set<String> given) {
+        final List<PipelineDraft> drafts = new ArrayList<>();
+        if (declared.isEmpty()) {
+            final Map<String, String> keys = new HashMap<>();
+            for (final PipelineKey pk : PIPELINE_KEYS) {
+                keys.put(pk.suffix(), pk.suffix());
+            }
+            if (string(SHADOW_TOPIC_CONFIG).isEmpty()) {
+                keys.put(SHADOW_TOPIC_CONFIG, SHADOW_TOPIC_CONFIG + " (empty: " + OUTPUT_TOPIC_CONFIG + "-shadow)");
+            }
+            drafts.add(new PipelineDraft(PipelineSettings.DEFAULT, keys, list(INPUT_TOPICS_CONFIG),
+                    string(MODEL_NAME_CONFIG), outputTopic, shadowTopic, batchMaxRecords, batchMaxWaitMs,
+                    eventIdField));
+            return drafts;
+        }
+        for (final String pipeline : declared) {
+            final Map<String, String> keys = new HashMap<>();
+            for (final PipelineKey pk : PIPELINE_KEYS) {
+                final String key = pipelineKey(pipeline, pk.suffix());
+                keys.put(pk.suffix(), given.contains(key) ? key : key + " (defaulting to " + pk.suffix() + ")");
+            }
+            final String output = string(pipelineKey(pipeline, OUTPUT_TOPIC_CONFIG));
+            String shadow = string(pipelineKey(pipeline, SHADOW_TOPIC_CONFIG));
+            if (shadow.isEmpty()) {
+                shadow = PipelineSettings.defaultShadowTopic(output);
+                keys.put(SHADOW_TOPIC_CONFIG, pipelineKey(pipeline, SHADOW_TOPIC_CONFIG) + " (defaulting to "
+                        + pipelineKey(pipeline, OUTPUT_TOPIC_CONFIG) + "-shadow)");
+            }
+            drafts.add(new PipelineDraft(pipeline, keys, list(pipelineKey(pipeline, INPUT_TOPICS_CONFIG)),
+                    string(pipelineKey(pipeline, MODEL_NAME_CONFIG)), output, shadow,
+                    (Integer) values.get(pipelineKey(pipeline, BATCH_MAX_RECORDS_CONFIG)),
+                    (Long) values.get(pipelineKey(pipeline, BATCH_MAX_WAIT_MS_CONFIG)),
+                    string(pipelineKey(pipeline, EVENT_ID_FIELD_CONFIG))));
+        }
+        return drafts;
+    }
+
+    /**
+     * Each topic has one role: an input topic is read by one pipeline and written by nobody; the
+     * dead-letter and model topics are nobody else's. Pipelines may share an output topic, or a
+     * shadow topic (scores name their model). The message names both keys involved.
+     */
+    private void checkTopicRoles(final List<PipelineDraft> drafts) {
+        final Map<String, TopicClaim> claims = new LinkedHashMap<>();
+        for (final PipelineDraft d : drafts) {
+            for (final String topic : d.inputTopics()) {
+                claim(claims, topic, TopicRole.INPUT, d.key(INPUT_TOPICS_CONFIG));
+            }
+        }
+        for (final PipelineDraft d : drafts) {
+            claim(claims, d.outputTopic(), TopicRole.OUTPUT, d.key(OUTPUT_TOPIC_CONFIG));
+            claim(claims, d.shadowTopic(), TopicRole.SHADOW, d.key(SHADOW_TOPIC_CONFIG));
+        }
+        claim(claims, deadLetterTopic, TopicRole.OTHER, DEAD_LETTER_TOPIC_CONFIG);
+        claim(claims, modelTopic, TopicRole.OTHER, MODEL_TOPIC_CONFIG);
+    }
+
+    private static void claim(final Map<String, TopicClaim> claims, final String topic, final TopicRole role,
+                              final String key) {
+        final TopicClaim other = claims.putIfAbsent(topic, new TopicClaim(role, key));
+        if (other == null || (other.role() == role && (role == TopicRole.OUTPUT || role == TopicRole.SHADOW))) {
+            return;
+        }
+        if (other.role() == TopicRole.INPUT && role == TopicRole.INPUT) {
+            throw new ConfigException(key, topic, "the topic is also listed in " + other.key()
+                    + "; each input topic belongs to one pipeline");
+        }
+        throw new ConfigException(key, topic, "the topic is also " + (other.role() == TopicRole.INPUT
+                ? "listed in " + other.key() : other.key()) + "; each topic has one role");
+    }
+
+    private List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts) {
+        final List<PipelineSettings> out = new ArrayList<>(drafts.size());
+        final Duration modelWait = Duration.ofMillis(modelWaitTimeoutMs);
+        for (final PipelineDraft d : drafts) {
+            try {
+                out.add(new PipelineSettings(d.name(), d.inputTopics(), d.outputTopic(), d.shadowTopic(),
+                        new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
+                                d.eventIdField().isEmpty() ? null : d.eventIdField(), modelWait)));
+            } catch (IllegalArgumentException e) {
+                // The checks above should have caught it; this keeps the promise of a ConfigException.
+                throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private TopologySettings topologySettings(final List<PipelineSettings> pipelines) {
+        try {
+            return new TopologySettings(pipelines, deadLetterTopic, modelTopic);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("Invalid " + PIPELINES_CONFIG + ": " + e.getMessage());
+        }
+    }
+
+    /** The cache directory, or null when the cache is disabled. */
+    private static Path cacheDirectory(final String configured, final long maxBytes) {
+        if (maxBytes == 0 || MODEL_CACHE_DISABLED.equals(configured)) {
+            return null;
+        }
+        final Path dir = configured.isEmpty()
+                ? Path.of(System.getProperty("java.io.tmpdir"), DEFAULT_CACHE_DIRECTORY_NAME) : Path.of(configured);
+        return dir.toAbsolutePath().normalize();
+    }
+
+    /** A setting of a pipeline: its suffix (the global key it falls back to), type, validator, doc. */
+    private record PipelineKey(String suffix, Type type, ConfigDef.Validator validator, boolean required,
+                               Importance importance, String doc) {
+    }
+
+    /**
+     * One pipeline's values, with, by setting, the key that gave each (for messages; it says when
+     * the value is a global key's default).
+     */
+    private record PipelineDraft(String name, Map<String, String> keys, List<String> inputTopics, String modelName,
+                                 String outputTopic, String shadowTopic, int batchMaxRecords, long batchMaxWaitMs,
+                                 String eventIdField) {
+        String key(final String setting) {
+            return keys.get(setting);
+        }
+    }
+
+    private enum TopicRole { INPUT, OUTPUT, SHADOW, OTHER }
+
+    private record TopicClaim(TopicRole role, String key) {
+    }
+
+    private static String missingMessage(final String key) {
+        final String env = envName(key);
+        return "Missing required configuration \"" + key + "\" which has no default value (set " + key
+                + " in the properties file, or " + (key.equals(keyOfEnv(env)) ? env + " in the environment)"
+                : "with --set; its pipeline's name cannot be spelled in an environment variable)");
+    }
+
+    /** {@code pipeline.<each declared>.<setting>}, for messages. */
+    private static String pipelineKeysText(final List<String> declared, final String setting) {
+        final List<String> keys = new ArrayList<>();
+        for (final String pipeline : declared) {
+            keys.add("'" + pipelineKey(pipeline, setting) + "'");
+        }
+        return String.join(", ", keys);
+    }
+
+    /** Why {@code key}, which starts with {@value #PIPELINE_PREFIX} but is no declared pipeline's key, is refused. */
+    private static String unknownPipelineKeyMessage(final String key, final List<String> declared,
+                                                    final Set<String> pipelineKeyNames,
+                                                    final Map<String, String> sources) {
+        final String source = sources.get(key);
+        final boolean fromEnv = source != null && source.startsWith("environment variable ");
+        final StringBuilder msg = new StringBuilder("Unknown configuration key '").append(key).append('\'');
+        if (source != null) {
+            msg.append(" (set in ").append(source).append(')');
+        }
+        final String rest = key.substring(PIPELINE_PREFIX.length());
+        final List<String> settings = new ArrayList<>();
+        String pipeline = null;
+        for (final PipelineKey pk : PIPELINE_KEYS) {
+            settings.add(pk.suffix());
+            if (rest.endsWith("." + pk.suffix()) && rest.length() > pk.suffix().length() + 1) {
+                pipeline = rest.substring(0, rest.length() - pk.suffix().length() - 1);
+            }
+        }
+        String owner = null;
+        for (final String d : declared) {
+            if (rest.startsWith(d + ".") && (owner == null || d.length() > owner.length())) {
+                owner = d;
+            }
+        }
+        if (pipeline != null) {
+            msg.append(": pipeline '").append(pipeline).append("' is not declared in '").append(PIPELINES_CONFIG)
+                    .append("' (").append(declared.isEmpty() ? "which is empty"
+                            : "declared: " + String.join(", ", declared)).append(')');
+        } else if (owner != null) {
+            msg.append(": '").append(rest.substring(owner.length() + 1)).append("' is not a setting of pipeline '")
+                    .append(owner).append("' (").append(String.join(", ", settings)).append(')');
+        } else {
+            msg.append(": pipeline keys are ").append(PIPELINE_PREFIX).append("<name>.<setting>, <name> declared in '")
+                    .append(PIPELINES_CONFIG).append("' and <setting> one of ").append(String.join(", ", settings));
+        }
+        final String closest = closestKey(key, pipelineKeyNames);
+        if (closest != null) {
+            msg.append("; did you mean '").append(closest).append('\'');
+            if (fromEnv && closest.equals(keyOfEnv(envName(closest)))) {
+                msg.append(" (").append(envName(closest)).append(')');
+            }
+            msg.append('?');
+        }
+        if (fromEnv && pipeline != null) {
+            for (final String d : declared) {
+                if (d.toLowerCase(Locale.ROOT).replace('_', '.').equals(pipeline) && !d.equals(pipeline)) {
+                    msg.append("; pipeline '").append(d).append("' cannot be configured from the environment (an ")
+                            .append("environment variable cannot spell upper-case letters or '_' in a pipeline ")
+                            .append("name): set its keys in the properties file or with --set");
+                }
+            }
+        }
+        return msg.toString();
     }
 
     /**
@@ -920,14 +1395,15 @@ public final class ScorestreamConfig {
         return source == null ? "" : " (set in " + source + ")";
     }
 
-    private static String unknownKeyMessage(final String key, final Map<String, String> sources) {
+    private static String unknownKeyMessage(final String key, final Map<String, String> sources,
+                                            final Collection<String> pipelineKeyNames) {
         final String source = sources.get(key);
         final boolean fromEnv = source != null && source.startsWith("environment variable ");
         final StringBuilder msg = new StringBuilder("Unknown configuration key '").append(key).append('\'');
         if (source != null) {
             msg.append(" (set in ").append(source).append(')');
         }
-        final String closest = closestKey(key);
+        final String closest = closestKey(key, pipelineKeyNames);
         if (closest != null) {
             msg.append("; did you mean '").append(closest).append('\'');
             if (fromEnv) {
@@ -946,10 +1422,20 @@ public final class ScorestreamConfig {
 
     /** The defined key nearest to {@code key}, if it is a few edits away; otherwise null. */
     static String closestKey(final String key) {
+        return closestKey(key, List.of());
+    }
+
+    /**
+     * The key nearest to {@code key} among the defined keys and {@code pipelineKeys}, if it is a few
+     * edits away; otherwise null.
+     */
+    static String closestKey(final String key, final Collection<String> pipelineKeys) {
         final int limit = Math.max(2, key.length() / 6);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (final String candidate : CONFIG_DEF.names()) {
+        final List<String> candidates = new ArrayList<>(CONFIG_DEF.names());
+        candidates.addAll(pipelineKeys);
+        for (final String candidate : candidates) {
             final int d = editDistance(key, candidate);
             if (d < bestDistance || (d == bestDistance && best != null && candidate.compareTo(best) < 0)) {
                 best = candidate;
@@ -1008,6 +1494,9 @@ public final class ScorestreamConfig {
         if (!k.hasDefault()) {
             return "*required*";
         }
+        if (k.name.equals(INPUT_TOPICS_CONFIG) || k.name.equals(MODEL_NAME_CONFIG)) {
+            return "*required* without `" + PIPELINES_CONFIG + "`";
+        }
         if (k.defaultValue == null) {
             return "*none*";
         }
@@ -1020,6 +1509,11 @@ public final class ScorestreamConfig {
             return k.validator.toString();
         }
         return k.type == Type.BOOLEAN ? "true, false" : "any";
+    }
+
+    /** Makes plain text (no code spans) safe inside one Markdown table cell: {@code <name>} is no HTML tag. */
+    private static String prose(final String text) {
+        return cell(text).replace("<", "&lt;");
     }
 
     /** Makes text safe inside one Markdown table cell. */

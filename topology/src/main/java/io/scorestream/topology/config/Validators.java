@@ -2,6 +2,8 @@ package io.scorestream.topology.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,8 @@ final class Validators {
     /** RFC 3986 scheme. */
     private static final Pattern URI_SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*");
     private static final Pattern HOST = Pattern.compile("[a-zA-Z0-9._\\-\\[\\]:]+");
+    /** The pipeline names {@code io.scorestream.topology.PipelineSettings} accepts. */
+    private static final Pattern PIPELINE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private Validators() {
     }
@@ -43,6 +47,15 @@ final class Validators {
     static ConfigDef.Validator kafkaName(final String what) {
         return ConfigDef.LambdaValidator.with((name, value) -> checkKafkaName(name, value, (String) value, what),
                 () -> what + ": 1 to 249 of [a-zA-Z0-9._-]");
+    }
+
+    /** The empty string, or a Kafka topic name. */
+    static ConfigDef.Validator optionalTopicName() {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (!"".equals(value)) {
+                checkKafkaName(name, value, (String) value, "a topic name");
+            }
+        }, () -> "empty, or a topic name: 1 to 249 of [a-zA-Z0-9._-]");
     }
 
     /** A non-empty list of distinct topic names. */
@@ -165,5 +178,58 @@ final class Validators {
             throw new ConfigException(name, value, "'" + text + "' is not " + what
                     + " (1 to 249 of [a-zA-Z0-9._-], not '.' or '..')");
         }
+    }
+
+    /**
+     * {@code delegate}, except that null (the key not set) is accepted: for keys whose presence is
+     * checked elsewhere because it depends on other keys. Documented as the delegate plus {@code note}.
+     */
+    static ConfigDef.Validator nullOr(final ConfigDef.Validator delegate, final String note) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (value != null) {
+                delegate.ensureValid(name, value);
+            }
+        }, () -> delegate + note);
+    }
+
+    /** A possibly empty list of distinct pipeline names: 1 to 100 of {@code [A-Za-z0-9._-]} each. */
+    static ConfigDef.Validator pipelineNames() {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            final List<?> names = (List<?>) value;
+            if (names == null) {
+                throw new ConfigException(name, null, "must not be null");
+            }
+            final Set<Object> seen = new HashSet<>();
+            for (final Object pipeline : names) {
+                if (!PIPELINE_NAME.matcher((String) pipeline).matches()) {
+                    throw new ConfigException(name, value, "'" + pipeline + "' is not a pipeline name (1 to 100 of "
+                            + "[A-Za-z0-9._-])");
+                }
+                if (!seen.add(pipeline)) {
+                    throw new ConfigException(name, value, "pipeline '" + pipeline + "' is listed twice");
+                }
+            }
+        }, () -> "list of distinct names of 1 to 100 of [A-Za-z0-9._-] (empty = one pipeline)");
+    }
+
+    /**
+     * The empty string, {@code disabled}, or a path the platform can parse. (A blank value never
+     * gets here: the {@code ConfigDef} trims strings, so it reads as empty.)
+     */
+    static ConfigDef.Validator cacheDirectory(final String disabled) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            final String text = (String) value;
+            if (text == null) {
+                throw new ConfigException(name, null, "must not be null");
+            }
+            if (text.isEmpty() || text.equals(disabled)) {
+                return;
+            }
+            try {
+                Path.of(text);
+            } catch (InvalidPathException e) {
+                throw new ConfigException(name, value, "not a path: " + e.getMessage());
+            }
+        }, () -> "empty, " + disabled + ", or a directory path");
     }
 }

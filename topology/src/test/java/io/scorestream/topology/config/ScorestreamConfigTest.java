@@ -21,6 +21,7 @@ import java.util.Set;
 
 import io.scorestream.inference.Device;
 import io.scorestream.inference.InferenceSettings;
+import io.scorestream.inference.registry.ArtifactCache;
 import io.scorestream.inference.registry.RegistrySettings;
 
 import org.apache.kafka.common.config.ConfigException;
@@ -433,7 +434,9 @@ class ScorestreamConfigTest {
                 "model.wait.timeout.ms",
                 "model.sha256.required", "model.artifact.max.bytes", "model.fetch.timeout.ms", "model.warmup.rows",
                 "model.artifact.allowed.schemes", "model.artifact.allowed.hosts", "metrics.enabled",
-                "metrics.port", "metrics.bind.address");
+                "metrics.port", "metrics.bind.address",
+                // several pipelines, shadow scores, the artifact cache
+                "pipelines", "shadow.topic", "model.cache.dir", "model.cache.max.bytes");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 
@@ -451,5 +454,101 @@ class ScorestreamConfigTest {
         final ConfigException e = assertThrows(ConfigException.class,
                 () -> ScorestreamConfig.load(missing, Map.of(), Map.of()));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void writesShadowScoresToOutputTopicShadowUnlessShadowTopicIsSet() {
+        assertEquals("scores-shadow", ScorestreamConfig.of(REQUIRED).shadowTopic());
+        assertEquals("risk-shadow", ScorestreamConfig.of(required("output.topic", "risk")).shadowTopic());
+        final ScorestreamConfig config = ScorestreamConfig.of(required("shadow.topic", "challenger-scores"));
+        assertEquals("challenger-scores", config.shadowTopic());
+        assertEquals("challenger-scores", config.topologySettings().firstPipeline().shadowTopic());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '=', value = {
+        "shadow.topic=scores",
+        "shadow.topic=features",
+        "shadow.topic=scores-dlq",
+        "shadow.topic=model-specs",
+        "shadow.topic=no spaces",
+        "input.topics=scores-shadow"
+    })
+    void rejectsAShadowTopicWithAnotherRoleNamingTheKey(final String key, final String value) {
+        final ConfigException e = assertThrows(ConfigException.class,
+                () -> ScorestreamConfig.of(required(key, value)));
+        assertTrue(e.getMessage().contains("shadow.topic"), e.getMessage());
+    }
+
+    @Test
+    void cachesArtifactsInTheTemporaryDirectoryByDefault() {
+        // when
+        final ScorestreamConfig config = ScorestreamConfig.of(REQUIRED);
+
+        // then
+        assertEquals(Optional.of(Path.of(System.getProperty("java.io.tmpdir"), "scorestream-artifacts")
+                .toAbsolutePath().normalize()), config.modelCacheDir());
+        assertEquals(2L * 1024 * 1024 * 1024, config.modelCacheMaxBytes());
+    }
+
+    @Test
+    void createsTheArtifactCacheOnceInTheConfiguredDirectory() {
+        // given
+        final Path cacheDir = dir.resolve("cache").resolve("artifacts");
+        final ScorestreamConfig config = ScorestreamConfig.of(required(
+                "model.cache.dir", cacheDir.toString(),
+                "model.cache.max.bytes", "1048576"));
+
+        // when
+        final ArtifactCache cache = config.artifactCache().orElseThrow();
+
+        // then
+        assertEquals(cacheDir.toAbsolutePath(), cache.directory());
+        assertTrue(Files.isDirectory(cacheDir));
+        assertSame(cache, config.artifactCache().orElseThrow());
+        assertEquals(1_048_576L, config.modelCacheMaxBytes());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '=', value = {
+        "model.cache.dir=none",
+        "model.cache.max.bytes=0"
+    })
+    void disablesTheArtifactCache(final String key, final String value) {
+        final ScorestreamConfig config = ScorestreamConfig.of(required(key, value));
+        assertEquals(Optional.empty(), config.modelCacheDir());
+        assertEquals(Optional.empty(), config.artifactCache());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '=', value = {
+        "model.cache.max.bytes=-1",
+        "model.cache.max.bytes=2GiB"
+    })
+    void rejectsAnInvalidCacheSettingNamingTheKey(final String key, final String value) {
+        final ConfigException e = assertThrows(ConfigException.class,
+                () -> ScorestreamConfig.of(required(key, value)));
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void rejectsACacheDirectoryThatIsNoPath() {
+        final ConfigException e = assertThrows(ConfigException.class,
+                () -> ScorestreamConfig.of(required("model.cache.dir", "ca" + (char) 0 + "che")));
+        assertTrue(e.getMessage().contains("model.cache.dir"), e.getMessage());
+    }
+
+    @Test
+    void namesTheCacheDirectoryWhenItCannotBeCreated() throws IOException {
+        // given: a regular file where the directory should be
+        final Path file = Files.writeString(dir.resolve("not-a-directory"), "x", StandardCharsets.UTF_8);
+        final ScorestreamConfig config = ScorestreamConfig.of(required("model.cache.dir",
+                file.resolve("cache").toString()));
+
+        // when
+        final ConfigException e = assertThrows(ConfigException.class, config::artifactCache);
+
+        // then
+        assertTrue(e.getMessage().contains("model.cache.dir"), e.getMessage());
     }
 }
