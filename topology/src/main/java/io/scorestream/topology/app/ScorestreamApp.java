@@ -180,7 +180,7 @@ public final class ScorestreamApp {
             stopped.countDown();
         }, "scorestream-shutdown"));
         if (!app.awaitModel()) {
-            out.println("scorestream: no live version of model '" + config.modelName() + "' after "
+            out.println("scorestream: no live version of model(s) " + String.join(", ", app.missingModels()) + " after "
                     + config.modelWaitTimeoutMs() + " ms on topic '" + config.modelTopic()
                     + "'; publish one with 'scorestream models publish'. Still waiting for one.");
         }

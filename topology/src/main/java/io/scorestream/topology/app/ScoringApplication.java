@@ -7,6 +7,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.LiveModelInfo;
+import io.scorestream.inference.registry.LiveRollout;
+import io.scorestream.topology.metrics.RolloutMetrics;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.topology.PipelineSettings;
@@ -74,7 +76,8 @@ public final class ScoringApplication implements AutoCloseable {
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new ScoringMetrics(List.of(Tag.of("application", config.applicationId())));
         metrics.bindTo(meters);
-        final MetricsBridge bridge = new MetricsBridge(metrics);
+        final MetricsBridge bridge = new MetricsBridge(metrics,
+                new RolloutMetrics(meters, List.of(Tag.of("application", config.applicationId()))));
 
         final RegistrySettings registrySettings = config.registrySettings();
         this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inferenceSettings()),
@@ -318,9 +321,18 @@ public final class ScoringApplication implements AutoCloseable {
                 d.put("missing", missingModels());
             }
             final Map<String, Object> live = new LinkedHashMap<>();
-            for (Map.Entry<String, LiveModelInfo> e : models.liveModels().entrySet()) {
-                live.put(e.getKey(), Map.of("version", e.getValue().version(), "sha256", e.getValue().sha256(),
-                        "device", e.getValue().executionDevice(), "since", e.getValue().since().toString()));
+            for (Map.Entry<String, LiveRollout> e : models.rollouts().entrySet()) {
+                final LiveModelInfo stable = e.getValue().stable();
+                final Map<String, Object> m = new LinkedHashMap<>(Map.of("version", stable.version(), "sha256",
+                        stable.sha256(), "device", stable.executionDevice(), "since", stable.since().toString()));
+                final LiveModelInfo candidate = e.getValue().candidate();
+                if (candidate != null) {
+                    final boolean canary = e.getValue().role() == io.scorestream.schemas.RolloutRole.CANARY;
+                    m.put("candidate", Map.of("version", candidate.version(), "sha256", candidate.sha256(),
+                            "role", canary ? "canary" : "shadow", "canary_percent",
+                            canary ? e.getValue().canaryPercent() : 0.0, "since", candidate.since().toString()));
+                }
+                live.put(e.getKey(), m);
             }
             d.put("live", live);
             final Map<String, Object> refusals = new LinkedHashMap<>();

@@ -345,6 +345,14 @@ class ScorestreamConfigTest {
         assertEquals(250L, streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
         assertEquals("SASL_SSL", config.kafkaClientProperties().get("security.protocol"));
         assertEquals("localhost:9092", config.kafkaClientProperties().get("bootstrap.servers"));
+        assertEquals(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED, streams.getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG),
+                "scores are independent: no idling to interleave partitions by timestamp");
+    }
+
+    @Test
+    void kafkaMaxTaskIdleMsOverridesTheDefault() {
+        final ScorestreamConfig config = ScorestreamConfig.of(required("kafka.max.task.idle.ms", "0"));
+        assertEquals(0L, new StreamsConfig(config.streamsProperties()).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
     }
 
     @Test

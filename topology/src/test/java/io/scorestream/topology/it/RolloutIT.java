@@ -91,7 +91,7 @@ class RolloutIT {
         settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "128");
         settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
-        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, "0");
         app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
         assertTrue(app.awaitModel(), "version 1 did not go live");
         assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
@@ -99,9 +99,17 @@ class RolloutIT {
         // Phase a: a 10% canary of version 2.
         publishAndAwait(withCandidate(spec1, spec2, RolloutRole.CANARY, 10), "fraud@1 + 2 as canary for 10.0% of keys");
         produce("a", 8_000);
+        final String ready = get("/readyz");
+        assertTrue(ready.contains("\"candidate\"") && ready.contains("\"role\":\"canary\"")
+                && ready.contains("\"canary_percent\":10"), ready);
+        assertTrue(get("/metrics").contains("scorestream_model_candidate_info{"), "candidate gauge");
         // Phase b: version 2 as a shadow.
         publishAndAwait(withCandidate(spec1, spec2, RolloutRole.SHADOW, 0), "fraud@1 + 2 as shadow");
         produce("b", 3_000);
+        final String metrics = get("/metrics");
+        assertTrue(metrics.contains("scorestream_shadow_agreement{"), "shadow agreement gauge");
+        assertTrue(metrics.contains("scorestream_shadow_score_difference_count{"), "shadow difference histogram");
+        assertTrue(metrics.contains("role=\"shadow\""), "per-role score meters");
         // Phase c: rolled back to version 1 alone.
         publishAndAwait(spec1, "fraud@1");
         produce("c", 3_000);
@@ -141,6 +149,13 @@ class RolloutIT {
         }
         assertEquals(3_000, shadow.size(), "shadow scores exist for phase b only");
         assertNull(app.failure());
+    }
+
+    private String get(String path) throws Exception {
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.metricsPort() + path))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.body();
     }
 
     private static ModelSpec withCandidate(ModelSpec stable, ModelSpec candidate, RolloutRole role, double pct) {
