@@ -13,6 +13,7 @@ import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.config.ScorestreamConfig;
 import io.scorestream.topology.embedded.EmbeddedKafka;
 import io.scorestream.topology.errors.DeadLetters;
+import io.scorestream.topology.replay.ReplayCommand;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,7 +52,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The demo: a real embedded Kafka broker, a model trained in Java and published to the model
  * topic, synthetic transactions produced at a steady rate and scored live, a second model version
- * published halfway through (the hot swap), and a summary that accounts for every event.
+ * rolled out through {@code scorestream models} (a 10% canary from a third of the way, promoted at
+ * two thirds), a summary that accounts for every event, then a backtest of both versions over
+ * everything produced ({@code scorestream replay}, side by side, against the fraud labels).
  *
  * <p>With a poison rate, that share of the events is replaced by {@link PoisonRecords} of every
  * kind in turn. Every event, poisoned or not, carries its sequence number in the
@@ -109,7 +112,15 @@ public final class Demo {
                           long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
                           double meanBatchSize, int metricsPort,
                           boolean metricsServed, double seconds, long canaryScored, long canaryKeys,
-                          long keysWhileCanary, long canaryMisrouted) {
+                          long keysWhileCanary, long canaryMisrouted, int backtestExit, Path backtestReport) {
+
+        /** This summary with the backtest's outcome. */
+        Summary withBacktest(int exit, Path report) {
+            return new Summary(produced, scored, deadLettered, duplicates, lost, poisoned, deadLetteredByReason,
+                    lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs, steadyP50LatencyMs,
+                    steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds, canaryScored, canaryKeys,
+                    keysWhileCanary, canaryMisrouted, exit, report);
+        }
 
         /** Share of the keys scored while the canary ran that the canary scored. */
         public double canaryKeyShare() {
@@ -168,6 +179,7 @@ public final class Demo {
                 publish(producer, v1);
                 out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
                         v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
+                final Summary live;
                 try (ScoringApplication app = ScoringApplication.start(config, schemas)) {
                     if (!app.awaitModel()) {
                         throw new IllegalStateException("model " + MODEL + " did not go live");
@@ -180,8 +192,9 @@ public final class Demo {
                             app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
                     final String[] models = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
                         registryServer.url(), "--topic", MODELS};
-                    return stream(kafka, schemas, producer, app, models, v2Onnx, n, started);
+                    live = stream(kafka, schemas, producer, app, models, v2Onnx, n, started);
                 }
+                return backtest(kafka, registryServer.url(), live);
             }
         } finally {
             if (registryServer != null) {
@@ -403,7 +416,7 @@ public final class Demo {
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
                 (System.nanoTime() - started) / 1e9, canaryScored, canaryKeys.size(), keysWhileCanary.size(),
-                misrouted);
+                misrouted, -1, null);
         print(summary);
         return summary;
     }
@@ -451,6 +464,27 @@ public final class Demo {
         out.printf(Locale.ROOT, "metrics          http://127.0.0.1:%d/metrics (%s)%n", s.metricsPort(),
                 s.metricsServed() ? "served, scorestream meters present" : "NOT served");
         out.printf(Locale.ROOT, "wall time        %.1f s%n", s.seconds());
+    }
+
+    /**
+     * The backtest: {@code scorestream replay} (in-process) over everything the demo produced, both
+     * versions side by side, measured against the transactions' fraud labels.
+     */
+    private Summary backtest(EmbeddedKafka kafka, String registryUrl, Summary live) {
+        final Path report = Path.of(System.getProperty("java.io.tmpdir"),
+                "scorestream-demo-backtest-" + System.currentTimeMillis() + ".json");
+        final String[] args = {"--topic", TRANSACTIONS, "--model", MODEL + "@1", "--model", MODEL + "@2",
+            "--labels", "is_fraud", "--out", "backtest-scores", "--report", report.toString()};
+        out.println();
+        out.printf(Locale.ROOT, "== backtest: scorestream replay %s ==%n", String.join(" ", args));
+        final String[] all = Arrays.copyOf(new String[] {"--bootstrap", kafka.bootstrapServers(),
+            "--schema-registry", registryUrl}, 4 + args.length);
+        System.arraycopy(args, 0, all, 4, args.length);
+        final int exit = ReplayCommand.run(all, out, System.err);
+        if (exit != 0) {
+            out.printf(Locale.ROOT, "backtest failed (exit %d)%n", exit);
+        }
+        return live.withBacktest(exit, Files.isRegularFile(report) ? report : null);
     }
 
     /**

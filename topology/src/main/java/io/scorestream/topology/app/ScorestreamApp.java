@@ -6,6 +6,7 @@ import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.config.ScorestreamConfig;
+import io.scorestream.topology.replay.ReplayCommand;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,12 @@ public final class ScorestreamApp {
             "  publish-model   alias of 'models publish' (same options)",
             "  produce         produce synthetic transactions: --bootstrap HOST:PORT --schema-registry URL",
             "                  [--topic transactions] [--events N (0 = forever)] [--rate PER_SECOND (1000)]",
+            "  replay          a bounded, deterministic backtest of model versions over a historical topic",
+            "                  --bootstrap HOST:PORT --schema-registry URL --topic TOPIC --out TOPIC",
+            "                  (--model NAME@VERSION [--model NAME@VERSION ...] | --as-of NAME)",
+            "                  [--from TIME] [--to TIME] [--labels FIELD] [--model-topic model-specs]",
+            "                  [--report FILE.json] [--batch-max-records N] [--dead-letter-topic TOPIC]",
+            "                  (TIME: ISO-8601 instant or epoch ms; every option: docs/BACKTESTING.md)",
             "  config-doc      print every configuration key as a Markdown table",
             "  help            this text");
 
@@ -98,6 +105,9 @@ public final class ScorestreamApp {
                 case "produce" -> {
                     produce(rest, out);
                     return 0;
+                }
+                case "replay" -> {
+                    return ReplayCommand.run(rest, out, err);
                 }
                 case "config-doc" -> {
                     out.println(ScorestreamConfig.documentation());

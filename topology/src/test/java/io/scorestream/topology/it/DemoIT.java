@@ -60,6 +60,14 @@ class DemoIT {
         assertTrue(text.contains("scorestream models publish --name fraud --version 2"), text);
         assertTrue(text.contains("scorestream models promote --name fraud"), text);
 
+        // and: the backtest replayed every event with both versions and wrote its report
+        assertEquals(0, s.backtestExit(), text);
+        assertTrue(s.backtestReport() != null && java.nio.file.Files.size(s.backtestReport()) > 0, summary);
+        final String report = java.nio.file.Files.readString(s.backtestReport());
+        assertTrue(report.contains("\"roc_auc\"") && report.contains("\"decision_agreement\""), report);
+        assertTrue(text.contains("== backtest: scorestream replay"), text);
+        java.nio.file.Files.deleteIfExists(s.backtestReport());
+
         // and: the printed summary says so
         assertTrue(text.contains("== scorestream demo summary =="), text);
         assertTrue(text.contains("lost             0"), text);
