@@ -6,9 +6,6 @@ import io.scorestream.inference.ScoringModel;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,13 +71,12 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final RegistrySettings settings;
     private final OnnxModelLoader loader;
-    private final ArtifactFetcher fetcher;
     private final RegistryListener listener;
     private final Clock clock = Clock.systemUTC();
 
     private final ConcurrentMap<String, LiveSet> live = new ConcurrentHashMap<>();
-    /** Optional on-disk cache of fetched artifacts, by sha256; null when disabled. */
-    private final ArtifactCache cache;
+    /** Inline or fetched artifacts, through the optional on-disk cache. */
+    private final ArtifactSource artifacts;
     private final ConcurrentMap<String, Refusal> refusals = new ConcurrentHashMap<>();
 
     /**
@@ -128,10 +124,9 @@ public final class ModelRegistry implements AutoCloseable {
      */
     public ModelRegistry(RegistrySettings settings, OnnxModelLoader loader, ArtifactFetcher fetcher,
                          RegistryListener listener, ArtifactCache cacheOrNull) {
-        this.cache = cacheOrNull;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.loader = Objects.requireNonNull(loader, "loader");
-        this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+        this.artifacts = new ArtifactSource(settings, fetcher, cacheOrNull);
         this.listener = Objects.requireNonNull(listener, "listener");
         // ONNX Runtime's session creation (graph parsing and optimisation) needs more native stack
         // than the JVM's default 1 MiB thread stack leaves it: seen to crash the JVM with SIGSEGV.
@@ -496,7 +491,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private Loaded load(String name, ModelSpec spec) {
-        final byte[] artifact = artifactOf(name, String.valueOf(spec.getVersion()), spec);
+        final byte[] artifact = artifacts.bytesOf(name, String.valueOf(spec.getVersion()), spec);
         final ScoringModel model = ScoringModel.create(spec, artifact, loader, settings.requireSha256());
         try {
             final List<Schema> checked = featureSchemasOf(name);
@@ -647,72 +642,6 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-
-    private byte[] artifactOf(String name, String version, ModelSpec spec) {
-        final String uriText = spec.getArtifactUri();
-        final ByteBuffer inline = spec.getArtifactBytes();
-        if ((uriText == null) == (inline == null)) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
-                    "exactly one of artifact_uri and artifact_bytes must be set, but "
-                            + (uriText == null ? "neither is" : "both are"));
-        }
-        if (inline != null) {
-            // duplicate(): the spec's buffer position stays where it was.
-            final ByteBuffer view = inline.duplicate();
-            final byte[] bytes = new byte[view.remaining()];
-            view.get(bytes);
-            return bytes;
-        }
-        final URI uri;
-        try {
-            uri = new URI(uriText.trim());
-        } catch (URISyntaxException e) {
-            // The text itself may hold credentials, so only the reason and position are shown.
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
-                    "artifact_uri is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")");
-        }
-        try {
-            settings.checkAllowed(uri);
-            final String sha = cacheKey(spec);
-            if (sha != null) {
-                final Optional<byte[]> hit = cache.get(sha);
-                if (hit.isPresent()) {
-                    LOG.info("Model '{}' version '{}': artifact {} read from the cache ({})", name, version,
-                            Uris.redact(uri), cache.directory());
-                    return hit.get();
-                }
-            }
-            final byte[] bytes = fetcher.fetch(uri, settings.maxArtifactBytes(), settings.fetchTimeout());
-            if (bytes == null) {
-                throw new ArtifactException(uri, "the fetcher returned nothing");
-            }
-            if (bytes.length > settings.maxArtifactBytes()) {
-                throw new ArtifactException(uri, "the fetcher returned " + bytes.length + " bytes; the limit is "
-                        + settings.maxArtifactBytes() + " bytes (maxArtifactBytes)");
-            }
-            if (sha != null && sha.equals(ArtifactCache.sha256Hex(bytes))) {
-                // Only verified bytes are cached; a mismatch is refused by the load that follows.
-                cache.put(sha, bytes);
-            }
-            return bytes;
-        } catch (ArtifactException e) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.ARTIFACT_UNAVAILABLE,
-                    e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.ARTIFACT_UNAVAILABLE,
-                    "artifact " + Uris.redact(uri) + ": the fetch failed: " + e.getClass().getSimpleName() + ": "
-                            + Uris.scrub(String.valueOf(e.getMessage()), uri), e);
-        }
-    }
-
-    /** The cache key of a fetched artifact: its spec's sha256, when there is a cache and a well-formed sha256. */
-    private String cacheKey(ModelSpec spec) {
-        if (cache == null || spec.getSha256() == null) {
-            return null;
-        }
-        final String sha = spec.getSha256().trim().toLowerCase(java.util.Locale.ROOT);
-        return sha.matches("[0-9a-f]{64}") ? sha : null;
-    }
 
     private List<Schema> featureSchemasOf(String name) {
         lock.lock();

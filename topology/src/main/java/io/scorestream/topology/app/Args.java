@@ -9,9 +9,11 @@ import java.util.Set;
 
 /**
  * Command-line options of one sub-command: {@code --name value}, {@code --name=value} and bare
- * {@code --flag}s. Unknown options are rejected with their name. Not thread-safe.
+ * {@code --flag}s. Unknown options are rejected with their name. Every {@link UsageException} it
+ * throws starts with the command's name ({@code "replay: option --topic is required"}). Not
+ * thread-safe.
  */
-final class Args {
+public final class Args {
 
     private final String command;
     private final Map<String, List<String>> values = new LinkedHashMap<>();
@@ -21,13 +23,34 @@ final class Args {
     }
 
     /**
-     * Parses {@code args}.
+     * Parses {@code args}. An option given more than once keeps every value ({@link #all}; the
+     * last one wins in {@link #get}), and a value option takes the next argument whatever it is.
      *
      * @param withValue options that take a value
      * @param flags options that take none
      * @throws UsageException naming an unknown option or a missing value
      */
-    static Args parse(String command, String[] args, Set<String> withValue, Set<String> flags) {
+    public static Args parse(String command, String[] args, Set<String> withValue, Set<String> flags) {
+        return parse(command, args, withValue, flags, null);
+    }
+
+    /**
+     * Parses {@code args} like {@link #parse(String, String[], Set, Set)}, more strictly: an option
+     * not in {@code repeatable} may be given once, and a value option followed by an argument that
+     * starts with {@code --} has no value (give such a value as {@code --name=--value}).
+     *
+     * @param repeatable options that may be given more than once
+     * @throws UsageException naming an unknown option, a missing value or an option given twice
+     */
+    public static Args parseStrict(String command, String[] args, Set<String> withValue, Set<String> flags,
+                                   Set<String> repeatable) {
+        return parse(command, args, withValue, flags, Set.copyOf(repeatable));
+    }
+
+    /** {@code repeatable} null: lenient. */
+    private static Args parse(String command, String[] args, Set<String> withValue, Set<String> flags,
+                              Set<String> repeatable) {
+        final boolean strict = repeatable != null;
         final Args a = new Args(command);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -45,21 +68,29 @@ final class Args {
                 if (value != null) {
                     throw new UsageException(command + ": option --" + name + " takes no value");
                 }
-                a.values.computeIfAbsent(name, k -> new ArrayList<>()).add("true");
+                a.add(name, "true", strict && !repeatable.contains(name));
             } else if (withValue.contains(name)) {
                 if (value == null) {
-                    if (i + 1 >= args.length) {
+                    if (i + 1 >= args.length || strict && args[i + 1].startsWith("--")) {
                         throw new UsageException(command + ": option --" + name + " needs a value");
                     }
                     value = args[++i];
                 }
-                a.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+                a.add(name, value, strict && !repeatable.contains(name));
             } else {
                 throw new UsageException(command + ": unknown option --" + name + "; known options: "
                         + String.join(", ", known(withValue, flags)));
             }
         }
         return a;
+    }
+
+    private void add(String name, String value, boolean once) {
+        final List<String> list = values.computeIfAbsent(name, k -> new ArrayList<>());
+        if (once && !list.isEmpty()) {
+            throw new UsageException(command + ": option --" + name + " is given twice");
+        }
+        list.add(value);
     }
 
     private static List<String> known(Set<String> withValue, Set<String> flags) {
@@ -69,20 +100,23 @@ final class Args {
         return all;
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String get(String name, String fallback) {
+    /** The last value of {@code name}, or {@code fallback} when it is not given. */
+    public String get(String name, String fallback) {
         final List<String> v = values.get(name);
         return v == null ? fallback : v.get(v.size() - 1);
     }
 
-    List<String> all(String name) {
+    /** Every value of {@code name}, in the order given; empty when it is not given. */
+    public List<String> all(String name) {
         return values.getOrDefault(name, List.of());
     }
 
-    String required(String name) {
+    /** The last value of {@code name}, which must be given and not blank. */
+    public String required(String name) {
         final String v = get(name, null);
         if (v == null || v.isBlank()) {
             throw new UsageException(command + ": option --" + name + " is required");
@@ -90,7 +124,8 @@ final class Args {
         return v;
     }
 
-    long longValue(String name, long fallback, long min) {
+    /** The last value of {@code name} as a whole number ({@code _} allowed), at least {@code min}. */
+    public long longValue(String name, long fallback, long min) {
         final String v = get(name, null);
         if (v == null) {
             return fallback;
@@ -107,7 +142,7 @@ final class Args {
         return parsed;
     }
 
-    double doubleValue(String name, double fallback) {
+    public double doubleValue(String name, double fallback) {
         final String v = get(name, null);
         if (v == null) {
             return fallback;
@@ -119,15 +154,16 @@ final class Args {
         }
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return values.containsKey(name);
     }
 
     /** A wrong command line: printed with the usage, exit code 2. */
-    static final class UsageException extends RuntimeException {
+    public static final class UsageException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        UsageException(String message) {
+        /** @param message what is wrong, starting with the command's name */
+        public UsageException(String message) {
             super(message);
         }
     }

@@ -1,30 +1,55 @@
 package io.scorestream.topology.metrics;
 
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A minimal JSON writer for the health endpoints' small bodies: maps (keys rendered with
- * {@code String.valueOf}), iterables, object arrays, strings, numbers, booleans and null; anything
- * else as its {@code toString()}. Non-finite numbers become strings ({@code "NaN"}), which JSON has
- * no literal for. Nesting deeper than {@value #MAX_DEPTH} is cut off with {@code "..."}, so a
- * self-referencing structure cannot overflow the stack. Stateless and thread-safe.
+ * A minimal JSON writer for small documents (the health endpoints' bodies, the replay report):
+ * maps (keys rendered with {@code String.valueOf}, in iteration order), iterables, object arrays,
+ * {@code long[]}, {@code int[]} and {@code double[]}, strings, numbers, booleans, {@link Optional}s
+ * and null; anything else as its {@code toString()}. Numbers JSON has no literal for (NaN,
+ * infinities) are written as {@link NonFinite chosen}. Nesting deeper than {@value #MAX_DEPTH} is
+ * cut off with {@code "..."}, so a self-referencing structure cannot overflow the stack. Stateless
+ * and thread-safe.
  */
-final class Json {
+public final class Json {
 
-    static final int MAX_DEPTH = 16;
+    public static final int MAX_DEPTH = 16;
+
+    /** How a NaN or infinite {@code double} or {@code float} is written. */
+    public enum NonFinite {
+        /** As a string: {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}. */
+        STRING,
+        /** As {@code null}. */
+        NULL
+    }
 
     private Json() {
     }
 
-    static String write(final Object value) {
+    /** {@code value} on one line, without spaces; non-finite numbers as strings. */
+    public static String write(final Object value) {
         final StringBuilder out = new StringBuilder(256);
-        write(out, value, 0);
+        write(out, value, 0, false, NonFinite.STRING);
         return out.toString();
     }
 
-    private static void write(final StringBuilder out, final Object value, final int depth) {
+    /**
+     * {@code value} for people to read: two spaces of indentation per level, an entry or item per
+     * line, except that a list of numbers only (a histogram, say) stays on one line; no final line
+     * break.
+     */
+    public static String writeIndented(final Object value, final NonFinite nonFinite) {
+        final StringBuilder out = new StringBuilder(4096);
+        write(out, value, 0, true, nonFinite);
+        return out.toString();
+    }
+
+    private static void write(final StringBuilder out, final Object value, final int depth, final boolean indented,
+                              final NonFinite nonFinite) {
         if (value == null) {
             out.append("null");
         } else if (value instanceof CharSequence || value instanceof Character || value instanceof Enum<?>) {
@@ -35,16 +60,22 @@ final class Json {
             final double d = ((Number) value).doubleValue();
             if (Double.isFinite(d)) {
                 out.append(value);
+            } else if (nonFinite == NonFinite.NULL) {
+                out.append("null");
             } else {
                 string(out, value.toString());
             }
         } else if (value instanceof Number) {
             out.append(value);
         } else if (value instanceof Optional<?> optional) {
-            write(out, optional.orElse(null), depth);
+            write(out, optional.orElse(null), depth, indented, nonFinite);
         } else if (depth >= MAX_DEPTH) {
             string(out, "...");
         } else if (value instanceof Map<?, ?> map) {
+            if (map.isEmpty()) {
+                out.append("{}");
+                return;
+            }
             out.append('{');
             boolean first = true;
             for (final Map.Entry<?, ?> e : map.entrySet()) {
@@ -52,38 +83,72 @@ final class Json {
                     out.append(',');
                 }
                 first = false;
+                newLine(out, indented, depth + 1);
                 string(out, String.valueOf(e.getKey()));
-                out.append(':');
-                write(out, e.getValue(), depth + 1);
+                out.append(indented ? ": " : ":");
+                write(out, e.getValue(), depth + 1, indented, nonFinite);
             }
+            newLine(out, indented, depth);
             out.append('}');
         } else if (value instanceof Iterable<?> items) {
-            out.append('[');
-            boolean first = true;
-            for (final Object item : items) {
-                if (!first) {
-                    out.append(',');
-                }
-                first = false;
-                write(out, item, depth + 1);
-            }
-            out.append(']');
+            list(out, items, depth, indented, nonFinite);
         } else if (value instanceof Object[] items) {
-            out.append('[');
-            for (int i = 0; i < items.length; i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                write(out, items[i], depth + 1);
-            }
-            out.append(']');
+            list(out, Arrays.asList(items), depth, indented, nonFinite);
+        } else if (value instanceof long[] items) {
+            list(out, Arrays.stream(items).boxed().toList(), depth, indented, nonFinite);
+        } else if (value instanceof int[] items) {
+            list(out, Arrays.stream(items).boxed().toList(), depth, indented, nonFinite);
+        } else if (value instanceof double[] items) {
+            list(out, Arrays.stream(items).boxed().toList(), depth, indented, nonFinite);
         } else {
             string(out, value.toString());
         }
     }
 
+    private static void list(final StringBuilder out, final Iterable<?> items, final int depth, final boolean indented,
+                             final NonFinite nonFinite) {
+        final Iterator<?> it = items.iterator();
+        if (!it.hasNext()) {
+            out.append("[]");
+            return;
+        }
+        // Indented, lists of plain numbers stay on one line (histograms); others get a line per item.
+        final boolean lines = indented && !numbersOnly(items);
+        out.append('[');
+        boolean first = true;
+        while (it.hasNext()) {
+            if (!first) {
+                out.append(indented && !lines ? ", " : ",");
+            }
+            first = false;
+            newLine(out, lines, depth + 1);
+            write(out, it.next(), depth + 1, indented, nonFinite);
+        }
+        newLine(out, lines, depth);
+        out.append(']');
+    }
+
+    private static boolean numbersOnly(final Iterable<?> items) {
+        for (final Object o : items) {
+            if (!(o instanceof Number)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** When {@code indented}, a line break and {@code depth} levels of indentation. */
+    private static void newLine(final StringBuilder out, final boolean indented, final int depth) {
+        if (indented) {
+            out.append('\n');
+            for (int i = 0; i < depth; i++) {
+                out.append("  ");
+            }
+        }
+    }
+
     /** Appends {@code s} as a JSON string, escaping quotes, backslashes and control characters. */
-    static void string(final StringBuilder out, final String s) {
+    private static void string(final StringBuilder out, final String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             final char c = s.charAt(i);

@@ -10,6 +10,7 @@ import io.scorestream.schemas.registry.TopicNameStrategy;
 import io.scorestream.topology.PipelineSettings;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
+import io.scorestream.topology.app.Args;
 import io.scorestream.topology.app.ModelTopicHistory;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
@@ -107,8 +108,9 @@ public final class ReplayCommand {
         final ReplayOptions options;
         try {
             options = ReplayOptions.parse(args, Instant.now());
-        } catch (ReplayOptions.UsageException e) {
-            err.println(PREFIX + e.getMessage());
+        } catch (Args.UsageException e) {
+            // The message starts with "replay: ".
+            err.println("scorestream " + e.getMessage());
             err.println(ReplayOptions.USAGE);
             return 2;
         }
@@ -119,8 +121,9 @@ public final class ReplayCommand {
         try {
             new ReplayCommand(options, out, err, err == System.err && stderrIsTerminal()).execute();
             return 0;
-        } catch (ReplayOptions.UsageException e) {
-            err.println(PREFIX + e.getMessage());
+        } catch (Args.UsageException e) {
+            // The message starts with "replay: ".
+            err.println("scorestream " + e.getMessage());
             return 2;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -243,7 +246,7 @@ public final class ReplayCommand {
 
     private int inputPartitions(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
         return describe(admin, options.topic())
-                .orElseThrow(() -> new ReplayOptions.UsageException("option --topic: topic '" + options.topic()
+                .orElseThrow(() -> ReplayOptions.usage("option --topic: topic '" + options.topic()
                         + "' does not exist on " + options.bootstrap()))
                 .partitions().size();
     }
@@ -265,7 +268,7 @@ public final class ReplayCommand {
         try {
             return ModelTopicHistory.read(new HashMap<>(client), schemas, options.modelTopic(), TIMEOUT);
         } catch (UnknownTopicOrPartitionException e) {
-            throw new ReplayOptions.UsageException("option --model-topic: " + e.getMessage());
+            throw ReplayOptions.usage("option --model-topic: " + e.getMessage());
         }
     }
 
@@ -273,7 +276,7 @@ public final class ReplayCommand {
         final List<ReplayModels.LaneSpec> specs = new ArrayList<>();
         for (String version : options.versions()) {
             final ModelSpec spec = history.findVersion(options.modelName(), version)
-                    .orElseThrow(() -> new ReplayOptions.UsageException(String.format(Locale.ROOT,
+                    .orElseThrow(() -> ReplayOptions.usage(String.format(Locale.ROOT,
                             "option --model %s@%s: model topic '%s' has no version '%s' of model '%s'; %s",
                             options.modelName(), version, options.modelTopic(), version, options.modelName(),
                             present(history))));
@@ -313,7 +316,7 @@ public final class ReplayCommand {
     private Lanes asOfLanes(ModelTopicHistory history) {
         final List<ModelTopicHistory.Entry> entries = history.timeline(options.modelName());
         if (entries.isEmpty()) {
-            throw new ReplayOptions.UsageException("option --as-of " + options.modelName() + ": model topic '"
+            throw ReplayOptions.usage("option --as-of " + options.modelName() + ": model topic '"
                     + options.modelTopic() + "' has no record of it; " + present(history));
         }
         final AsOfTimeline timeline;
@@ -332,14 +335,14 @@ public final class ReplayCommand {
             loaded = timeline.overlapping(options.from(), options.to());
             final int n = laneKeys(periods, loaded).size();
             if (n > ReplayOptions.MAX_VERSIONS) {
-                throw new ReplayOptions.UsageException(String.format(Locale.ROOT, "option --as-of %s: %d versions "
+                throw ReplayOptions.usage(String.format(Locale.ROOT, "option --as-of %s: %d versions "
                         + "(and roles) were live between --from and --to; a replay scores with at most %d at once: "
                         + "narrow the time range", options.modelName(), n, ReplayOptions.MAX_VERSIONS));
             }
         }
         final Map<LaneKey, Integer> laneOf = laneKeys(periods, loaded);
         if (laneOf.isEmpty()) {
-            throw new ReplayOptions.UsageException("option --as-of " + options.modelName()
+            throw ReplayOptions.usage("option --as-of " + options.modelName()
                     + ": no version of it was ever live (its history holds only tombstones)");
         }
         final int[] stable = new int[periods.size()];

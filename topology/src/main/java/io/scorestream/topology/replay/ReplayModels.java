@@ -5,13 +5,10 @@ import io.scorestream.inference.InferenceSettings;
 import io.scorestream.inference.ModelLoadException;
 import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.ScoringModel;
-import io.scorestream.inference.registry.ArtifactException;
+import io.scorestream.inference.registry.ArtifactSource;
 import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.schemas.ModelSpec;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,9 +25,10 @@ import org.apache.avro.Schema;
  * the scoring processor keeps one batch scorer per model object and two lanes must not share one.
  *
  * <p>Each spec is loaded the way the live registry loads it: the artifact from {@code artifact_bytes}
- * or fetched from {@code artifact_uri} (file, http, https, within the default size and time limits),
- * its sha256 required and verified, its inputs and output checked against the model, a warm-up run
- * of {@value RegistrySettings#DEFAULT_WARM_UP_ROWS} rows. Sessions run on the CPU with one intra-op
+ * or fetched from {@code artifact_uri} by the registry's {@link ArtifactSource} (file, http, https,
+ * within the default size and time limits; no on-disk cache), its sha256 required and verified, its
+ * inputs and output checked against the model, a warm-up run of
+ * {@value RegistrySettings#DEFAULT_WARM_UP_ROWS} rows. Sessions run on the CPU with one intra-op
  * thread: the CPU execution provider gives a row the same score bits whatever the batch it is in
  * (measured, see docs/BACKTESTING.md), which a GPU does not promise.
  *
@@ -68,13 +66,14 @@ final class ReplayModels implements AutoCloseable {
         final OnnxModelLoader loader = new OnnxModelLoader(InferenceSettings.builder()
                 .device(Device.CPU).intraOpThreads(1).interOpThreads(1).build());
         final RegistrySettings settings = RegistrySettings.defaults();
-        final DefaultArtifactFetcher fetcher = new DefaultArtifactFetcher(settings);
+        final ArtifactSource source = new ArtifactSource(settings, new DefaultArtifactFetcher(settings), null);
         final List<ScoringModel> loaded = new ArrayList<>();
         final Map<ModelSpec, byte[]> artifacts = new HashMap<>();
         try {
             for (LaneSpec lane : lanes) {
                 final ModelSpec spec = lane.spec();
-                final byte[] bytes = artifacts.computeIfAbsent(identity(spec), k -> artifactOf(spec, fetcher, settings));
+                final byte[] bytes = artifacts.computeIfAbsent(identity(spec),
+                        k -> source.bytesOf(spec.getName(), spec.getVersion(), spec));
                 final ScoringModel model = ScoringModel.create(spec, bytes, loader, settings.requireSha256());
                 loaded.add(model);
                 if (featureSchema != null) {
@@ -93,33 +92,6 @@ final class ReplayModels implements AutoCloseable {
                 m.close();
             }
             throw e;
-        }
-    }
-
-    private static byte[] artifactOf(ModelSpec spec, DefaultArtifactFetcher fetcher, RegistrySettings settings) {
-        final String name = spec.getName();
-        final String version = spec.getVersion();
-        final String uriText = spec.getArtifactUri();
-        final ByteBuffer inline = spec.getArtifactBytes();
-        if ((uriText == null) == (inline == null)) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
-                    "exactly one of artifact_uri and artifact_bytes must be set, but "
-                            + (uriText == null ? "neither is" : "both are"));
-        }
-        if (inline != null) {
-            final ByteBuffer view = inline.duplicate();
-            final byte[] bytes = new byte[view.remaining()];
-            view.get(bytes);
-            return bytes;
-        }
-        try {
-            return fetcher.fetch(new URI(uriText.trim()), settings.maxArtifactBytes(), settings.fetchTimeout());
-        } catch (URISyntaxException e) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
-                    "artifact_uri is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")");
-        } catch (ArtifactException e) {
-            throw new ModelLoadException(name, version, ModelLoadException.Reason.ARTIFACT_UNAVAILABLE,
-                    e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.scorestream.topology.replay;
 
+import io.scorestream.topology.app.Args;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -7,11 +8,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -73,6 +72,8 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
     private static final Set<String> WITH_VALUE = Set.of("bootstrap", "schema-registry", "topic", "from", "to",
             "model", "as-of", "out", "labels", "model-topic", "report", "batch-max-records", "dead-letter-topic");
     private static final Set<String> REPEATABLE = Set.of("model");
+    /** The sub-command, which starts every usage message. */
+    private static final String COMMAND = "replay";
     private static final Pattern DIGITS = Pattern.compile("-?[0-9]+");
     private static final DateTimeFormatter REPORT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -92,55 +93,29 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
         }
     }
 
-    /** A wrong command line: the message names the option; the command exits with code 2. */
-    public static final class UsageException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        public UsageException(String message) {
-            super(message);
-        }
+    /**
+     * The exception for a wrong command line: {@code "replay: "} and {@code message}, which names
+     * the option; the command exits with code 2.
+     */
+    static Args.UsageException usage(String message) {
+        return new Args.UsageException(COMMAND + ": " + message);
     }
 
     /**
-     * Parses and checks {@code args} ({@code --name value} or {@code --name=value}).
+     * Parses and checks {@code args} ({@code --name value} or {@code --name=value}; only
+     * {@code --model} may be repeated).
      *
      * @param now the time the default report file name is stamped with
-     * @return null when {@code --help} was asked for
-     * @throws UsageException naming the first wrong option
+     * @return null when {@code --help} (or {@code -h}) was asked for
+     * @throws Args.UsageException naming the first wrong option
      */
     public static ReplayOptions parse(String[] args, Instant now) {
-        final Map<String, List<String>> values = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
+        for (String arg : args) {
             if ("--help".equals(arg) || "-h".equals(arg)) {
                 return null;
             }
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new UsageException("unexpected argument '" + arg + "' (options start with --)");
-            }
-            String value = null;
-            final int eq = arg.indexOf('=');
-            if (eq > 0) {
-                value = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
-            }
-            final String name = arg.substring(2);
-            if (!WITH_VALUE.contains(name)) {
-                throw new UsageException("unknown option --" + name + "; known options: --"
-                        + String.join(", --", WITH_VALUE.stream().sorted().toList()));
-            }
-            if (value == null) {
-                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw new UsageException("option --" + name + " needs a value");
-                }
-                value = args[++i];
-            }
-            final List<String> list = values.computeIfAbsent(name, k -> new ArrayList<>());
-            if (!list.isEmpty() && !REPEATABLE.contains(name)) {
-                throw new UsageException("option --" + name + " is given twice");
-            }
-            list.add(value);
         }
+        final Args values = Args.parseStrict(COMMAND, args, WITH_VALUE, Set.of(), REPEATABLE);
 
         final String bootstrap = required(values, "bootstrap");
         final String registry = required(values, "schema-registry");
@@ -149,13 +124,13 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
         final Instant from = optional(values, "from") == null ? null : parseTime("from", optional(values, "from"));
         final Instant to = optional(values, "to") == null ? null : parseTime("to", optional(values, "to"));
         if (from != null && to != null && !from.isBefore(to)) {
-            throw new UsageException("option --from (" + from + ") must be before --to (" + to + ")");
+            throw usage("option --from (" + from + ") must be before --to (" + to + ")");
         }
 
-        final List<String> modelArgs = values.getOrDefault("model", List.of());
+        final List<String> modelArgs = values.all("model");
         final String asOfName = optional(values, "as-of");
         if (modelArgs.isEmpty() == (asOfName == null)) {
-            throw new UsageException(asOfName == null
+            throw usage(asOfName == null
                     ? "one of --model NAME@VERSION and --as-of NAME is required"
                     : "options --model and --as-of exclude each other: give versions, or replay the history");
         }
@@ -164,39 +139,39 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
         for (String m : modelArgs) {
             final int at = m.lastIndexOf('@');
             if (at <= 0 || at == m.length() - 1 || m.isBlank()) {
-                throw new UsageException("option --model needs NAME@VERSION, got '" + m + "'");
+                throw usage("option --model needs NAME@VERSION, got '" + m + "'");
             }
             final String name = m.substring(0, at).trim();
             final String version = m.substring(at + 1).trim();
             if (modelName != null && !modelName.equals(name)) {
-                throw new UsageException("option --model: every version must be of one model, got '" + modelName
+                throw usage("option --model: every version must be of one model, got '" + modelName
                         + "' and '" + name + "'");
             }
             modelName = name;
             if (!versions.add(version)) {
-                throw new UsageException("option --model: version '" + version + "' of '" + name + "' is given twice");
+                throw usage("option --model: version '" + version + "' of '" + name + "' is given twice");
             }
         }
         if (versions.size() > MAX_VERSIONS) {
-            throw new UsageException("option --model: at most " + MAX_VERSIONS + " versions can be replayed at once, got "
+            throw usage("option --model: at most " + MAX_VERSIONS + " versions can be replayed at once, got "
                     + versions.size());
         }
         if (modelName.isBlank()) {
-            throw new UsageException("option --as-of needs a model name");
+            throw usage("option --as-of needs a model name");
         }
 
         final String modelTopic = optionalOr(values, "model-topic", DEFAULT_MODEL_TOPIC);
         final String deadLetters = optionalOr(values, "dead-letter-topic", out + "-dlq");
-        final int batch = parseBatch(optional(values, "batch-max-records"));
+        final int batch = parseBatch(values);
         final String labels = optional(values, "labels");
         if (labels != null && labels.isBlank()) {
-            throw new UsageException("option --labels needs a field name");
+            throw usage("option --labels needs a field name");
         }
         final Path report;
         try {
             report = Path.of(optionalOr(values, "report", "replay-report-" + REPORT_STAMP.format(now) + ".json"));
         } catch (InvalidPathException e) {
-            throw new UsageException("option --report: not a file path: " + e.getMessage());
+            throw usage("option --report: not a file path: " + e.getMessage());
         }
         checkDistinct(topic, out, deadLetters, modelTopic);
         return new ReplayOptions(bootstrap, registry, topic, from, to, modelName, List.copyOf(versions),
@@ -207,7 +182,7 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
      * Parses a {@code --from}/{@code --to} value: an ISO-8601 instant ({@code 2026-11-01T00:00:00Z},
      * offsets such as {@code +01:00} allowed) or epoch milliseconds.
      *
-     * @throws UsageException naming {@code option} when it is neither
+     * @throws Args.UsageException naming {@code option} when it is neither
      */
     public static Instant parseTime(String option, String text) {
         final String t = text.trim();
@@ -215,64 +190,51 @@ record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, I
             try {
                 return Instant.ofEpochMilli(Long.parseLong(t));
             } catch (NumberFormatException e) {
-                throw new UsageException("option --" + option + ": epoch milliseconds out of range: '" + text + "'");
+                throw usage("option --" + option + ": epoch milliseconds out of range: '" + text + "'");
             }
         }
         try {
             return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(t, Instant::from);
         } catch (DateTimeParseException e) {
-            throw new UsageException("option --" + option + " needs an ISO-8601 instant (e.g. 2026-11-01T00:00:00Z) or "
+            throw usage("option --" + option + " needs an ISO-8601 instant (e.g. 2026-11-01T00:00:00Z) or "
                     + "epoch milliseconds, got '" + text + "'");
         }
     }
 
-    private static int parseBatch(String text) {
-        if (text == null) {
-            return DEFAULT_BATCH_MAX_RECORDS;
-        }
-        final int n;
-        try {
-            n = Integer.parseInt(text.trim().replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new UsageException("option --batch-max-records needs a whole number, got '" + text + "'");
-        }
+    private static int parseBatch(Args values) {
+        final long n = values.longValue("batch-max-records", DEFAULT_BATCH_MAX_RECORDS, Long.MIN_VALUE);
         if (n < 1 || n > 1_000_000) {
-            throw new UsageException("option --batch-max-records must be within 1 and 1000000, got " + n);
+            throw usage("option --batch-max-records must be within 1 and 1000000, got " + n);
         }
-        return n;
+        return (int) n;
     }
 
     private static void checkDistinct(String topic, String out, String deadLetters, String modelTopic) {
         if (out.equals(topic)) {
-            throw new UsageException("option --out must name another topic than --topic (" + topic + ")");
+            throw usage("option --out must name another topic than --topic (" + topic + ")");
         }
         if (deadLetters.equals(topic) || deadLetters.equals(out)) {
-            throw new UsageException("option --dead-letter-topic must differ from --topic and --out, got '"
+            throw usage("option --dead-letter-topic must differ from --topic and --out, got '"
                     + deadLetters + "'");
         }
         if (modelTopic.equals(topic) || modelTopic.equals(out) || modelTopic.equals(deadLetters)) {
-            throw new UsageException("option --model-topic must differ from --topic, --out and --dead-letter-topic, got '"
+            throw usage("option --model-topic must differ from --topic, --out and --dead-letter-topic, got '"
                     + modelTopic + "'");
         }
     }
 
-    private static String required(Map<String, List<String>> values, String name) {
-        final String v = optional(values, name);
-        if (v == null || v.isBlank()) {
-            throw new UsageException("option --" + name + " is required");
-        }
-        return v.trim();
+    private static String required(Args values, String name) {
+        return values.required(name).trim();
     }
 
-    private static String optional(Map<String, List<String>> values, String name) {
-        final List<String> v = values.get(name);
-        return v == null ? null : v.get(0);
+    private static String optional(Args values, String name) {
+        return values.get(name, null);
     }
 
-    private static String optionalOr(Map<String, List<String>> values, String name, String fallback) {
+    private static String optionalOr(Args values, String name, String fallback) {
         final String v = optional(values, name);
         if (v != null && v.isBlank()) {
-            throw new UsageException("option --" + name + " needs a value");
+            throw usage("option --" + name + " needs a value");
         }
         return v == null ? fallback : v.trim();
     }

@@ -2,6 +2,7 @@ package io.scorestream.topology.replay;
 
 import io.scorestream.inference.training.BinaryClassificationMetrics;
 import io.scorestream.inference.training.BinaryClassificationMetrics.ConfusionMatrix;
+import io.scorestream.topology.metrics.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -234,7 +235,7 @@ final class ReplayReport {
 
     /** The report as a JSON object (see docs/BACKTESTING.md for the fields). */
     String toJson() {
-        return JsonText.write(tree());
+        return Json.writeIndented(tree(), Json.NonFinite.NULL) + "\n";
     }
 
     Map<String, Object> tree() {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.topology.replay.ReplayOptions.UsageException;
+import io.scorestream.topology.app.Args.UsageException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +121,7 @@ class ReplayOptionsTest {
             args.add("fraud");
             final String m = assertThrows(UsageException.class,
                     () -> ReplayOptions.parse(args.toArray(new String[0]), NOW)).getMessage();
-            assertEquals("option --" + option + " is required", m);
+            assertEquals("replay: option --" + option + " is required", m);
         }
     }
 
@@ -136,7 +136,7 @@ class ReplayOptionsTest {
     void refusesMalformedModelArguments() {
         for (String bad : List.of("fraud", "@1", "fraud@", "   ")) {
             final String m = error("--model", bad);
-            assertTrue(m.startsWith("option --model needs NAME@VERSION"), bad + ": " + m);
+            assertTrue(m.startsWith("replay: option --model needs NAME@VERSION"), bad + ": " + m);
         }
     }
 
@@ -162,14 +162,14 @@ class ReplayOptionsTest {
     @Test
     void namesAnUnknownOptionAndListsTheKnownOnes() {
         final String m = error("--as-of", "fraud", "--batch-size", "3");
-        assertTrue(m.startsWith("unknown option --batch-size") && m.contains("--batch-max-records"), m);
+        assertTrue(m.startsWith("replay: unknown option --batch-size") && m.contains("--batch-max-records"), m);
     }
 
     @Test
     void refusesAnOptionWithoutValueOrGivenTwice() {
-        assertEquals("option --labels needs a value", error("--as-of", "fraud", "--labels"));
-        assertEquals("option --labels needs a value", error("--labels", "--as-of", "fraud"));
-        assertEquals("option --topic is given twice", error("--as-of", "fraud", "--topic", "other"));
+        assertEquals("replay: option --labels needs a value", error("--as-of", "fraud", "--labels"));
+        assertEquals("replay: option --labels needs a value", error("--labels", "--as-of", "fraud"));
+        assertEquals("replay: option --topic is given twice", error("--as-of", "fraud", "--topic", "other"));
         assertTrue(error("--as-of", "fraud", "stray").contains("unexpected argument 'stray'"));
     }
 
