@@ -74,6 +74,8 @@ class ModelRegistryRolloutTest {
         final LiveRollout live = awaitRollout(registry, "fraud@1 + 2 as canary for 10.0% of keys");
         assertEquals(RolloutRole.CANARY, live.role());
         assertEquals("1", registry.live(NAME).orElseThrow().version(), "live() keeps naming the stable version");
+        // Listeners hear of a load just after the swap: wait for the events, then count them exactly.
+        listener.awaitCount("loaded", NAME, 2, WAIT);
         assertEquals(2, listener.count("loaded", NAME), "stable loaded once, the candidate once: "
                 + listener.events());
         try (RolloutLease lease = registry.acquireRollout(NAME)) {
@@ -103,6 +105,7 @@ class ModelRegistryRolloutTest {
         final ModelRegistry registry = registry();
         registry.submit(NAME, withCandidate(spec("1", 1), spec("2", 2), RolloutRole.SHADOW, 0));
         awaitRollout(registry, "fraud@1 + 2 as shadow");
+        listener.awaitCount("loaded", NAME, 2, WAIT);
         assertEquals(2, listener.count("loaded", NAME));
 
         // A batch in flight holds both versions across the promotion.
@@ -130,6 +133,7 @@ class ModelRegistryRolloutTest {
         try (RolloutLease l = registry.acquireRollout(NAME)) {
             v3 = l.candidate().model();
         }
+        listener.awaitCount("loaded", NAME, 3, WAIT);
         final long loadsBefore = listener.count("loaded", NAME);
         registry.submit(NAME, spec("2", 2));
         awaitRollout(registry, "fraud@2");
