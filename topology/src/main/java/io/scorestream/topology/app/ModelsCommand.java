@@ -96,17 +96,19 @@ final class ModelsCommand {
     /** Runs {@code models <sub-command> [options]}; {@code args} starts with the sub-command. */
     static void run(final String[] args, final PrintStream out) throws Exception {
         if (args.length == 0 || args[0].startsWith("--")) {
-            throw new Args.UsageException("models: give a sub-command: list, publish, promote, rollback or retire");
+            throw new Args.UsageException("models: give a sub-command: list, publish, ramp, promote, rollback or "
+                    + "retire");
         }
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "list" -> list(rest, out);
             case "publish" -> publish("models publish", rest, out);
+            case "ramp" -> ramp(rest, out);
             case "promote" -> promote(rest, out);
             case "rollback" -> rollback(rest, out);
             case "retire" -> retire(rest, out);
             default -> throw new Args.UsageException("models: unknown sub-command '" + args[0]
-                    + "'; use list, publish, promote, rollback or retire");
+                    + "'; use list, publish, ramp, promote, rollback or retire");
         }
     }
 
@@ -389,6 +391,37 @@ final class ModelsCommand {
     }
 
     // ------------------------------------------------------------------------------- promote
+
+    /**
+     * {@code models ramp --name N --percent P}: the live canary's share of keys becomes P, nothing
+     * else changes (same candidate spec, no new artifact): the registry swaps at once, loading
+     * nothing. Keys keep their buckets, so raising P keeps every key already on the canary there.
+     */
+    static void ramp(final String[] args, final PrintStream out) throws Exception {
+        final String cmd = "models ramp";
+        final Args a = Args.parse(cmd, args, union(CONNECTION, Set.of("name", "percent")), Set.of());
+        final String name = a.required("name");
+        a.required("percent");
+        final double percent = a.doubleValue("percent", Double.NaN);
+        if (!(percent >= 0 && percent <= 100)) {
+            throw new Args.UsageException(cmd + ": --percent must be within [0, 100], got " + a.get("percent", null));
+        }
+        final Target t = Target.of(cmd, a);
+        final ModelSpec live = requireLive(cmd, t, t.history(), name);
+        final Rollout rollout = live.getRollout();
+        if (rollout == null || rollout.getRole() != RolloutRole.CANARY) {
+            throw new Args.UsageException(String.format(Locale.ROOT, "%s: model '%s' has no canary to ramp (%s); "
+                    + "publish one with 'models publish --candidate canary --percent P'", cmd, name,
+                    rollout == null ? "stable version " + live.getVersion() + " is live alone" : describe(rollout)));
+        }
+        final ModelSpec ramped = ModelSpec.newBuilder(live)
+                .setRollout(Rollout.newBuilder(rollout).setCanaryPercent(percent).build())
+                .build();
+        final RecordMetadata at = t.send(name, ramped);
+        out.printf(Locale.ROOT, "published %s: canary version %s ramped from %s%% to %s%% of keys beside stable "
+                + "version %s, to %s%n", name, rollout.getCandidate().getVersion(), percent(rollout.getCanaryPercent()),
+                percent(percent), live.getVersion(), where(at));
+    }
 
     static void promote(final String[] args, final PrintStream out) throws Exception {
         final String cmd = "models promote";

@@ -55,6 +55,7 @@ public final class ScorestreamApp {
             "                  [--threshold X (0.5)] [--meta key=value ...]",
             "                  [--candidate canary --percent P | --candidate shadow]: run it beside the live",
             "                  stable version; without --candidate it becomes the stable version, no rollout",
+            "    ramp          --name NAME --percent P: the live canary's share of keys becomes P (nothing reloads)",
             "    promote       --name NAME: the candidate becomes the stable version, no rollout",
             "    rollback      --name NAME [--to VERSION]: drop the candidate; with --to, republish that version",
             "    retire        --name NAME [--force (even if not live)]: publish a tombstone",

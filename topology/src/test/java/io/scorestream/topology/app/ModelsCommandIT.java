@@ -216,6 +216,43 @@ class ModelsCommandIT {
     }
 
     @Test
+    void rampChangesOnlyTheCanaryShare() throws Exception {
+        // given: ramp version 1 with a 5% canary of version 2
+        final byte[] v1 = onnx(31);
+        final byte[] v2 = onnx(32);
+        models("publish", "--name", "ramp", "--version", "1", "--onnx", file(v1)).assertOk();
+        final Result stableOnly = models("ramp", "--name", "ramp", "--percent", "20");
+        assertEquals(2, stableOnly.code, stableOnly.err);
+        assertTrue(stableOnly.err.contains("model 'ramp' has no canary to ramp"), stableOnly.err);
+        models("publish", "--name", "ramp", "--version", "2", "--onnx", file(v2), "--candidate", "canary",
+                "--percent", "5").assertOk();
+        final ModelSpec before = last("ramp");
+
+        // when: the canary is ramped to 50%
+        final Result ramp = models("ramp", "--name", "ramp", "--percent", "50");
+
+        // then: the same stable and candidate specs, only the share changed
+        ramp.assertOk();
+        assertTrue(ramp.out.contains("canary version 2 ramped from 5% to 50% of keys beside stable version 1"),
+                ramp.out);
+        final ModelSpec after = last("ramp");
+        assertEquals(50.0, after.getRollout().getCanaryPercent());
+        assertEquals(before.getRollout().getCandidate(), after.getRollout().getCandidate());
+        final ModelSpec beforeStable = ModelSpec.newBuilder(before).build();
+        beforeStable.setRollout(null);
+        final ModelSpec afterStable = ModelSpec.newBuilder(after).build();
+        afterStable.setRollout(null);
+        assertEquals(beforeStable, afterStable);
+
+        // and: a share outside [0, 100] is refused, nothing written
+        final int records = history().timeline("ramp").size();
+        final Result bad = models("ramp", "--name", "ramp", "--percent", "150");
+        assertEquals(2, bad.code, bad.err);
+        assertTrue(bad.err.contains("--percent must be within [0, 100], got 150"), bad.err);
+        assertEquals(records, history().timeline("ramp").size());
+    }
+
+    @Test
     void changesThatDoNotFitWhatIsLiveAreRefusedNamingTheModelAndWriteNothing() throws Exception {
         // given: churn version 1 live alone
         final byte[] v1 = onnx(11);

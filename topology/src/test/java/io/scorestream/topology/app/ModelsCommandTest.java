@@ -33,7 +33,7 @@ class ModelsCommandTest {
     void missingOrUnknownSubCommandIsAUsageError() {
         final Result none = run("models");
         assertEquals(2, none.code);
-        assertTrue(none.err.contains("list, publish, promote, rollback or retire"), none.err);
+        assertTrue(none.err.contains("list, publish, ramp, promote, rollback or retire"), none.err);
 
         final Result unknown = run("models", "deploy", "--name", "fraud");
         assertEquals(2, unknown.code);
