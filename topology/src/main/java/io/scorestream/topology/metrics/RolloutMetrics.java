@@ -75,18 +75,28 @@ public final class RolloutMetrics {
 
     /** One score of {@code version} in {@code role} was forwarded. */
     public void recordScore(String model, String version, String role, double score, boolean decision) {
-        final VersionScores m = scores.computeIfAbsent(model, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(version, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(role, r -> new VersionScores(model, version, r));
+        // get() first: computeIfAbsent with a capturing lambda would allocate on every record.
+        final ConcurrentMap<String, ConcurrentMap<String, VersionScores>> byVersion =
+                scores.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
+        final ConcurrentMap<String, VersionScores> byRole = byVersion.computeIfAbsent(version,
+                k -> new ConcurrentHashMap<>());
+        VersionScores m = byRole.get(role);
+        if (m == null) {
+            m = byRole.computeIfAbsent(role, r -> new VersionScores(model, version, r));
+        }
         m.scores.record(score);
         (decision ? m.positive : m.negative).increment();
     }
 
     /** A shadow candidate scored a record stable also scored; {@code difference} = candidate - stable. */
     public void recordComparison(String model, String stable, String candidate, double difference, boolean agree) {
-        final Comparison c = comparisons.computeIfAbsent(model, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(stable, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(candidate, k -> new Comparison(model, stable, candidate));
+        final ConcurrentMap<String, Comparison> byCandidate = comparisons
+                .computeIfAbsent(model, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(stable, k -> new ConcurrentHashMap<>());
+        Comparison c = byCandidate.get(candidate);
+        if (c == null) {
+            c = byCandidate.computeIfAbsent(candidate, k -> new Comparison(model, stable, candidate));
+        }
         c.difference.record(Math.abs(difference));
         c.shiftSum.add(difference);
         if (agree) {
