@@ -35,21 +35,25 @@ COPY pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY inference-processor/pom.xml inference-processor/
 COPY topology/pom.xml topology/
+COPY testkit/pom.xml testkit/
+COPY app/pom.xml app/
 RUN mkdir -p schemas/src/main/avro \
  && ( mvn -B -q -N install \
    && mvn -B -q -f schemas/pom.xml -DskipTests install \
    && mvn -B -q -f inference-processor/pom.xml -DskipTests install \
    && mvn -B -q -f topology/pom.xml -DskipTests install \
-   && mvn -B -q -f topology/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+   && mvn -B -q -f testkit/pom.xml -DskipTests install \
+   && mvn -B -q -f app/pom.xml -DskipTests install \
+   && mvn -B -q -f app/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
         -DoutputDirectory=/tmp/prefetch-lib ) \
  || echo "dependency pre-fetch incomplete; the full build below fetches the rest"; \
  rm -rf /tmp/prefetch-lib target */target
 
-# 2. The sources, the real build of topology and the modules it needs, and its runtime classpath.
+# 2. The sources, the real build of the application and the modules it needs, and its runtime classpath.
 COPY . .
-RUN mvn -B -DskipTests install -pl topology -am \
- && mvn -B dependency:copy-dependencies -pl topology -DincludeScope=runtime -DoutputDirectory=/out/lib \
- && cp -r topology/target/classes /out/classes
+RUN mvn -B -DskipTests install -pl app -am \
+ && mvn -B dependency:copy-dependencies -pl app -DincludeScope=runtime -DoutputDirectory=/out/lib \
+ && cp -r app/target/classes /out/classes
 
 ############################ runtime ############################
 # glibc-based (Ubuntu) JRE: ONNX Runtime's native libraries need glibc, so not an Alpine image.
@@ -85,5 +89,5 @@ EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=4 \
   CMD curl -fsS -o /dev/null http://127.0.0.1:9464/readyz || exit 1
 
-ENTRYPOINT ["java", "-cp", "/app/classes:/app/lib/*", "io.scorestream.topology.app.ScorestreamApp"]
+ENTRYPOINT ["java", "-cp", "/app/classes:/app/lib/*", "io.scorestream.app.cli.ScorestreamApp"]
 CMD ["run", "--config", "/app/config/scorestream.properties"]

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
-import io.scorestream.topology.embedded.EmbeddedKafka;
+import io.scorestream.testkit.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

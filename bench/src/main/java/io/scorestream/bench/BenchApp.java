@@ -8,7 +8,7 @@ import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
-import io.scorestream.topology.config.ScorestreamConfig;
+import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
 import io.scorestream.topology.processor.ScoringObserver;

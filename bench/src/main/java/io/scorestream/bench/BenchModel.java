@@ -2,7 +2,7 @@ package io.scorestream.bench;
 
 import io.scorestream.inference.onnx.Mlp;
 import io.scorestream.schemas.ModelSpec;
-import io.scorestream.topology.app.DemoModels;
+import io.scorestream.app.demo.DemoModels;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;

@@ -1,0 +1,360 @@
+package io.scorestream.app;
+
+import io.scorestream.app.metrics.MetricsBridge;
+
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scorestream.inference.OnnxModelLoader;
+import io.scorestream.inference.registry.DefaultArtifactFetcher;
+import io.scorestream.inference.registry.LiveModelInfo;
+import io.scorestream.inference.registry.LiveRollout;
+import io.scorestream.app.metrics.RolloutMetrics;
+import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.topology.PipelineSettings;
+import io.scorestream.schemas.registry.HttpSchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistry;
+import io.scorestream.schemas.registry.SchemaRegistryException;
+import io.scorestream.schemas.registry.TopicNameStrategy;
+import io.scorestream.topology.ScoringTopology;
+import io.scorestream.topology.TopologySettings;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
+import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
+import io.scorestream.app.metrics.HealthProbe;
+import io.scorestream.app.metrics.ObservabilityServer;
+import io.scorestream.app.metrics.ScoringMetrics;
+import io.scorestream.topology.processor.ScoringObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running scoring instance: the model registry, the Kafka Streams topology, the metrics and
+ * the health endpoint, wired from a {@link ScorestreamConfig}. Used by {@code run}, the demo and
+ * the integration tests alike. Several instances with the same {@code application.id} share the
+ * input partitions, as any Kafka Streams application does.
+ *
+ * <p>An instance runs every {@linkplain ScorestreamConfig#pipelines() pipeline} of its
+ * configuration (one, without {@code pipelines}) in one topology, with one model registry for all
+ * their models, and an {@linkplain ScorestreamConfig#artifactCache() artifact cache} unless it is
+ * disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and every pipeline's model
+ * has a live version.
+ *
+ * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (Kafka
+ * Streams first, so buffered records stay in the changelog for whoever takes over). Thread-safe.
+ */
+public final class ScoringApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringApplication.class);
+
+    private final ScorestreamConfig config;
+    private final SchemaRegistry schemas;
+    private final PrometheusMeterRegistry meters;
+    private final ScoringMetrics metrics;
+    private final ModelRegistry models;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final ObservabilityServer server;
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private final java.util.ArrayDeque<Long> threadFailures = new java.util.ArrayDeque<>();
+    /** Stream-thread replacements allowed within 10 minutes before the instance shuts down. */
+    private static final int MAX_THREAD_REPLACEMENTS = 5;
+
+    private ScoringApplication(ScorestreamConfig config, SchemaRegistry schemas) {
+        this.config = config;
+        this.schemas = schemas;
+        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new ScoringMetrics(List.of(Tag.of("application", config.applicationId())));
+        metrics.bindTo(meters);
+        final MetricsBridge bridge = new MetricsBridge(metrics,
+                new RolloutMetrics(meters, List.of(Tag.of("application", config.applicationId()))));
+
+        final RegistrySettings registrySettings = config.registrySettings();
+        this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inferenceSettings()),
+                new DefaultArtifactFetcher(registrySettings), bridge, config.artifactCache().orElse(null));
+        config.modelCacheDir().ifPresentOrElse(
+                dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.modelCacheMaxBytes()),
+                () -> LOG.info("Model artifact cache disabled"));
+        registerKnownFeatureSchemas();
+
+        final TopologySettings topologySettings = config.topologySettings();
+        final Properties props = config.streamsProperties();
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetteringProcessingHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        props.put(ScoringObserver.CONFIG_KEY, bridge);
+        this.streams = new KafkaStreams(ScoringTopology.build(topologySettings, models, schemas, bridge, bridge),
+                props);
+        streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+        this.streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams, List.of());
+        this.server = config.metricsEnabled()
+                ? new ObservabilityServer(config.metricsBindAddress(), config.metricsPort(), meters, new Probe())
+                : null;
+    }
+
+    /**
+     * A stream thread died. No live model is final (shut down, with the message). Anything else
+     * (an unreachable schema registry, a broker hiccup) gets a fresh thread that resumes from the
+     * last commit, a bounded number of times in a row before the instance gives up.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        boolean noModel = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            noModel |= t instanceof io.scorestream.topology.errors.NoLiveModelException;
+        }
+        final long now = System.nanoTime();
+        synchronized (threadFailures) {
+            threadFailures.addLast(now);
+            while (!threadFailures.isEmpty() && now - threadFailures.peekFirst() > Duration.ofMinutes(10).toNanos()) {
+                threadFailures.removeFirst();
+            }
+            if (!noModel && threadFailures.size() <= MAX_THREAD_REPLACEMENTS) {
+                LOG.error("Stream thread failed ({} in the last 10 minutes); replacing it: {}", threadFailures.size(),
+                        e.getMessage(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+        }
+        fatal.compareAndSet(null, e);
+        LOG.error("Stream thread failed; shutting this instance down: {}", e.getMessage(), e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    /**
+     * Builds and starts an instance.
+     *
+     * @param schemas the schema registry to use; null to connect to {@code schema.registry.url}
+     * @throws IllegalArgumentException when no registry is given and none is configured
+     */
+    public static ScoringApplication start(ScorestreamConfig config, SchemaRegistry schemas) {
+        final SchemaRegistry registry = schemas != null ? schemas : httpRegistry(config);
+        LOG.info("Starting scorestream with {}", config.redacted());
+        final ScoringApplication app = new ScoringApplication(config, registry);
+        if (app.server != null) {
+            app.server.start();
+            LOG.info("Metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metricsBindAddress(),
+                    app.server.port());
+        }
+        app.streams.start();
+        return app;
+    }
+
+    private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
+        final String url = config.schemaRegistryUrl().orElseThrow(() -> new IllegalArgumentException(
+                ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
+                        + "use the Confluent wire format and need a schema registry"));
+        final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
+        config.schemaRegistryBasicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
+        return b.build();
+    }
+
+    /**
+     * Feature schemas already registered for each pipeline's input topics: new versions of that
+     * pipeline's model must fit them.
+     */
+    private void registerKnownFeatureSchemas() {
+        for (PipelineSettings p : config.pipelines()) {
+            for (String topic : p.inputTopics()) {
+                try {
+                    models.registerFeatureSchema(p.scoring().modelName(),
+                            schemas.latest(TopicNameStrategy.subject(topic, false)).schema());
+                } catch (SchemaRegistryException e) {
+                    if (!e.isNotFound()) {
+                        LOG.warn("Cannot read the schema of topic '{}' from the schema registry: {}", topic,
+                                e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Blocks until every pipeline's model has a live version, logging which ones it waits for, and,
+     * when the time is up, which ones are still missing.
+     *
+     * @return whether all went live within {@code model.wait.timeout.ms} (one wait for all of them)
+     */
+    public boolean awaitModel() throws InterruptedException {
+        List<String> missing = missingModels();
+        if (missing.isEmpty()) {
+            return true;
+        }
+        if (config.pipelines().size() == 1) {
+            LOG.info("Waiting up to {} ms for a live version of model '{}' on topic '{}'",
+                    config.modelWaitTimeoutMs(), missing.get(0), config.modelTopic());
+        } else {
+            LOG.info("Waiting up to {} ms for live versions of models {} on topic '{}'", config.modelWaitTimeoutMs(),
+                    quoted(missing), config.modelTopic());
+        }
+        final long deadline = System.nanoTime() + Duration.ofMillis(config.modelWaitTimeoutMs()).toNanos();
+        for (String name : missing) {
+            final long left = Math.max(0, deadline - System.nanoTime());
+            if (!models.awaitLive(name, Duration.ofNanos(left))) {
+                break;
+            }
+        }
+        missing = missingModels();
+        if (!missing.isEmpty() && config.pipelines().size() > 1) {
+            LOG.warn("No live version of models {} after {} ms on topic '{}'", quoted(missing),
+                    config.modelWaitTimeoutMs(), config.modelTopic());
+        }
+        return missing.isEmpty();
+    }
+
+    /**
+     * The models of the pipelines that have no live version now, in pipeline order; empty when
+     * every pipeline can score. Unmodifiable.
+     */
+    public List<String> missingModels() {
+        final List<String> missing = new ArrayList<>();
+        for (String name : config.modelNames()) {
+            if (models.live(name).isEmpty()) {
+                missing.add(name);
+            }
+        }
+        return List.copyOf(missing);
+    }
+
+    private static String quoted(List<String> names) {
+        return "'" + String.join("', '", names) + "'";
+    }
+
+    /** Blocks until Kafka Streams is RUNNING, or fails (ERROR, NOT_RUNNING) or the timeout passes. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            final KafkaStreams.State s = streams.state();
+            if (s == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+                    || s == KafkaStreams.State.PENDING_ERROR) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The error that stopped a stream thread, or null. */
+    public Throwable failure() {
+        return fatal.get();
+    }
+
+    public ModelRegistry models() {
+        return models;
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return meters;
+    }
+
+    /** Port of the metrics endpoint, or -1 when disabled. */
+    public int metricsPort() {
+        return server == null ? -1 : server.port();
+    }
+
+    public ScorestreamConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(60));
+        streamsMetrics.close();
+        if (server != null) {
+            server.close();
+        }
+        models.close();
+        meters.close();
+    }
+
+    private final class Probe implements HealthProbe {
+        @Override
+        public boolean live() {
+            final KafkaStreams.State s = streams.state();
+            return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR;
+        }
+
+        /** RUNNING, and a live version of every pipeline's model. */
+        @Override
+        public boolean ready() {
+            return streams.state() == KafkaStreams.State.RUNNING && missingModels().isEmpty();
+        }
+
+        /**
+         * One pipeline: {@code model}, {@code live}, {@code lastRefusal} (of that model). Several:
+         * {@code pipelines} (name → model), {@code missing} (models not live), {@code live},
+         * {@code lastRefusals} (by model).
+         */
+        @Override
+        public Map<String, Object> details() {
+            final Map<String, Object> d = new LinkedHashMap<>();
+            d.put("streams", streams.state().name());
+            final boolean single = config.pipelines().size() == 1;
+            if (single) {
+                d.put("model", config.modelName());
+            } else {
+                final Map<String, Object> pipelines = new LinkedHashMap<>();
+                for (PipelineSettings p : config.pipelines()) {
+                    pipelines.put(p.name(), p.scoring().modelName());
+                }
+                d.put("pipelines", pipelines);
+                d.put("missing", missingModels());
+            }
+            final Map<String, Object> live = new LinkedHashMap<>();
+            for (Map.Entry<String, LiveRollout> e : models.rollouts().entrySet()) {
+                final LiveModelInfo stable = e.getValue().stable();
+                final Map<String, Object> m = new LinkedHashMap<>(Map.of("version", stable.version(), "sha256",
+                        stable.sha256(), "device", stable.executionDevice(), "since", stable.since().toString()));
+                final LiveModelInfo candidate = e.getValue().candidate();
+                if (candidate != null) {
+                    final boolean canary = e.getValue().role() == io.scorestream.schemas.RolloutRole.CANARY;
+                    m.put("candidate", Map.of("version", candidate.version(), "sha256", candidate.sha256(),
+                            "role", canary ? "canary" : "shadow", "canary_percent",
+                            canary ? e.getValue().canaryPercent() : 0.0, "since", candidate.since().toString()));
+                }
+                live.put(e.getKey(), m);
+            }
+            d.put("live", live);
+            final Map<String, Object> refusals = new LinkedHashMap<>();
+            for (String name : config.modelNames()) {
+                models.lastRefusal(name).ifPresent(r -> refusals.put(name, Map.of("version", r.version(),
+                        "reason", r.reasonTag(), "message", r.message(), "at", r.at().toString())));
+            }
+            if (single) {
+                final Object refusal = refusals.get(config.modelName());
+                if (refusal != null) {
+                    d.put("lastRefusal", refusal);
+                }
+            } else if (!refusals.isEmpty()) {
+                d.put("lastRefusals", refusals);
+            }
+            final Throwable f = fatal.get();
+            if (f != null) {
+                d.put("failure", String.valueOf(f.getMessage()));
+            }
+            return d;
+        }
+    }
+}

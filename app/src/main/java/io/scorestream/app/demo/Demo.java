@@ -1,0 +1,657 @@
+package io.scorestream.app.demo;
+
+import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.models.ModelsCommand;
+
+import io.scorestream.inference.training.BinaryClassificationMetrics;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.inference.registry.KeyBuckets;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.testkit.SchemaRegistryServer;
+import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.topology.errors.DeadLetters;
+import io.scorestream.app.replay.ReplayCommand;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The demo: a real embedded Kafka broker, a model trained in Java and published to the model
+ * topic, synthetic transactions produced at a steady rate and scored live, a second model version
+ * rolled out through {@code scorestream models} (a 10% canary from a third of the way, promoted at
+ * two thirds), a summary that accounts for every event, then a backtest of both versions over
+ * everything produced ({@code scorestream replay}, side by side, against the fraud labels).
+ *
+ * <p>With a poison rate, that share of the events is replaced by {@link PoisonRecords} of every
+ * kind in turn. Every event, poisoned or not, carries its sequence number in the
+ * {@value #SEQ_HEADER} header, which dead letters keep, so the summary accounts for each one: scored,
+ * dead-lettered (by reason), lost or duplicated.
+ */
+public final class Demo {
+
+    static final String TRANSACTIONS = "transactions";
+    static final String SCORES = "scores";
+    static final String DEAD_LETTERS = "scores-dlq";
+    static final String MODELS = "model-specs";
+    static final String MODEL = "fraud";
+    /** Header carrying each event's sequence number (ASCII decimal), poisoned or not. */
+    static final String SEQ_HEADER = "demo.seq";
+    /** Share of keys the demo's canary gets. */
+    static final double CANARY_PERCENT = 10;
+
+    /**
+     * What the demo is asked to do.
+     *
+     * @param poisonRate share of the events replaced by poison records, in [0, 1]; 0 = none
+     */
+    public record Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                          int metricsPort, long seed, Duration drainTimeout, double poisonRate) {
+
+        public Options {
+            if (!(poisonRate >= 0 && poisonRate <= 1)) {
+                throw new IllegalArgumentException("poisonRate must be in [0, 1], got " + poisonRate);
+            }
+        }
+
+        /** Options without poison records. */
+        public Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                       int metricsPort, long seed, Duration drainTimeout) {
+            this(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed, drainTimeout, 0);
+        }
+
+        public static Options defaults() {
+            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0);
+        }
+    }
+
+    /**
+     * What happened: every produced event is scored, dead-lettered, or counted as lost; an event
+     * with more than one outcome (two scores, or a score and a dead letter) counts as duplicated.
+     *
+     * @param poisoned events replaced by poison records
+     * @param deadLetteredByReason dead letters by their {@code scorestream.errors.reason}
+     * @param lastRefusal the last refused model version and why, or null when none was refused
+     */
+    public record Summary(long produced, long scored, long deadLettered, long duplicates, long lost,
+                          long poisoned, Map<String, Long> deadLetteredByReason, String lastRefusal,
+                          Map<String, Long> perVersion, double auc, double precision, double recall,
+                          long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
+                          double meanBatchSize, int metricsPort,
+                          boolean metricsServed, double seconds, long canaryScored, long canaryKeys,
+                          long keysWhileCanary, long canaryMisrouted, int backtestExit, Path backtestReport) {
+
+        /** This summary with the backtest's outcome. */
+        Summary withBacktest(int exit, Path report) {
+            return new Summary(produced, scored, deadLettered, duplicates, lost, poisoned, deadLetteredByReason,
+                    lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs, steadyP50LatencyMs,
+                    steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds, canaryScored, canaryKeys,
+                    keysWhileCanary, canaryMisrouted, exit, report);
+        }
+
+        /** Share of the keys scored while the canary ran that the canary scored. */
+        public double canaryKeyShare() {
+            return keysWhileCanary == 0 ? 0 : (double) canaryKeys / keysWhileCanary;
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+
+    public Demo(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public Summary run() throws Exception {
+        final long started = System.nanoTime();
+        final int n = Math.toIntExact(options.events());
+        out.printf(Locale.ROOT, "scorestream demo: %,d transactions at %,d/s, batch.max.records=%d, "
+                + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
+                options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
+        final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
+        SchemaRegistryServer registryServer = null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
+            out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
+            kafka.createTopic(TRANSACTIONS, options.partitions(), Map.of());
+            kafka.createTopic(SCORES, options.partitions(), Map.of());
+            kafka.createTopic(DEAD_LETTERS, 1, Map.of());
+            kafka.createCompactedTopic(MODELS, 1);
+            final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+            registryServer = SchemaRegistryServer.start(schemas);
+            out.printf(Locale.ROOT, "  registry    %s (Confluent-compatible, in memory)%n", registryServer.url());
+
+            out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
+            final ModelSpec v1 = DemoModels.trainedSpec(MODEL, 1, options.seed());
+            final Path v2Onnx = stateDir.resolve("fraud-v2.onnx");
+            Files.write(v2Onnx, DemoModels.train(2, options.seed()).toOnnx());
+
+            final Map<String, Object> settings = new HashMap<>();
+            settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            settings.put(ScorestreamConfig.APPLICATION_ID_CONFIG, "scorestream-demo");
+            settings.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
+            settings.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+            settings.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
+            settings.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, MODELS);
+            settings.put(ScorestreamConfig.MODEL_NAME_CONFIG, MODEL);
+            settings.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+            settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(options.batchMaxRecords()));
+            settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(options.batchMaxWaitMs()));
+            settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, Integer.toString(options.metricsPort()));
+            settings.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
+            settings.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "auto");
+            final ScorestreamConfig config = ScorestreamConfig.of(settings);
+
+            try (KafkaProducer<String, Object> producer = producer(kafka, schemas)) {
+                publish(producer, v1);
+                out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
+                        v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
+                final Summary live;
+                try (ScoringApplication app = ScoringApplication.start(config, schemas)) {
+                    if (!app.awaitModel()) {
+                        throw new IllegalStateException("model " + MODEL + " did not go live");
+                    }
+                    if (!app.awaitRunning(Duration.ofSeconds(60))) {
+                        throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + app.state(),
+                                app.failure());
+                    }
+                    out.printf(Locale.ROOT, "  scoring     live on %s; metrics on http://127.0.0.1:%d/metrics%n",
+                            app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
+                    final String[] models = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
+                        registryServer.url(), "--topic", MODELS};
+                    live = stream(kafka, schemas, producer, app, models, v2Onnx, n, started);
+                }
+                return backtest(kafka, registryServer.url(), live);
+            }
+        } finally {
+            if (registryServer != null) {
+                registryServer.close();
+            }
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private Summary stream(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, KafkaProducer<String, Object> producer,
+                           ScoringApplication app, String[] models, Path v2Onnx, int n, long started)
+            throws Exception {
+        final AtomicLongArray scoredCount = new AtomicLongArray(n);
+        final AtomicLongArray deadCount = new AtomicLongArray(n);
+        final Map<String, LongAdder> deadByReason = new ConcurrentHashMap<>();
+        final LongAdder deadUnattributed = new LongAdder();
+        final double[] scores = new double[n];
+        final boolean[] labels = new boolean[n];
+        final boolean[] decisions = new boolean[n];
+        final long[] latencies = new long[n];
+        final byte[] roles = new byte[n];
+        final String[] keys = new String[n];
+        final AtomicLong latencyCount = new AtomicLong();
+        final LongAdder scored = new LongAdder();
+        final LongAdder deadLettered = new LongAdder();
+        final LongAdder batchSizeSum = new LongAdder();
+        final Map<String, LongAdder> perVersion = new ConcurrentHashMap<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+
+        final Thread scoreReader = new Thread(() -> readScores(kafka, schemas, stop, consumerRecord -> {
+            final ScoreResult r = consumerRecord.value();
+            final int seq = seqOf(r.getEventId());
+            if (seq < 0 || seq >= n) {
+                return;
+            }
+            scoredCount.incrementAndGet(seq);
+            roles[seq] = (byte) ("canary".equals(r.getRole()) ? 1 : 0);
+            keys[seq] = r.getKey();
+            scores[seq] = r.getScore();
+            decisions[seq] = r.getDecision();
+            final long lat = System.currentTimeMillis() - consumerRecord.timestamp();
+            final long i = latencyCount.getAndIncrement();
+            if (i < n) {
+                latencies[(int) i] = lat;
+            }
+            batchSizeSum.add(r.getBatchSize());
+            perVersion.computeIfAbsent(r.getModelVersion(), k -> new LongAdder()).increment();
+            scored.increment();
+        }), "demo-score-reader");
+        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, DEAD_LETTERS, stop, r -> {
+            final String reason = DeadLetters.text(r.headers(), DeadLetters.HEADER_REASON);
+            deadByReason.computeIfAbsent(reason == null ? "unknown" : reason, k -> new LongAdder()).increment();
+            final int seq = seqOf(r.headers());
+            if (seq >= 0 && seq < n) {
+                deadCount.incrementAndGet(seq);
+            } else {
+                deadUnattributed.increment();
+            }
+            deadLettered.increment();
+        }), "demo-dead-letter-reader");
+        scoreReader.start();
+        deadLetterReader.start();
+
+        final SyntheticTransactions generator = new SyntheticTransactions(options.seed(), 2_000);
+        // Built now, not before the application started: it registers an older schema version.
+        final PoisonRecords poison = options.poisonRate() > 0 ? new PoisonRecords(schemas, TRANSACTIONS) : null;
+        final PoisonRecords.Kind[] kinds = PoisonRecords.Kind.values();
+        long poisoned = 0;
+        final long produceStart = System.nanoTime();
+        long lastReport = produceStart;
+        long lastScored = 0;
+        long lastProduced = 0;
+        long lastBatchSum = 0;
+        int canaryFrom = -1;
+        int canaryTo = -1;
+        for (int seq = 0; seq < n; seq++) {
+            // Pace to the requested rate.
+            final long due = produceStart + (long) (seq * 1e9 / options.rate());
+            long now = System.nanoTime();
+            if (due > now) {
+                Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+            }
+            final Instant eventTime = Instant.now();
+            final Transaction t = generator.next(eventTime);
+            t.setTransactionId("tx-" + seq);
+            labels[seq] = Boolean.TRUE.equals(t.getIsFraud());
+            final Headers headers = new RecordHeaders();
+            headers.add(SEQ_HEADER, Integer.toString(seq).getBytes(StandardCharsets.US_ASCII));
+            Object value = t;
+            if (poison != null && isPoisoned(seq, options.poisonRate())) {
+                // Round-robin over the kinds, so a small run still shows every one of them.
+                value = poison.value(kinds[(int) (poisoned++ % kinds.length)], t);
+            }
+            producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), value,
+                    headers));
+            if (canaryFrom < 0 && seq >= n / 3) {
+                // A gray release with the real command line: version 2 as a 10% canary, then promoted.
+                canaryFrom = seq;
+                models("canary", seq, models, "publish", "--name", MODEL, "--version", "2", "--onnx",
+                        v2Onnx.toString(), "--meta", "trainer=MlpTrainer", "--candidate", "canary", "--percent",
+                        Double.toString(CANARY_PERCENT));
+            }
+            if (canaryTo < 0 && seq >= 2 * n / 3) {
+                canaryTo = seq;
+                models("promote", seq, models, "promote", "--name", MODEL);
+            }
+            now = System.nanoTime();
+            if (now - lastReport >= 1_000_000_000L) {
+                final long s = scored.sum();
+                final long b = batchSizeSum.sum();
+                progress(now - produceStart, seq + 1, seq + 1 - lastProduced, s, s - lastScored, deadLettered.sum(),
+                        s - lastScored == 0 ? 0 : (double) (b - lastBatchSum) / (s - lastScored),
+                        latencies, latencyCount.get(), (now - lastReport) / 1e9, app);
+                lastReport = now;
+                lastScored = s;
+                lastProduced = seq + 1;
+                lastBatchSum = b;
+            }
+        }
+        producer.flush();
+        final long drainDeadline = System.nanoTime() + options.drainTimeout().toNanos();
+        while (scored.sum() + deadLettered.sum() < n && System.nanoTime() < drainDeadline
+                && app.failure() == null) {
+            Thread.sleep(100);
+        }
+        // A little longer, so late duplicates (if any) would be seen.
+        Thread.sleep(500);
+        final long now = System.nanoTime();
+        progress(now - produceStart, n, n - lastProduced, scored.sum(), scored.sum() - lastScored,
+                deadLettered.sum(), 0, latencies, latencyCount.get(), (now - lastReport) / 1e9, app);
+        final boolean metricsServed = metricsServed(app.metricsPort());
+        stop.set(true);
+        scoreReader.join(10_000);
+        deadLetterReader.join(10_000);
+
+        long duplicates = 0;
+        long lost = 0;
+        final List<Double> seenScores = new ArrayList<>();
+        final List<Boolean> seenLabels = new ArrayList<>();
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < n; i++) {
+            final long c = scoredCount.get(i);
+            final long outcomes = c + deadCount.get(i);
+            if (outcomes == 0) {
+                lost++;
+            } else {
+                duplicates += outcomes - 1;
+            }
+            if (c > 0) {
+                seenScores.add(scores[i]);
+                seenLabels.add(labels[i]);
+                if (decisions[i] && labels[i]) {
+                    tp++;
+                } else if (decisions[i]) {
+                    fp++;
+                } else if (labels[i]) {
+                    fn++;
+                }
+            }
+        }
+        final double[] s = new double[seenScores.size()];
+        final boolean[] l = new boolean[seenLabels.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = seenScores.get(i);
+            l[i] = seenLabels.get(i);
+        }
+        final double auc = s.length == 0 ? Double.NaN : BinaryClassificationMetrics.rocAuc(s, l);
+        if (deadUnattributed.sum() > 0) {
+            out.printf(Locale.ROOT, "  warning     %,d dead letter(s) without a %s header%n", deadUnattributed.sum(),
+                    SEQ_HEADER);
+        }
+        final Map<String, Long> reasons = new TreeMap<>();
+        deadByReason.forEach((k, v) -> reasons.put(k, v.sum()));
+        final String lastRefusal = app.models().lastRefusal(MODEL)
+                .map(r -> "v" + r.version() + " " + r.reasonTag() + ": " + r.message()).orElse(null);
+        final int latencyN = (int) Math.min(latencyCount.get(), n);
+        final long[] lat = Arrays.copyOf(latencies, latencyN);
+        // Steady state: leave out the first tenth, which includes the start-up of the first transactions.
+        final long[] steady = Arrays.copyOfRange(latencies, latencyN / 10, latencyN);
+        Arrays.sort(lat);
+        Arrays.sort(steady);
+        final Map<String, Long> versions = new TreeMap<>();
+        perVersion.forEach((k, v) -> versions.put(k, v.sum()));
+        // The canary: which keys it scored, against all keys scored while it ran, and whether every
+        // one of them belongs to the canary's share of the key space.
+        final java.util.Set<String> keysWhileCanary = new java.util.HashSet<>();
+        final java.util.Set<String> canaryKeys = new java.util.HashSet<>();
+        long canaryScored = 0;
+        long misrouted = 0;
+        // "While it ran": from the first to the last event the canary scored (it goes live a moment
+        // after its spec is published, and the promotion replaces it a moment after publishing).
+        int firstCanary = -1;
+        int lastCanary = -1;
+        for (int i = 0; i < n; i++) {
+            if (scoredCount.get(i) > 0 && roles[i] == 1) {
+                firstCanary = firstCanary < 0 ? i : firstCanary;
+                lastCanary = i;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (scoredCount.get(i) == 0 || keys[i] == null) {
+                continue;
+            }
+            if (roles[i] == 1) {
+                canaryScored++;
+                canaryKeys.add(keys[i]);
+                final int bucket = KeyBuckets.bucket(keys[i].getBytes(StandardCharsets.UTF_8));
+                misrouted += bucket < KeyBuckets.threshold(CANARY_PERCENT) ? 0 : 1;
+            }
+            if (i >= firstCanary && i <= lastCanary) {
+                keysWhileCanary.add(keys[i]);
+            }
+        }
+        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisoned,
+                reasons, lastRefusal, versions, auc,
+                tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
+                percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
+                scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
+                (System.nanoTime() - started) / 1e9, canaryScored, canaryKeys.size(), keysWhileCanary.size(),
+                misrouted, -1, null);
+        print(summary);
+        return summary;
+    }
+
+    private void progress(long elapsedNanos, long produced, long producedDelta, long scored, long scoredDelta,
+                          long dead, double batch, long[] latencies, long latencyCount, double seconds,
+                          ScoringApplication app) {
+        final int to = (int) Math.min(latencyCount, latencies.length);
+        final int from = Math.max(0, to - 5_000);
+        final long[] recent = Arrays.copyOfRange(latencies, from, to);
+        Arrays.sort(recent);
+        out.printf(Locale.ROOT, "  [%4.0fs] in %,9d (%,6.0f/s)  scored %,9d (%,6.0f/s)  dead %,5d  batch %6.1f  "
+                        + "e2e p50 %4d ms p99 %4d ms  live v%s%n",
+                elapsedNanos / 1e9, produced, producedDelta / seconds, scored, scoredDelta / seconds, dead, batch,
+                percentile(recent, 0.5), percentile(recent, 0.99),
+                app.models().live(MODEL).map(i -> i.version()).orElse("-"));
+    }
+
+    private void print(Summary s) {
+        out.println();
+        out.println("== scorestream demo summary ==");
+        out.printf(Locale.ROOT, "events in        %,d%n", s.produced());
+        if (s.poisoned() > 0) {
+            out.printf(Locale.ROOT, "  of them poison %,d (%d kinds, in turn)%n", s.poisoned(),
+                    PoisonRecords.Kind.values().length);
+        }
+        out.printf(Locale.ROOT, "scores out       %,d%n", s.scored());
+        out.printf(Locale.ROOT, "dead-lettered    %,d%n", s.deadLettered());
+        s.deadLetteredByReason().forEach((reason, c) -> out.printf(Locale.ROOT, "  %-18s %,d%n", reason, c));
+        out.printf(Locale.ROOT, "duplicates       %,d%n", s.duplicates());
+        out.printf(Locale.ROOT, "lost             %,d%n", s.lost());
+        s.perVersion().forEach((v, c) -> out.printf(Locale.ROOT, "scored by v%-5s %,d%n", v, c));
+        out.printf(Locale.ROOT, "canary v2        %,d events of %,d keys = %.1f%% of the %,d keys seen while it ran "
+                + "(target %.0f%%); %,d outside its key share%n", s.canaryScored(), s.canaryKeys(),
+                100 * s.canaryKeyShare(), s.keysWhileCanary(), CANARY_PERCENT, s.canaryMisrouted());
+        if (s.lastRefusal() != null) {
+            out.printf(Locale.ROOT, "model refused    %s%n", s.lastRefusal());
+        }
+        out.printf(Locale.ROOT, "ROC AUC          %.4f (fraud vs normal, on the scored events)%n", s.auc());
+        out.printf(Locale.ROOT, "at threshold     precision %.3f, recall %.3f%n", s.precision(), s.recall());
+        out.printf(Locale.ROOT, "e2e latency      p50 %d ms, p99 %d ms (event time to read_committed consumer); "
+                + "after the first tenth: p50 %d ms, p99 %d ms%n", s.p50LatencyMs(), s.p99LatencyMs(),
+                s.steadyP50LatencyMs(), s.steadyP99LatencyMs());
+        out.printf(Locale.ROOT, "mean batch size  %.1f%n", s.meanBatchSize());
+        out.printf(Locale.ROOT, "metrics          http://127.0.0.1:%d/metrics (%s)%n", s.metricsPort(),
+                s.metricsServed() ? "served, scorestream meters present" : "NOT served");
+        out.printf(Locale.ROOT, "wall time        %.1f s%n", s.seconds());
+    }
+
+    /**
+     * The backtest: {@code scorestream replay} (in-process) over everything the demo produced, both
+     * versions side by side, measured against the transactions' fraud labels.
+     */
+    private Summary backtest(EmbeddedKafka kafka, String registryUrl, Summary live) {
+        final Path report = Path.of(System.getProperty("java.io.tmpdir"),
+                "scorestream-demo-backtest-" + System.currentTimeMillis() + ".json");
+        final String[] args = {"--topic", TRANSACTIONS, "--model", MODEL + "@1", "--model", MODEL + "@2",
+            "--labels", "is_fraud", "--out", "backtest-scores", "--report", report.toString()};
+        out.println();
+        out.printf(Locale.ROOT, "== backtest: scorestream replay %s ==%n", String.join(" ", args));
+        final String[] all = Arrays.copyOf(new String[] {"--bootstrap", kafka.bootstrapServers(),
+            "--schema-registry", registryUrl}, 4 + args.length);
+        System.arraycopy(args, 0, all, 4, args.length);
+        final int exit = ReplayCommand.run(all, out, System.err);
+        if (exit != 0) {
+            out.printf(Locale.ROOT, "backtest failed (exit %d)%n", exit);
+        }
+        return live.withBacktest(exit, Files.isRegularFile(report) ? report : null);
+    }
+
+    /**
+     * Runs {@code scorestream models <sub> <connection> <options>} in-process and shows the command
+     * (without the connection options) and what it printed.
+     */
+    private void models(String label, int seq, String[] connection, String sub, String... options)
+            throws Exception {
+        final String[] args = concat(concat(new String[] {sub}, connection), options);
+        final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            ModelsCommand.run(args, capture);
+        }
+        final String printed = buffer.toString(StandardCharsets.UTF_8).trim();
+        out.printf(Locale.ROOT, "  %-11s at event %,d: scorestream models %s %s%n", label, seq, sub,
+                String.join(" ", options));
+        for (String line : printed.split("\\R")) {
+            out.printf(Locale.ROOT, "              %s%n", line);
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        final String[] all = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1 < 0 ? 0
+                : (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    /** Whether event {@code seq} is poisoned: spreads {@code rate} evenly, floor(n * rate) of the first n. */
+    static boolean isPoisoned(int seq, double rate) {
+        return Math.floor((seq + 1) * rate) > Math.floor(seq * rate);
+    }
+
+    /** The {@value #SEQ_HEADER} of a record, or -1. */
+    private static int seqOf(Headers headers) {
+        final String text = DeadLetters.text(headers, SEQ_HEADER);
+        if (text == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static int seqOf(String eventId) {
+        if (eventId == null || !eventId.startsWith("tx-")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(eventId.substring(3));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static boolean metricsServed(int port) {
+        if (port <= 0) {
+            return false;
+        }
+        try {
+            final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return r.statusCode() == 200 && r.body().contains("scorestream_batch_size")
+                    && r.body().contains("scorestream_e2e_latency") && r.body().contains("scorestream_records");
+        } catch (Exception e) {
+            return false;
+        } 
+    }
+
+    private static KafkaProducer<String, Object> producer(EmbeddedKafka kafka, InMemorySchemaRegistry schemas) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        final ConfluentAvroSerializer<Transaction> tx = ConfluentAvroSerializer.specific(schemas, Transaction.class,
+                false);
+        final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
+                false);
+        return new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> {
+            if (value == null || value instanceof byte[]) {
+                // A poison record: its bytes (or its null) go out as they are.
+                return (byte[]) value;
+            }
+            if (value instanceof Transaction t) {
+                return tx.serialize(topic, t);
+            }
+            return spec.serialize(topic, (ModelSpec) value);
+        });
+    }
+
+    private static void publish(KafkaProducer<String, Object> producer, ModelSpec spec) throws Exception {
+        producer.send(new ProducerRecord<>(MODELS, spec.getName(), spec)).get();
+    }
+
+    private interface Sink<T> {
+        void accept(T value);
+    }
+
+    private static void readScores(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, AtomicBoolean stop,
+                                   Sink<ConsumerRecord<byte[], ScoreResult>> sink) {
+        try (KafkaConsumer<byte[], ScoreResult> c = new KafkaConsumer<>(consumerProps(kafka),
+                new ByteArrayDeserializer(), ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false))) {
+            assignAll(c, SCORES);
+            while (!stop.get()) {
+                for (ConsumerRecord<byte[], ScoreResult> r : c.poll(Duration.ofMillis(100))) {
+                    sink.accept(r);
+                }
+            }
+        }
+    }
+
+    private static void readBytes(EmbeddedKafka kafka, String topic, AtomicBoolean stop,
+                                  Sink<ConsumerRecord<byte[], byte[]>> sink) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            assignAll(c, topic);
+            while (!stop.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    sink.accept(r);
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> consumerProps(EmbeddedKafka kafka) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return p;
+    }
+
+    private static <K, V> void assignAll(KafkaConsumer<K, V> c, String topic) {
+        final List<TopicPartition> parts = new ArrayList<>();
+        for (PartitionInfo p : c.partitionsFor(topic)) {
+            parts.add(new TopicPartition(topic, p.partition()));
+        }
+        c.assign(parts);
+        c.seekToBeginning(parts);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                    // best effort
+                }
+            });
+        } catch (java.io.IOException e) {
+            // best effort
+        }
+    }
+}

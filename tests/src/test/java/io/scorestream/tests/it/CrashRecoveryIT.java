@@ -1,0 +1,374 @@
+package io.scorestream.tests.it;
+
+import static io.scorestream.tests.it.ScoringItSupport.DEAD_LETTERS;
+import static io.scorestream.tests.it.ScoringItSupport.MODEL;
+import static io.scorestream.tests.it.ScoringItSupport.SCORES;
+import static io.scorestream.tests.it.ScoringItSupport.TRANSACTIONS;
+import static io.scorestream.tests.it.ScoringItSupport.appSettings;
+import static io.scorestream.tests.it.ScoringItSupport.createTopics;
+import static io.scorestream.tests.it.ScoringItSupport.publish;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.testkit.SchemaRegistryServer;
+import io.scorestream.app.demo.DemoModels;
+import io.scorestream.app.cli.ScorestreamApp;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
+import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code kill -9} of the scorer in the middle of a stream. The scorer is the real command line,
+ * {@code scorestream run --config FILE}, in a JVM of its own, against the embedded broker and a
+ * schema registry served over HTTP from this JVM. It is killed (SIGKILL) at a seeded random moment
+ * once it has committed scores, while records sit in its batch buffers, then restarted on the same
+ * state directory; afterwards every committed score is accounted for by event id.
+ *
+ * <p>Each child's output goes to {@code target/it-logs/}; its tail is printed when a test fails.
+ */
+class CrashRecoveryIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CrashRecoveryIT.class);
+    private static final int EVENTS = 60_000;
+    private static final long RATE = 3_000;
+    /** One second of input: the scorer keeps up when its committed scores trail the input by less. */
+    private static final long MAX_LAG_AT_KILL = RATE;
+    private static final Duration CHILD_READY = Duration.ofSeconds(90);
+    private static final Pattern RESTORED =
+            Pattern.compile("(\\d+) buffered record\\(s\\) restored from the changelog");
+
+    @TempDir
+    Path work;
+
+    private EmbeddedKafka kafka;
+    private SchemaRegistryServer registryServer;
+    private KafkaProducer<String, Object> producer;
+    private TransactionFeed feed;
+    private ScoreReader scores;
+    private final List<Scorer> scorers = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (Scorer s : scorers) {
+            s.close();
+        }
+        if (feed != null) {
+            feed.close();
+        }
+        Utils.closeQuietly(scores, "score reader");
+        Utils.closeQuietly(producer, "producer");
+        Utils.closeQuietly(registryServer, "schema registry server");
+        Utils.closeQuietly(kafka, "embedded kafka");
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyTransactionHasExactlyOneScoreAfterAnExactlyOnceScorerIsKilledMidStream(TestInfo test) throws Exception {
+        // given / when: an exactly_once_v2 scorer killed with SIGKILL mid-stream and restarted
+        final long restored = crashAndRecover("exactly_once_v2", 20_261_122L, test);
+
+        // then: every transaction has exactly one committed score, and no dead letter
+        scores.assertExactlyOnce(EVENTS);
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(), DEAD_LETTERS,
+                Duration.ofSeconds(30)), "dead letters");
+        // and: the kill did leave committed-but-unscored records in batch buffers (else this test
+        // proved nothing about them); the restarted scorer logs how many it restored
+        assertTrue(restored > 0, "no buffered record was restored after the kill (ScoringProcessor logs "
+                + "'N buffered record(s) restored from the changelog')");
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void noTransactionIsLostWhenAnAtLeastOnceScorerIsKilledMidStream(TestInfo test) throws Exception {
+        // given / when: an at_least_once scorer killed with SIGKILL mid-stream and restarted
+        final long restored = crashAndRecover("at_least_once", 7_031_977L, test);
+
+        // then: every transaction has a score; duplicates are allowed under at_least_once
+        LOG.info("at_least_once after kill -9: {} duplicate score(s)", scores.duplicates());
+        assertEquals(List.of(), scores.missing(EVENTS), "transactions without a score: " + scores.accounting(EVENTS));
+        assertEquals(List.of(), scores.unexpected(EVENTS), "unexpected event ids: " + scores.accounting(EVENTS));
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(), DEAD_LETTERS,
+                Duration.ofSeconds(30)), "dead letters");
+        assertTrue(restored > 0, "no buffered record was restored after the kill (ScoringProcessor logs "
+                + "'N buffered record(s) restored from the changelog')");
+    }
+
+    /**
+     * Runs the scenario and leaves every committed score in {@link #scores}: start a scorer, produce
+     * {@value #EVENTS} transactions at {@value #RATE}/s, kill the scorer (SIGKILL) once a seeded
+     * random 20-60 % of the stream is produced and the scorer is keeping up (scores committed, less
+     * than a second behind), restart it, and read until every transaction has a score, or the
+     * restarted scorer has committed the end of the input and gone quiet.
+     *
+     * @return the records the restarted scorer restored into its batch buffers (from its log)
+     */
+    private long crashAndRecover(String guarantee, long seed, TestInfo test) throws Exception {
+        final String name = test.getTestMethod().orElseThrow().getName();
+        try {
+            final String applicationId = "scorestream-crash-" + guarantee.replace('_', '-');
+            kafka = EmbeddedKafka.startDefault();
+            createTopics(kafka, 3);
+            final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+            registryServer = SchemaRegistryServer.start(schemas);
+            producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
+            publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
+            final Path config = writeConfig(applicationId, guarantee);
+
+            final Scorer first = startScorer(config, name, 1);
+            first.awaitReady(CHILD_READY);
+
+            final int killAfter = (int) (EVENTS * (0.2 + 0.4 * new Random(seed).nextDouble()));
+            LOG.info("{}: seed {}, killing the scorer after {} of {} transactions", name, seed, killAfter, EVENTS);
+            feed = TransactionFeed.start(producer, EVENTS, RATE, seed);
+            scores = new ScoreReader(kafka.bootstrapServers(), schemas);
+
+            // Kill only mid-stream in a steady state: scores committed, and the scorer keeping up
+            // with the input (records wait in batch buffers across commits, rather than batches
+            // filling from a backlog and flushing at once).
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                first.assertAlive();
+                final int sent = feed.sent();
+                final long committed = ScoringItSupport.committedRecordCount(kafka.admin(), SCORES);
+                if (sent >= killAfter && committed > 0 && (sent - committed <= MAX_LAG_AT_KILL || feed.finished())) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail(String.format(Locale.ROOT, "scorer not mid-stream in a steady state within 60 s: %,d sent, "
+                            + "%,d scores committed", sent, committed));
+                }
+                Thread.sleep(100);
+            }
+            final int sentAtKill = feed.sent();
+            final int exit = first.kill();
+            final long committedAtKill = ScoringItSupport.committedRecordCount(kafka.admin(), SCORES);
+            LOG.info(String.format(Locale.ROOT, "%s: killed the scorer (exit %d) with %,d transactions sent, %,d "
+                    + "scores committed just after", name, exit, sentAtKill, committedAtKill));
+            assertEquals(137, exit, "exit code of the killed scorer (128 + SIGKILL)");
+            assertTrue(committedAtKill < EVENTS, "the scorer was killed after it had scored everything");
+
+            final Scorer second = startScorer(config, name, 2);
+            feed.awaitAllAcked(Duration.ofSeconds(60));
+            final boolean all = scores.readUntilDistinct(EVENTS, Duration.ofSeconds(150), second::assertAlive,
+                    () -> feed.finished()
+                            && ScoringItSupport.groupCaughtUp(kafka.admin(), applicationId, TRANSACTIONS));
+            if (!all) {
+                LOG.warn("not every transaction was scored within the first wait after the restart: {}",
+                        scores.accounting(EVENTS));
+            }
+            ScoringItSupport.awaitGroupCaughtUp(kafka.admin(), applicationId, TRANSACTIONS, Duration.ofSeconds(180));
+            scores.readToEnd(Duration.ofSeconds(30));
+            final long restored = second.restoredRecords();
+            LOG.info("{}: after the restart, {} record(s) were restored into batch buffers from the changelog; {}",
+                    name, restored, scores.accounting(EVENTS));
+            second.stop();
+            return restored;
+        } catch (Throwable t) {
+            for (Scorer s : scorers) {
+                System.out.println("==== tail of " + s.log + " ====");
+                System.out.println(s.tail(80));
+            }
+            throw t;
+        }
+    }
+
+    private Path writeConfig(String applicationId, String guarantee) throws IOException {
+        final Map<String, Object> settings = appSettings(kafka.bootstrapServers(), applicationId,
+                work.resolve("state"));
+        settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put(ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
+        // Batches that take longer to fill than a commit interval: commits happen while records
+        // are buffered, so the kill leaves committed-but-unscored records behind.
+        settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "500");
+        settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
+        settings.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "true");
+        // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
+        settings.put(ScorestreamConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
+        settings.put(ScorestreamConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
+        final Properties props = new Properties();
+        settings.forEach((k, v) -> props.setProperty(k, v.toString()));
+        final Path file = work.resolve("scorestream.properties");
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            props.store(w, "CrashRecoveryIT");
+        }
+        return file;
+    }
+
+    private Scorer startScorer(Path config, String testName, int attempt) throws IOException {
+        final Path logDir = Path.of(System.getProperty("basedir", "."), "target", "it-logs");
+        Files.createDirectories(logDir);
+        final Scorer s = Scorer.start(config, freePort(),
+                logDir.resolve(String.format(Locale.ROOT, "CrashRecoveryIT-%s-%d.log", testName, attempt)));
+        scorers.add(s);
+        return s;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * The classpath of this test JVM, spelled out: Failsafe's {@code surefire.test.class.path}
+     * (its {@code java.class.path} is a manifest-only jar by default), else {@code java.class.path}.
+     */
+    private static String testClasspath() {
+        final String surefire = System.getProperty("surefire.test.class.path");
+        if (surefire != null && !surefire.isBlank()) {
+            return surefire;
+        }
+        LOG.info("surefire.test.class.path is not set; the scorer JVM gets java.class.path");
+        return System.getProperty("java.class.path");
+    }
+
+    /**
+     * One {@code scorestream run} child JVM, its output in a log file. {@link #close()} ends it if
+     * still running.
+     */
+    private static final class Scorer implements AutoCloseable {
+
+        private final Process process;
+        private final Path log;
+        private final int metricsPort;
+
+        private Scorer(Process process, Path log, int metricsPort) {
+            this.process = process;
+            this.log = log;
+            this.metricsPort = metricsPort;
+        }
+
+        static Scorer start(Path config, int metricsPort, Path log) throws IOException {
+            final List<String> command = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx768m",
+                    "-Dfile.encoding=UTF-8",
+                    "-cp", testClasspath(),
+                    ScorestreamApp.class.getName(),
+                    "run", "--config", config.toString(),
+                    "--set", ScorestreamConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
+            final Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            LOG.info("Started scorer pid {} (metrics port {}), output in {}", p.pid(), metricsPort, log);
+            return new Scorer(p, log, metricsPort);
+        }
+
+        /** Waits until {@code /readyz} answers 200: Kafka Streams RUNNING and the model live. */
+        void awaitReady(Duration timeout) throws Exception {
+            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            final HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/readyz"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            String last = "no answer";
+            while (System.nanoTime() < deadline) {
+                assertAlive();
+                try {
+                    final HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return;
+                    }
+                    last = r.statusCode() + " " + r.body();
+                } catch (ConnectException e) {
+                    last = "connection refused";
+                }
+                Thread.sleep(200);
+            }
+            fail("scorer pid " + process.pid() + " not ready within " + timeout + " (last /readyz: " + last
+                    + "); log " + log);
+        }
+
+        void assertAlive() {
+            if (!process.toHandle().isAlive()) {
+                fail("scorer pid " + process.pid() + " exited with " + process.exitValue() + "; log " + log
+                        + ", tail:\n" + tail(40));
+            }
+        }
+
+        /** SIGKILL ({@code kill -9}); returns the exit code. */
+        int kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "scorer pid " + process.pid() + " survived SIGKILL");
+            assertFalse(process.toHandle().isAlive(), "scorer pid " + process.pid() + " still alive");
+            return process.exitValue();
+        }
+
+        /** SIGTERM: the scorer closes Kafka Streams and exits. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+
+        /** Records restored into batch buffers, as the scorer logged. */
+        long restoredRecords() throws IOException {
+            long n = 0;
+            for (String line : lines()) {
+                final Matcher m = RESTORED.matcher(line);
+                if (m.find()) {
+                    n += Long.parseLong(m.group(1));
+                }
+            }
+            return n;
+        }
+
+        /** The log's lines; lenient about bytes that are not UTF-8 (native code writes there too). */
+        private List<String> lines() throws IOException {
+            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+        }
+
+        String tail(int lines) {
+            try {
+                final List<String> all = lines();
+                return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+            } catch (IOException e) {
+                return "(cannot read " + log + ": " + e + ")";
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                stop();
+            }
+        }
+    }
+}

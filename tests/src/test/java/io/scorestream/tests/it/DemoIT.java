@@ -1,0 +1,77 @@
+package io.scorestream.tests.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.app.demo.Demo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The demo, small: embedded broker, two trained model versions, a live canary rollout and promotion
+ * through the {@code models} command line, and a summary that accounts for every transaction.
+ */
+class DemoIT {
+
+    private static final long EVENTS = 3_000;
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void demoScoresEveryTransactionOnceAcrossTheCanaryAndPromotionAndPrintsTheSummary() throws Exception {
+        // given: the demo at 3 000 transactions, 1 500/s, 3 partitions, 256 / 5 ms batches, any free metrics port
+        final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(60));
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        // when: it runs
+        final Demo.Summary s;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            s = new Demo(options, out).run();
+        }
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+
+        // then: every transaction is accounted for, once
+        final String summary = "summary " + s;
+        assertEquals(EVENTS, s.produced(), summary);
+        assertEquals(0, s.lost(), summary);
+        assertEquals(0, s.duplicates(), summary);
+        assertEquals(EVENTS, s.scored() + s.deadLettered(), summary);
+
+        // and: both versions scored (canary, then promoted), the model separates fraud, metrics were served
+        assertEquals(List.of("1", "2"), List.copyOf(s.perVersion().keySet()), summary);
+        assertTrue(s.perVersion().values().stream().allMatch(c -> c > 0), summary);
+        assertEquals(s.scored(), s.perVersion().values().stream().mapToLong(Long::longValue).sum(), summary);
+        assertTrue(s.auc() > 0.8, String.format(Locale.ROOT, "ROC AUC %.4f; %s", s.auc(), summary));
+        assertTrue(s.metricsServed(), "metrics not served on port " + s.metricsPort());
+
+        // and: the canary published with `scorestream models publish --candidate canary --percent 10`
+        // scored about a tenth of the keys seen while it ran, and only keys of its share
+        assertTrue(s.canaryScored() > 0, summary);
+        assertEquals(0, s.canaryMisrouted(), summary);
+        assertTrue(s.canaryKeyShare() > 0.04 && s.canaryKeyShare() < 0.18, "canary key share "
+                + s.canaryKeyShare() + "; " + summary);
+        assertTrue(text.contains("scorestream models publish --name fraud --version 2"), text);
+        assertTrue(text.contains("scorestream models promote --name fraud"), text);
+
+        // and: the backtest replayed every event with both versions and wrote its report
+        assertEquals(0, s.backtestExit(), text);
+        assertTrue(s.backtestReport() != null && java.nio.file.Files.size(s.backtestReport()) > 0, summary);
+        final String report = java.nio.file.Files.readString(s.backtestReport());
+        assertTrue(report.contains("\"roc_auc\"") && report.contains("\"decision_agreement\""), report);
+        assertTrue(text.contains("== backtest: scorestream replay"), text);
+        java.nio.file.Files.deleteIfExists(s.backtestReport());
+
+        // and: the printed summary says so
+        assertTrue(text.contains("== scorestream demo summary =="), text);
+        assertTrue(text.contains("lost             0"), text);
+        assertTrue(text.contains("duplicates       0"), text);
+        assertTrue(text.contains("events in        3,000"), text);
+    }
+}

@@ -1,0 +1,242 @@
+package io.scorestream.tests.reliability;
+
+import static io.scorestream.tests.it.ScoringItSupport.DEAD_LETTERS;
+import static io.scorestream.tests.it.ScoringItSupport.MODEL;
+import static io.scorestream.tests.it.ScoringItSupport.TRANSACTIONS;
+import static io.scorestream.tests.it.ScoringItSupport.appSettings;
+import static io.scorestream.tests.it.ScoringItSupport.createTopics;
+import static io.scorestream.tests.it.ScoringItSupport.publish;
+import static io.scorestream.tests.reliability.ReliabilitySupport.committedScores;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.app.demo.DemoModels;
+import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.tests.it.ScoringItSupport;
+import io.scorestream.tests.it.ScoringItSupport.Score;
+import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
+import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
+import io.scorestream.tests.reliability.ReliabilitySupport.Restore;
+import io.scorestream.tests.reliability.ReliabilitySupport.RestoreLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two in-process scoring instances share six input partitions; mid-stream one is closed
+ * (gracefully) while records sit in its batch buffers, and a new instance with its configuration
+ * joins later. Every transaction still has exactly one committed score: the records buffered on the
+ * revoked tasks were restored from the buffer changelog and scored by the instance that took the
+ * tasks over.
+ */
+class RebalanceIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RebalanceIT.class);
+    private static final int EVENTS = 60_000;
+    private static final long RATE = 3_000;
+    private static final int PARTITIONS = 6;
+    private static final String APPLICATION_ID = "scorestream-rebalance-it";
+
+    @TempDir
+    Path work;
+
+    private EmbeddedKafka kafka;
+    private KafkaProducer<String, Object> producer;
+    private TransactionFeed feed;
+    private ScoreReader scores;
+    private RestoreLog restoreLog;
+    private final List<ScoringApplication> apps = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        if (feed != null) {
+            feed.close();
+        }
+        for (ScoringApplication app : apps) {
+            Utils.closeQuietly(app, "scoring application");
+        }
+        Utils.closeQuietly(scores, "score reader");
+        Utils.closeQuietly(restoreLog, "restore log");
+        Utils.closeQuietly(producer, "producer");
+        Utils.closeQuietly(kafka, "embedded kafka");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void recordsBufferedOnRevokedTasksAreScoredExactlyOnceByTheNewOwnerWhenAnInstanceLeavesAndRejoins()
+            throws Exception {
+        // given: two exactly_once_v2 instances with the same application.id and their own state
+        // directories, on a 6-partition input, scoring version 1
+        kafka = EmbeddedKafka.startDefault();
+        createTopics(kafka, PARTITIONS);
+        final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+        producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
+        publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
+        restoreLog = RestoreLog.attach();
+        final ScorestreamConfig configA = config(work.resolve("state-a"));
+        final ScorestreamConfig configB = config(work.resolve("state-b"));
+        final ScoringApplication a = start(configA, schemas);
+        final ScoringApplication b = start(configB, schemas);
+        awaitRunning(a, "instance A");
+        awaitRunning(b, "instance B");
+
+        // and: 60 000 transactions at 3 000/s, a fifth of them scored
+        feed = TransactionFeed.start(producer, EVENTS, RATE, 5);
+        scores = new ScoreReader(kafka.bootstrapServers(), schemas);
+        ReliabilitySupport.await("a fifth of the stream scored", Duration.ofSeconds(180),
+                () -> committedScores(kafka.admin()) >= EVENTS / 5,
+                () -> String.format(Locale.ROOT, "%,d sent, %,d scores committed", feed.sent(),
+                        committedScores(kafka.admin())));
+
+        // when: instance A leaves (graceful close: its tasks commit their input offsets together
+        // with their buffers, which stay in the changelog)
+        final long closeStartMillis = System.currentTimeMillis();
+        final int sentAtClose = feed.sent();
+        a.close();
+        apps.remove(a);
+        final long closedMillis = System.currentTimeMillis();
+        // No one commits A's partitions until B has them (after the session timeout): these are
+        // A's final offsets on them.
+        final Map<Integer, Long> committedAtClose = ReliabilitySupport.committedInputOffsets(kafka.admin(),
+                APPLICATION_ID);
+        LOG.info(String.format(Locale.ROOT, "instance A closed in %d ms: %,d transactions sent, %,d scores "
+                        + "committed, input offsets committed %s", closedMillis - closeStartMillis, sentAtClose,
+                committedScores(kafka.admin()), committedAtClose));
+
+        // then (while A is away): B takes A's tasks over and scores on every partition. Kafka
+        // Streams' consumer sends no LeaveGroup on close, so that waits for the session timeout (6 s).
+        ReliabilitySupport.await("instance B committing on every input partition after A left",
+                Duration.ofSeconds(120), () -> allAdvanced(committedAtClose) || (feed.finished()
+                        && ScoringItSupport.groupCaughtUp(kafka.admin(), APPLICATION_ID, TRANSACTIONS)),
+                () -> String.format(Locale.ROOT, "%,d sent, %,d scores committed, offsets at close %s, now %s, B %s",
+                        feed.sent(), committedScores(kafka.admin()), committedAtClose, committedInputOffsets(),
+                        b.state()));
+        final long takenOverMillis = System.currentTimeMillis();
+        final List<Restore> takenOver = restoreLog.since(closeStartMillis);
+
+        // when: an instance with A's configuration joins again (same application.id, same state dir)
+        final long rejoinMillis = System.currentTimeMillis();
+        final ScoringApplication a2 = start(configA, schemas);
+        awaitRunning(a2, "instance A (rejoined)");
+
+        // then: every transaction has exactly one committed score, none was dead-lettered
+        feed.awaitAllAcked(Duration.ofSeconds(120));
+        // Settle: longer than a batch wait (2 s) plus a commit interval.
+        ReliabilitySupport.readAllScores(scores, EVENTS, feed, kafka.admin(), APPLICATION_ID, () -> {
+            assertNull(b.failure(), "instance B failed");
+            assertNull(a2.failure(), "instance A (rejoined) failed");
+        }, Duration.ofSeconds(3));
+        final List<Restore> afterRejoin = restoreLog.since(rejoinMillis);
+        LOG.info(String.format(Locale.ROOT, "A closed after %,d transactions; B restored %,d buffered record(s) of "
+                        + "%d task(s) %s %d ms after the close; after A rejoined, %,d record(s) of %d task(s) were "
+                        + "restored %s; %s", sentAtClose, RestoreLog.records(takenOver), takenOver.size(), takenOver,
+                takenOverMillis - closedMillis, RestoreLog.records(afterRejoin), afterRejoin.size(), afterRejoin,
+                scores.accounting(EVENTS)));
+        scores.assertExactlyOnce(EVENTS);
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(), DEAD_LETTERS,
+                Duration.ofSeconds(30)), "dead letters");
+        // and: the revoked tasks did have buffered records (offsets committed, no score yet) when A
+        // left, and B restored them: on each such partition p, exactly the N records just below A's
+        // final committed offset X, [X - N, X), scored together in one batch of N after the close
+        assertTrue(RestoreLog.records(takenOver) > 0, "no record was buffered on A's tasks when A left, so this "
+                + "test proved nothing about them; restores after the close: " + takenOver);
+        for (Restore r : takenOver) {
+            final long end = committedAtClose.get(r.partition());
+            final long first = end - r.records();
+            final List<ScoreResult> tail = new ArrayList<>();
+            for (Score s : scores.scores()) {
+                final ScoreResult v = s.value();
+                if (v.getSourcePartition() == r.partition() && v.getSourceOffset() >= first
+                        && v.getSourceOffset() < end) {
+                    tail.add(v);
+                }
+            }
+            final String what = String.format(Locale.ROOT, "partition %d: the %,d records restored at the takeover "
+                    + "should be offsets [%,d, %,d) scored in one batch after A closed", r.partition(), r.records(),
+                    first, end);
+            assertEquals(r.records(), tail.size(), what + "; scores in that range: " + tail.size());
+            for (ScoreResult v : tail) {
+                assertEquals(r.records(), (long) v.getBatchSize(), what + "; batch size of " + v.getEventId());
+                assertTrue(v.getScoredAt().toEpochMilli() >= closedMillis - 1, what + "; " + v.getEventId()
+                        + " was scored at " + v.getScoredAt() + ", before the close");
+            }
+        }
+        ReliabilitySupport.assertGapFreeAndVersionsMonotonicPerPartition(scores.scores(),
+                ReliabilitySupport.inputEndOffsets(kafka.admin()));
+        LOG.info("RESULT rebalance: {} events, 1 leave + 1 rejoin, 0 lost, {} duplicates, {} restored at takeover",
+                EVENTS, scores.duplicates(), RestoreLog.records(takenOver));
+    }
+
+    private Map<Integer, Long> committedInputOffsets() {
+        try {
+            return ReliabilitySupport.committedInputOffsets(kafka.admin(), APPLICATION_ID);
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    /** Whether the group's committed offset of every input partition is past {@code before}. */
+    private boolean allAdvanced(Map<Integer, Long> before) {
+        final Map<Integer, Long> now = committedInputOffsets();
+        if (now.size() < PARTITIONS) {
+            return false;
+        }
+        for (Map.Entry<Integer, Long> e : now.entrySet()) {
+            if (e.getValue() <= before.getOrDefault(e.getKey(), -1L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private ScorestreamConfig config(Path stateDir) {
+        final Map<String, Object> s = appSettings(kafka.bootstrapServers(), APPLICATION_ID, stateDir);
+        s.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        // Records must be buffered at the moment of revocation. Batches flush only on age: 2 s
+        // (batch.max.wait.ms), while 3 000/s over 6 partitions brings ~1 000 records per partition
+        // in that time, far below batch.max.records (10 000). Commits happen every 100 ms, so at any
+        // moment each task holds up to 2 s of records whose offsets are committed but which have no
+        // score yet; they live only in the changelogged buffer when the task is revoked.
+        s.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "10000");
+        s.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "2000");
+        s.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        s.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        ReliabilitySupport.fastGroupFailureDetection(s);
+        // Every instance counts as caught up on the (in-memory, changelogged) buffer stores, so the
+        // rejoining instance gets active tasks at once, not only warm-up replicas until a probing
+        // rebalance minutes later.
+        s.put(ScorestreamConfig.KAFKA_PREFIX + "acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
+        return ScorestreamConfig.of(s);
+    }
+
+    private ScoringApplication start(ScorestreamConfig config, InMemorySchemaRegistry schemas) {
+        final ScoringApplication app = ScoringApplication.start(config, schemas);
+        apps.add(app);
+        return app;
+    }
+
+    private static void awaitRunning(ScoringApplication app, String name) throws InterruptedException {
+        assertTrue(app.awaitModel(), name + ": model " + MODEL + " v1 did not go live");
+        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), name + ": Kafka Streams did not reach RUNNING: "
+                + app.state() + (app.failure() == null ? "" : ", failure " + app.failure()));
+        assertEquals(KafkaStreams.State.RUNNING, app.state(), name + " state");
+    }
+}
