@@ -28,8 +28,10 @@ public interface HealthProbe {
      * Why the instance is or is not ready, rendered as the JSON body of {@code /readyz}: for example
      * the Kafka Streams state, the live model versions and the last refusal reasons. Values may be
      * strings, numbers, booleans, null, maps with string keys, collections and arrays of those;
-     * anything else is rendered with {@code toString()}. May return null for none. Must not contain
-     * secrets: the endpoint is unauthenticated.
+     * anything else is rendered with {@code toString()}, and NaN or infinite numbers as strings (see
+     * {@link JsonOutput}). Nested at most {@value JsonOutput#MAX_DEPTH} deep counting the body's own
+     * two levels: details that cannot be written make the endpoint answer 500. May return null for
+     * none. Must not contain secrets: the endpoint is unauthenticated.
      */
     Map<String, Object> details();
 }

@@ -232,7 +232,7 @@ public final class ObservabilityServer implements AutoCloseable {
             body.put("status", "DOWN");
             body.put("details", Map.of("error", String.valueOf(e)));
         }
-        respond(exchange, ready ? 200 : 503, JSON_CONTENT_TYPE, Json.write(body));
+        respond(exchange, ready ? 200 : 503, JSON_CONTENT_TYPE, JsonOutput.write(body, JsonOutput.NonFinite.STRING));
     }
 
     private static void respond(final HttpExchange exchange, final int status, final String contentType,

@@ -2,7 +2,7 @@ package io.scorestream.app.replay;
 
 import io.scorestream.inference.training.BinaryClassificationMetrics;
 import io.scorestream.inference.training.BinaryClassificationMetrics.ConfusionMatrix;
-import io.scorestream.app.metrics.Json;
+import io.scorestream.app.metrics.JsonOutput;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -235,7 +235,7 @@ final class ReplayReport {
 
     /** The report as a JSON object (see docs/BACKTESTING.md for the fields). */
     String toJson() {
-        return Json.writeIndented(tree(), Json.NonFinite.NULL) + "\n";
+        return JsonOutput.writeIndented(tree(), JsonOutput.NonFinite.NULL) + "\n";
     }
 
     Map<String, Object> tree() {

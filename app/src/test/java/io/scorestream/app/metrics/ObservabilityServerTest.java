@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +140,30 @@ class ObservabilityServerTest {
         assertEquals(503, response.statusCode());
         assertTrue(response.body().contains("streams not created yet"), response.body());
         assertEquals(503, send("GET", "/healthz").statusCode());
+    }
+
+    @Test
+    void answersAnInternalErrorWhenTheDetailsCannotBeWritten() throws Exception {
+        // given details that refer to themselves
+        final List<Object> loop = new ArrayList<>();
+        loop.add(loop);
+        probe.ready = true;
+        probe.details.put("loop", loop);
+
+        // when
+        final HttpResponse<String> response = send("GET", "/readyz");
+
+        // then
+        assertEquals(500, response.statusCode(), response.body());
+        assertEquals(200, send("GET", "/healthz").statusCode());
+    }
+
+    @Test
+    void writesNonFiniteDetailsAsStrings() throws Exception {
+        probe.ready = true;
+        probe.details.put("ratio", Double.NaN);
+
+        assertEquals("{\"status\":\"UP\",\"details\":{\"ratio\":\"NaN\"}}", send("GET", "/readyz").body());
     }
 
     @Test

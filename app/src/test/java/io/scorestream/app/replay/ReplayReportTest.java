@@ -263,7 +263,8 @@ class ReplayReportTest {
     @Test
     void rendersValidJsonAndAReadableText() throws Exception {
         final ReplayReport r = sideBySide();
-        final JsonNode json = new ObjectMapper().readTree(r.toJson());
+        final String report = r.toJson();
+        final JsonNode json = new ObjectMapper().readTree(report);
         assertEquals("versions", json.path("replay").path("mode").asText());
         assertEquals(13, json.path("records").path("in_range").asLong());
         assertEquals(2, json.path("versions").size());
@@ -272,6 +273,11 @@ class ReplayReportTest {
         assertEquals(10, json.path("versions").get(0).path("score").path("histogram").path("counts").size());
         assertEquals(9.0 / 11, json.path("comparisons").get(0).path("decision_agreement").asDouble(), EPS);
         assertEquals(5, json.path("replay").path("partitions").get(1).path("start_offset").asLong());
+        // For people: two spaces per level, an entry per line, a histogram on one line, a final line break.
+        assertTrue(report.startsWith("{\n  \"replay\": {\n    \"application_id\": \"scorestream-replay-test\",\n"),
+                report);
+        assertTrue(report.contains("\n          \"counts\": [1, 1, 1, 3, 1, 1, 1, 1, 1, 1]\n"), report);
+        assertTrue(report.endsWith("\n  ]\n}\n"), report);
         final String text = r.toText();
         assertTrue(text.contains("version 1") && text.contains("ROC AUC 0.9600") && text.contains("compare 1 vs 2"),
                 text);
