@@ -20,6 +20,7 @@ import io.scorestream.schemas.registry.SchemaRegistryException;
 import io.scorestream.schemas.registry.TopicNameStrategy;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
+import io.scorestream.app.config.SchemaRegistryConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
@@ -48,9 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An instance runs every {@linkplain ScorestreamConfig#pipelines() pipeline} of its
  * configuration (one, without {@code pipelines}) in one topology, with one model registry for all
- * their models, and an {@linkplain ScorestreamConfig#artifactCache() artifact cache} unless it is
- * disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and every pipeline's model
- * has a live version.
+ * their models, and an {@linkplain io.scorestream.app.config.ModelsConfig#artifactCache() artifact
+ * cache} unless it is disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and
+ * every pipeline's model has a live version.
  *
  * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (Kafka
  * Streams first, so buffered records stay in the changelog for whoever takes over). Thread-safe.
@@ -76,36 +77,36 @@ public final class ScoringApplication implements AutoCloseable {
         this.config = config;
         this.schemas = schemas;
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new ScoringMetrics(List.of(Tag.of("application", config.applicationId())));
+        this.metrics = new ScoringMetrics(List.of(Tag.of("application", config.kafka().applicationId())));
         metrics.bindTo(meters);
         final MetricsBridge bridge = new MetricsBridge(metrics,
-                new RolloutMetrics(meters, List.of(Tag.of("application", config.applicationId()))));
+                new RolloutMetrics(meters, List.of(Tag.of("application", config.kafka().applicationId()))));
 
-        final RegistrySettings registrySettings = config.registrySettings();
-        this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inferenceSettings()),
-                new DefaultArtifactFetcher(registrySettings), bridge, config.artifactCache().orElse(null));
-        config.modelCacheDir().ifPresentOrElse(
-                dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.modelCacheMaxBytes()),
+        final RegistrySettings registrySettings = config.models().registrySettings();
+        this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inference().settings()),
+                new DefaultArtifactFetcher(registrySettings), bridge, config.models().artifactCache().orElse(null));
+        config.models().cacheDir().ifPresentOrElse(
+                dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.models().cacheMaxBytes()),
                 () -> LOG.info("Model artifact cache disabled"));
         registerKnownFeatureSchemas();
 
         final TopologySettings topologySettings = config.topologySettings();
-        final Properties props = config.streamsProperties();
+        final Properties props = config.kafka().streamsProperties();
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class.getName());
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetterTopic());
         props.put(ScoringObserver.CONFIG_KEY, bridge);
         this.streams = new KafkaStreams(ScoringTopology.build(topologySettings, models, schemas, bridge, bridge),
                 props);
         streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
         streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
         this.streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams, List.of());
-        this.server = config.metricsEnabled()
-                ? new ObservabilityServer(config.metricsBindAddress(), config.metricsPort(), meters, new Probe())
+        this.server = config.metrics().enabled()
+                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe())
                 : null;
     }
 
@@ -148,7 +149,7 @@ public final class ScoringApplication implements AutoCloseable {
         final ScoringApplication app = new ScoringApplication(config, registry);
         if (app.server != null) {
             app.server.start();
-            LOG.info("Metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metricsBindAddress(),
+            LOG.info("Metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metrics().bindAddress(),
                     app.server.port());
         }
         app.streams.start();
@@ -156,11 +157,11 @@ public final class ScoringApplication implements AutoCloseable {
     }
 
     private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
-        final String url = config.schemaRegistryUrl().orElseThrow(() -> new IllegalArgumentException(
-                ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
+        final String url = config.schemaRegistry().url().orElseThrow(() -> new IllegalArgumentException(
+                SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
                         + "use the Confluent wire format and need a schema registry"));
         final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
-        config.schemaRegistryBasicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
+        config.schemaRegistry().basicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
         return b.build();
     }
 
@@ -197,12 +198,12 @@ public final class ScoringApplication implements AutoCloseable {
         }
         if (config.pipelines().size() == 1) {
             LOG.info("Waiting up to {} ms for a live version of model '{}' on topic '{}'",
-                    config.modelWaitTimeoutMs(), missing.get(0), config.modelTopic());
+                    config.models().waitTimeoutMs(), missing.get(0), config.topics().modelTopic());
         } else {
-            LOG.info("Waiting up to {} ms for live versions of models {} on topic '{}'", config.modelWaitTimeoutMs(),
-                    quoted(missing), config.modelTopic());
+            LOG.info("Waiting up to {} ms for live versions of models {} on topic '{}'",
+                    config.models().waitTimeoutMs(), quoted(missing), config.topics().modelTopic());
         }
-        final long deadline = System.nanoTime() + Duration.ofMillis(config.modelWaitTimeoutMs()).toNanos();
+        final long deadline = System.nanoTime() + Duration.ofMillis(config.models().waitTimeoutMs()).toNanos();
         for (String name : missing) {
             final long left = Math.max(0, deadline - System.nanoTime());
             if (!models.awaitLive(name, Duration.ofNanos(left))) {
@@ -212,7 +213,7 @@ public final class ScoringApplication implements AutoCloseable {
         missing = missingModels();
         if (!missing.isEmpty() && config.pipelines().size() > 1) {
             LOG.warn("No live version of models {} after {} ms on topic '{}'", quoted(missing),
-                    config.modelWaitTimeoutMs(), config.modelTopic());
+                    config.models().waitTimeoutMs(), config.topics().modelTopic());
         }
         return missing.isEmpty();
     }

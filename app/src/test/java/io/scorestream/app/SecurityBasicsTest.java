@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.ModelsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.TopicsConfig;
 import io.scorestream.app.metrics.HealthProbe;
 import io.scorestream.app.metrics.ObservabilityServer;
 import java.io.IOException;
@@ -46,10 +50,10 @@ class SecurityBasicsTest {
 
     private Map<String, Object> required(Object... keyValues) {
         final Map<String, Object> config = new HashMap<>();
-        config.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9093");
-        config.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, "transactions");
-        config.put(ScorestreamConfig.MODEL_NAME_CONFIG, "fraud");
-        config.put(ScorestreamConfig.STATE_DIR_CONFIG, dir.toString());
+        config.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9093");
+        config.put(TopicsConfig.INPUT_TOPICS_CONFIG, "transactions");
+        config.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
+        config.put(KafkaStreamsConfig.STATE_DIR_CONFIG, dir.toString());
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put((String) keyValues[i], keyValues[i + 1]);
         }
@@ -67,8 +71,8 @@ class SecurityBasicsTest {
                 "kafka.ssl.keystore.password", KEYSTORE_PASSWORD));
 
         // when
-        final Properties streams = config.streamsProperties();
-        final Map<String, Object> clients = config.kafkaClientProperties();
+        final Properties streams = config.kafka().streamsProperties();
+        final Map<String, Object> clients = config.kafka().clientProperties();
 
         // then: the clients get them, verbatim
         assertEquals(JAAS, streams.get("sasl.jaas.config"));
@@ -90,11 +94,11 @@ class SecurityBasicsTest {
     void theMetricsEndpointListensOnLoopbackByDefault() throws Exception {
         // given: the default configuration
         final ScorestreamConfig config = ScorestreamConfig.of(required());
-        assertEquals("127.0.0.1", config.metricsBindAddress());
+        assertEquals("127.0.0.1", config.metrics().bindAddress());
 
         // when: the endpoint starts as the application starts it
         final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (ObservabilityServer server = new ObservabilityServer(config.metricsBindAddress(), 0, meters,
+        try (ObservabilityServer server = new ObservabilityServer(config.metrics().bindAddress(), 0, meters,
                 new UpProbe()).start()) {
 
             // then: it answers on loopback, and not on this host's other addresses
@@ -112,8 +116,8 @@ class SecurityBasicsTest {
     void noCustomOpLibraryIsLoadedByDefault() {
         final ScorestreamConfig config = ScorestreamConfig.of(required());
 
-        assertEquals(List.of(), config.inferenceSettings().customOpLibraries());
-        assertEquals("", config.redacted().get(ScorestreamConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG));
+        assertEquals(List.of(), config.inference().settings().customOpLibraries());
+        assertEquals("", config.redacted().get(InferenceConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG));
     }
 
     @Test
@@ -121,9 +125,9 @@ class SecurityBasicsTest {
         final String missing = dir.resolve("libmissing_ops.so").toString();
 
         final ConfigException e = assertThrows(ConfigException.class, () -> ScorestreamConfig.of(required(
-                ScorestreamConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, missing)));
+                InferenceConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, missing)));
 
-        assertTrue(e.getMessage().contains(ScorestreamConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG), e.getMessage());
+        assertTrue(e.getMessage().contains(InferenceConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG), e.getMessage());
         assertTrue(e.getMessage().contains("'" + missing + "'"), e.getMessage());
     }
 
@@ -132,9 +136,9 @@ class SecurityBasicsTest {
         final Path library = Files.createFile(dir.resolve("libcustom_ops.so"));
 
         final ScorestreamConfig config = ScorestreamConfig.of(required(
-                ScorestreamConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, library.toString()));
+                InferenceConfig.INFERENCE_CUSTOM_OP_LIBRARIES_CONFIG, library.toString()));
 
-        assertEquals(List.of(library.toString()), config.inferenceSettings().customOpLibraries());
+        assertEquals(List.of(library.toString()), config.inference().settings().customOpLibraries());
     }
 
     private static boolean connects(InetAddress address, int port) {

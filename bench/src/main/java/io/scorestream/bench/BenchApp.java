@@ -4,11 +4,18 @@ import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RegistryListener;
+import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.ModelsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.TopicsConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
 import io.scorestream.topology.processor.ScoringObserver;
@@ -31,7 +38,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 /**
  * One scoring application of the benchmark: the production topology ({@link ScoringTopology#build})
- * with the production Streams properties ({@link ScorestreamConfig#streamsProperties()} and the two
+ * with the production Streams properties ({@link KafkaStreamsConfig#streamsProperties()} and the two
  * dead-letter handlers, as {@code ScoringApplication} sets them), its own model registry, and a
  * {@link BatchSizes} observer in place of the Prometheus metrics. Built here rather than through
  * {@code ScoringApplication} only because the passthrough mode needs
@@ -61,42 +68,43 @@ final class BenchApp implements AutoCloseable {
         this.spec = spec;
         this.stateDir = Files.createTempDirectory("scorestream-bench-state");
         final Map<String, Object> settings = new HashMap<>();
-        settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
-        settings.put(ScorestreamConfig.APPLICATION_ID_CONFIG, spec.applicationId());
-        settings.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, spec.inputTopic());
-        settings.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, spec.outputTopic());
-        settings.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, spec.deadLetterTopic());
-        settings.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, spec.modelTopic());
-        settings.put(ScorestreamConfig.MODEL_NAME_CONFIG, spec.modelName());
-        settings.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
-        settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(spec.batchMaxRecords()));
-        settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(spec.batchMaxWaitMs()));
-        settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, spec.guarantee());
-        settings.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(spec.commitIntervalMs()));
-        settings.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
-        settings.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, spec.device());
-        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        settings.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
+        settings.put(KafkaStreamsConfig.APPLICATION_ID_CONFIG, spec.applicationId());
+        settings.put(TopicsConfig.INPUT_TOPICS_CONFIG, spec.inputTopic());
+        settings.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, spec.outputTopic());
+        settings.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, spec.deadLetterTopic());
+        settings.put(TopicsConfig.MODEL_TOPIC_CONFIG, spec.modelTopic());
+        settings.put(ModelsConfig.MODEL_NAME_CONFIG, spec.modelName());
+        settings.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+        settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(spec.batchMaxRecords()));
+        settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(spec.batchMaxWaitMs()));
+        settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, spec.guarantee());
+        settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(spec.commitIntervalMs()));
+        settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, spec.device());
+        settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
-            settings.put(ScorestreamConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
+            settings.put(KafkaStreamsConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
         }
         final ScorestreamConfig config = ScorestreamConfig.of(settings);
 
-        this.models = new ModelRegistry(config.registrySettings(), new OnnxModelLoader(config.inferenceSettings()),
-                new DefaultArtifactFetcher(config.registrySettings()), RegistryListener.NONE);
+        final RegistrySettings registrySettings = config.models().registrySettings();
+        this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inference().settings()),
+                new DefaultArtifactFetcher(registrySettings), RegistryListener.NONE);
         models.registerFeatureSchema(spec.modelName(), Transaction.getClassSchema());
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
-        final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batchMaxRecords(),
-                config.batchMaxWaitMs(), config.eventIdField().orElse(null),
-                Duration.ofMillis(config.modelWaitTimeoutMs())).withPassthrough(spec.passthrough());
-        final TopologySettings topology = new TopologySettings(config.inputTopics(), config.outputTopic(),
-                config.deadLetterTopic(), config.modelTopic(), scoring);
+        final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
+                config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null),
+                Duration.ofMillis(config.models().waitTimeoutMs())).withPassthrough(spec.passthrough());
+        final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
+                config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 
-        final Properties props = config.streamsProperties();
+        final Properties props = config.kafka().streamsProperties();
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetterTopic());
         props.put(ScoringObserver.CONFIG_KEY, batchSizes);
         this.streams = new KafkaStreams(ScoringTopology.build(topology, models, schemas, batchSizes,
                 RegistryListener.NONE), props);

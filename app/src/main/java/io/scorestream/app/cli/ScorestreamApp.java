@@ -196,7 +196,7 @@ public final class ScorestreamApp {
         }, "scorestream-shutdown"));
         if (!app.awaitModel()) {
             out.println("scorestream: no live version of model(s) " + String.join(", ", app.missingModels()) + " after "
-                    + config.modelWaitTimeoutMs() + " ms on topic '" + config.modelTopic()
+                    + config.models().waitTimeoutMs() + " ms on topic '" + config.topics().modelTopic()
                     + "'; publish one with 'scorestream models publish'. Still waiting for one.");
         }
         while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {

@@ -13,7 +13,13 @@ import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.ModelsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.TopicsConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.app.replay.ReplayCommand;
@@ -163,19 +169,19 @@ public final class Demo {
             Files.write(v2Onnx, DemoModels.train(2, options.seed()).toOnnx());
 
             final Map<String, Object> settings = new HashMap<>();
-            settings.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-            settings.put(ScorestreamConfig.APPLICATION_ID_CONFIG, "scorestream-demo");
-            settings.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
-            settings.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, SCORES);
-            settings.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
-            settings.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, MODELS);
-            settings.put(ScorestreamConfig.MODEL_NAME_CONFIG, MODEL);
-            settings.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
-            settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(options.batchMaxRecords()));
-            settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(options.batchMaxWaitMs()));
-            settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, Integer.toString(options.metricsPort()));
-            settings.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
-            settings.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "auto");
+            settings.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            settings.put(KafkaStreamsConfig.APPLICATION_ID_CONFIG, "scorestream-demo");
+            settings.put(TopicsConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
+            settings.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+            settings.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
+            settings.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+            settings.put(ModelsConfig.MODEL_NAME_CONFIG, MODEL);
+            settings.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+            settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(options.batchMaxRecords()));
+            settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(options.batchMaxWaitMs()));
+            settings.put(MetricsConfig.METRICS_PORT_CONFIG, Integer.toString(options.metricsPort()));
+            settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, "auto");
             final ScorestreamConfig config = ScorestreamConfig.of(settings);
 
             try (KafkaProducer<String, Object> producer = producer(kafka, schemas)) {

@@ -150,8 +150,8 @@ class ScorestreamConfigPipelinesTest {
         assertEquals(List.of("transactions", "refunds", "applications", "transactions-eu"), config.inputTopics());
         assertEquals(List.of("fraud-mlp", "credit-lr"), config.modelNames());
         assertEquals("fraud-mlp", config.modelName());
-        assertEquals("scores", config.outputTopic());
-        assertEquals(256, config.batchMaxRecords());
+        assertEquals("scores", config.topics().outputTopic());
+        assertEquals(256, config.batching().maxRecords());
     }
 
     @Test
@@ -317,7 +317,7 @@ class ScorestreamConfigPipelinesTest {
 
         // then
         assertEquals("SCORESTREAM_PIPELINE_FRAUD_BATCH_MAX_RECORDS",
-                ScorestreamConfig.envName(ScorestreamConfig.pipelineKey("fraud", "batch.max.records")));
+                ScorestreamConfig.envName(PipelinesConfig.pipelineKey("fraud", "batch.max.records")));
         assertEquals(512, config.pipelines().get(0).scoring().batchMaxRecords());
         assertEquals("credit-lr", config.pipelines().get(1).scoring().modelName());
     }

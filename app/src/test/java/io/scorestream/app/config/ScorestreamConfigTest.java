@@ -61,38 +61,38 @@ class ScorestreamConfigTest {
         final ScorestreamConfig config = ScorestreamConfig.of(REQUIRED);
 
         // then
-        assertEquals("localhost:9092", config.bootstrapServers());
+        assertEquals("localhost:9092", config.kafka().bootstrapServers());
         assertEquals(List.of("features"), config.inputTopics());
         assertEquals("fraud", config.modelName());
-        assertEquals("scorestream", config.applicationId());
-        assertEquals("scores", config.outputTopic());
-        assertEquals("scores-dlq", config.deadLetterTopic());
-        assertEquals("model-specs", config.modelTopic());
-        assertEquals(Optional.empty(), config.eventIdField());
-        assertEquals(256, config.batchMaxRecords());
-        assertEquals(5L, config.batchMaxWaitMs());
-        assertEquals("exactly_once_v2", config.processingGuarantee());
-        assertTrue(config.exactlyOnce());
-        assertEquals(1, config.numStreamThreads());
-        assertEquals(100L, config.commitIntervalMs());
-        assertEquals(Optional.empty(), config.schemaRegistryUrl());
-        assertEquals(Optional.empty(), config.schemaRegistryBasicAuthUserInfo());
-        assertEquals(Device.AUTO, config.device());
-        assertEquals(1, config.inferenceSettings().intraOpThreads());
-        assertEquals(0, config.inferenceSettings().interOpThreads());
-        assertEquals(InferenceSettings.OptimizationLevel.ALL, config.inferenceSettings().optimizationLevel());
-        assertFalse(config.inferenceSettings().allowSpinning());
-        assertEquals(60_000L, config.modelWaitTimeoutMs());
-        assertTrue(config.modelSha256Required());
-        assertEquals(268_435_456L, config.modelArtifactMaxBytes());
-        assertEquals(30_000L, config.modelFetchTimeoutMs());
-        assertEquals(64, config.modelWarmupRows());
-        assertEquals(List.of("file", "http", "https"), config.modelArtifactAllowedSchemes());
-        assertEquals(List.of(), config.modelArtifactAllowedHosts());
-        assertTrue(config.metricsEnabled());
-        assertEquals(9464, config.metricsPort());
-        assertEquals("127.0.0.1", config.metricsBindAddress());
-        assertEquals(Map.of(), config.kafkaOverrides());
+        assertEquals("scorestream", config.kafka().applicationId());
+        assertEquals("scores", config.topics().outputTopic());
+        assertEquals("scores-dlq", config.topics().deadLetterTopic());
+        assertEquals("model-specs", config.topics().modelTopic());
+        assertEquals(Optional.empty(), config.topics().eventIdField());
+        assertEquals(256, config.batching().maxRecords());
+        assertEquals(5L, config.batching().maxWaitMs());
+        assertEquals("exactly_once_v2", config.kafka().processingGuarantee());
+        assertTrue(config.kafka().exactlyOnce());
+        assertEquals(1, config.kafka().numStreamThreads());
+        assertEquals(100L, config.kafka().commitIntervalMs());
+        assertEquals(Optional.empty(), config.schemaRegistry().url());
+        assertEquals(Optional.empty(), config.schemaRegistry().basicAuthUserInfo());
+        assertEquals(Device.AUTO, config.inference().device());
+        assertEquals(1, config.inference().settings().intraOpThreads());
+        assertEquals(0, config.inference().settings().interOpThreads());
+        assertEquals(InferenceSettings.OptimizationLevel.ALL, config.inference().settings().optimizationLevel());
+        assertFalse(config.inference().settings().allowSpinning());
+        assertEquals(60_000L, config.models().waitTimeoutMs());
+        assertTrue(config.models().sha256Required());
+        assertEquals(268_435_456L, config.models().artifactMaxBytes());
+        assertEquals(30_000L, config.models().fetchTimeoutMs());
+        assertEquals(64, config.models().warmupRows());
+        assertEquals(List.of("file", "http", "https"), config.models().allowedSchemes());
+        assertEquals(List.of(), config.models().allowedHosts());
+        assertTrue(config.metrics().enabled());
+        assertEquals(9464, config.metrics().port());
+        assertEquals("127.0.0.1", config.metrics().bindAddress());
+        assertEquals(Map.of(), config.kafka().overrides());
     }
 
     @Test
@@ -112,16 +112,16 @@ class ScorestreamConfigTest {
 
         // then
         assertEquals(List.of("a", "b", "c"), config.inputTopics());
-        assertEquals(1024, config.batchMaxRecords());
-        assertEquals(0L, config.batchMaxWaitMs());
-        assertEquals(Device.cuda(1), config.device());
-        assertEquals(Device.cuda(1), config.inferenceSettings().device());
-        assertEquals(4, config.inferenceSettings().intraOpThreads());
-        assertEquals(InferenceSettings.OptimizationLevel.BASIC, config.inferenceSettings().optimizationLevel());
-        assertTrue(config.inferenceSettings().allowSpinning());
-        assertEquals(List.of("models.example.com"), config.modelArtifactAllowedHosts());
-        assertEquals(Optional.of("txn_id"), config.eventIdField());
-        assertEquals(Optional.of("https://registry.example.com:8081"), config.schemaRegistryUrl());
+        assertEquals(1024, config.batching().maxRecords());
+        assertEquals(0L, config.batching().maxWaitMs());
+        assertEquals(Device.cuda(1), config.inference().device());
+        assertEquals(Device.cuda(1), config.inference().settings().device());
+        assertEquals(4, config.inference().settings().intraOpThreads());
+        assertEquals(InferenceSettings.OptimizationLevel.BASIC, config.inference().settings().optimizationLevel());
+        assertTrue(config.inference().settings().allowSpinning());
+        assertEquals(List.of("models.example.com"), config.models().allowedHosts());
+        assertEquals(Optional.of("txn_id"), config.topics().eventIdField());
+        assertEquals(Optional.of("https://registry.example.com:8081"), config.schemaRegistry().url());
     }
 
     @Test
@@ -133,7 +133,7 @@ class ScorestreamConfigTest {
                 "model.fetch.timeout.ms", "1500",
                 "model.warmup.rows", "8",
                 "model.artifact.allowed.schemes", "HTTPS",
-                "model.artifact.allowed.hosts", "models.example.com")).registrySettings();
+                "model.artifact.allowed.hosts", "models.example.com")).models().registrySettings();
 
         // then
         assertFalse(settings.requireSha256());
@@ -165,10 +165,10 @@ class ScorestreamConfigTest {
         final ScorestreamConfig config = ScorestreamConfig.load(file, env, cli);
 
         // then
-        assertEquals(30, config.batchMaxRecords());
-        assertEquals(8L, config.batchMaxWaitMs());
-        assertEquals("from-file", config.outputTopic());
-        assertEquals("file:9092", config.bootstrapServers());
+        assertEquals(30, config.batching().maxRecords());
+        assertEquals(8L, config.batching().maxWaitMs());
+        assertEquals("from-file", config.topics().outputTopic());
+        assertEquals("file:9092", config.kafka().bootstrapServers());
     }
 
     @Test
@@ -198,9 +198,9 @@ class ScorestreamConfigTest {
                 "SCORESTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"), null);
 
         // then
-        assertEquals("env:9092", config.bootstrapServers());
+        assertEquals("env:9092", config.kafka().bootstrapServers());
         assertEquals(List.of("t1", "t2"), config.inputTopics());
-        assertEquals(Map.of("security.protocol", "SASL_SSL"), config.kafkaOverrides());
+        assertEquals(Map.of("security.protocol", "SASL_SSL"), config.kafka().overrides());
     }
 
     @Test
@@ -328,11 +328,11 @@ class ScorestreamConfigTest {
                 "state.dir", dir.toString()));
 
         // when
-        final Properties props = config.streamsProperties();
+        final Properties props = config.kafka().streamsProperties();
 
         // then
         assertEquals(Map.of("security.protocol", "SASL_SSL", "ssl.truststore.location", "/etc/truststore.jks",
-                "max.poll.records", "2000"), config.kafkaOverrides());
+                "max.poll.records", "2000"), config.kafka().overrides());
         assertEquals("SASL_SSL", props.get("security.protocol"));
         assertEquals("2000", props.get("max.poll.records"));
         assertEquals("localhost:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -343,8 +343,8 @@ class ScorestreamConfigTest {
         final StreamsConfig streams = new StreamsConfig(props);
         assertEquals(3, streams.getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
         assertEquals(250L, streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
-        assertEquals("SASL_SSL", config.kafkaClientProperties().get("security.protocol"));
-        assertEquals("localhost:9092", config.kafkaClientProperties().get("bootstrap.servers"));
+        assertEquals("SASL_SSL", config.kafka().clientProperties().get("security.protocol"));
+        assertEquals("localhost:9092", config.kafka().clientProperties().get("bootstrap.servers"));
         assertEquals(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED, streams.getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG),
                 "scores are independent: no idling to interleave partitions by timestamp");
     }
@@ -352,7 +352,8 @@ class ScorestreamConfigTest {
     @Test
     void kafkaMaxTaskIdleMsOverridesTheDefault() {
         final ScorestreamConfig config = ScorestreamConfig.of(required("kafka.max.task.idle.ms", "0"));
-        assertEquals(0L, new StreamsConfig(config.streamsProperties()).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertEquals(0L, new StreamsConfig(config.kafka().streamsProperties())
+                .getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
     }
 
     @Test
@@ -366,11 +367,11 @@ class ScorestreamConfigTest {
     @Test
     void createsOneTemporaryStateDirWhenNoneIsConfigured() {
         final ScorestreamConfig config = ScorestreamConfig.of(REQUIRED);
-        final Path stateDir = config.stateDir();
+        final Path stateDir = config.kafka().stateDir();
         try {
             assertTrue(Files.isDirectory(stateDir));
-            assertSame(stateDir, config.stateDir());
-            assertEquals(stateDir.toString(), config.streamsProperties().get(StreamsConfig.STATE_DIR_CONFIG));
+            assertSame(stateDir, config.kafka().stateDir());
+            assertEquals(stateDir.toString(), config.kafka().streamsProperties().get(StreamsConfig.STATE_DIR_CONFIG));
         } finally {
             stateDir.toFile().delete();
         }
@@ -402,8 +403,8 @@ class ScorestreamConfigTest {
         assertEquals("256", redacted.get("batch.max.records"));
         assertEquals("features", redacted.get("input.topics"));
         // the secrets themselves are still there for the clients
-        assertEquals("alice:s3cr3t-registry", config.schemaRegistryBasicAuthUserInfo().orElseThrow().value());
-        assertEquals("s3cr3t-key", config.kafkaOverrides().get("ssl.key.password"));
+        assertEquals("alice:s3cr3t-registry", config.schemaRegistry().basicAuthUserInfo().orElseThrow().value());
+        assertEquals("s3cr3t-key", config.kafka().overrides().get("ssl.key.password"));
     }
 
     @Test
@@ -450,10 +451,10 @@ class ScorestreamConfigTest {
 
     @Test
     void suggestsOnlyNearbyKeys() {
-        assertEquals("batch.max.records", ScorestreamConfig.closestKey("batch.max.record"));
-        assertEquals("metrics.port", ScorestreamConfig.closestKey("metric.port"));
-        assertNull(ScorestreamConfig.closestKey("completely.different"));
-        assertEquals(3, ScorestreamConfig.editDistance("kitten", "sitting"));
+        assertEquals("batch.max.records", KeyMessages.closestKey("batch.max.record", ScorestreamConfig.definedKeys()));
+        assertEquals("metrics.port", KeyMessages.closestKey("metric.port", ScorestreamConfig.definedKeys()));
+        assertNull(KeyMessages.closestKey("completely.different", ScorestreamConfig.definedKeys()));
+        assertEquals(3, KeyMessages.editDistance("kitten", "sitting"));
     }
 
     @Test
@@ -466,10 +467,10 @@ class ScorestreamConfigTest {
 
     @Test
     void writesShadowScoresToOutputTopicShadowUnlessShadowTopicIsSet() {
-        assertEquals("scores-shadow", ScorestreamConfig.of(REQUIRED).shadowTopic());
-        assertEquals("risk-shadow", ScorestreamConfig.of(required("output.topic", "risk")).shadowTopic());
+        assertEquals("scores-shadow", ScorestreamConfig.of(REQUIRED).topics().shadowTopic());
+        assertEquals("risk-shadow", ScorestreamConfig.of(required("output.topic", "risk")).topics().shadowTopic());
         final ScorestreamConfig config = ScorestreamConfig.of(required("shadow.topic", "challenger-scores"));
-        assertEquals("challenger-scores", config.shadowTopic());
+        assertEquals("challenger-scores", config.topics().shadowTopic());
         assertEquals("challenger-scores", config.topologySettings().firstPipeline().shadowTopic());
     }
 
@@ -495,8 +496,8 @@ class ScorestreamConfigTest {
 
         // then
         assertEquals(Optional.of(Path.of(System.getProperty("java.io.tmpdir"), "scorestream-artifacts")
-                .toAbsolutePath().normalize()), config.modelCacheDir());
-        assertEquals(2L * 1024 * 1024 * 1024, config.modelCacheMaxBytes());
+                .toAbsolutePath().normalize()), config.models().cacheDir());
+        assertEquals(2L * 1024 * 1024 * 1024, config.models().cacheMaxBytes());
     }
 
     @Test
@@ -508,13 +509,13 @@ class ScorestreamConfigTest {
                 "model.cache.max.bytes", "1048576"));
 
         // when
-        final ArtifactCache cache = config.artifactCache().orElseThrow();
+        final ArtifactCache cache = config.models().artifactCache().orElseThrow();
 
         // then
         assertEquals(cacheDir.toAbsolutePath(), cache.directory());
         assertTrue(Files.isDirectory(cacheDir));
-        assertSame(cache, config.artifactCache().orElseThrow());
-        assertEquals(1_048_576L, config.modelCacheMaxBytes());
+        assertSame(cache, config.models().artifactCache().orElseThrow());
+        assertEquals(1_048_576L, config.models().cacheMaxBytes());
     }
 
     @ParameterizedTest
@@ -524,8 +525,8 @@ class ScorestreamConfigTest {
     })
     void disablesTheArtifactCache(final String key, final String value) {
         final ScorestreamConfig config = ScorestreamConfig.of(required(key, value));
-        assertEquals(Optional.empty(), config.modelCacheDir());
-        assertEquals(Optional.empty(), config.artifactCache());
+        assertEquals(Optional.empty(), config.models().cacheDir());
+        assertEquals(Optional.empty(), config.models().artifactCache());
     }
 
     @ParameterizedTest
@@ -554,7 +555,7 @@ class ScorestreamConfigTest {
                 file.resolve("cache").toString()));
 
         // when
-        final ConfigException e = assertThrows(ConfigException.class, config::artifactCache);
+        final ConfigException e = assertThrows(ConfigException.class, () -> config.models().artifactCache());
 
         // then
         assertTrue(e.getMessage().contains("model.cache.dir"), e.getMessage());

@@ -152,10 +152,10 @@ class DockerComposeFileTest {
                 root.resolve("deploy/scorestream.properties"), Map.of(), Map.of()));
 
         // then
-        assertEquals("kafka:9092", config.bootstrapServers());
-        assertEquals(Optional.of("http://schema-registry:8081"), config.schemaRegistryUrl());
-        assertEquals(9464, config.metricsPort(), "Prometheus scrapes scorestream:9464");
-        assertEquals("0.0.0.0", config.metricsBindAddress(),
+        assertEquals("kafka:9092", config.kafka().bootstrapServers());
+        assertEquals(Optional.of("http://schema-registry:8081"), config.schemaRegistry().url());
+        assertEquals(9464, config.metrics().port(), "Prometheus scrapes scorestream:9464");
+        assertEquals("0.0.0.0", config.metrics().bindAddress(),
                 "on the default 127.0.0.1 Prometheus cannot scrape the container");
     }
 

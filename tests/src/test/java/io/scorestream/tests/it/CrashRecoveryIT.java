@@ -16,7 +16,10 @@ import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.cli.ScorestreamApp;
-import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.SchemaRegistryConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
 import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
@@ -210,17 +213,17 @@ class CrashRecoveryIT {
     private Path writeConfig(String applicationId, String guarantee) throws IOException {
         final Map<String, Object> settings = appSettings(kafka.bootstrapServers(), applicationId,
                 work.resolve("state"));
-        settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        settings.put(ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
+        settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put(SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
         // Batches that take longer to fill than a commit interval: commits happen while records
         // are buffered, so the kill leaves committed-but-unscored records behind.
-        settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "500");
-        settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
-        settings.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "true");
+        settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "500");
+        settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
+        settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "true");
         // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
-        settings.put(ScorestreamConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
-        settings.put(ScorestreamConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
+        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
+        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
         final Properties props = new Properties();
         settings.forEach((k, v) -> props.setProperty(k, v.toString()));
         final Path file = work.resolve("scorestream.properties");
@@ -282,7 +285,7 @@ class CrashRecoveryIT {
                     "-cp", testClasspath(),
                     ScorestreamApp.class.getName(),
                     "run", "--config", config.toString(),
-                    "--set", ScorestreamConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
+                    "--set", MetricsConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
             final Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())

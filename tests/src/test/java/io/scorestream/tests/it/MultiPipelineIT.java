@@ -22,7 +22,14 @@ import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.ModelsConfig;
+import io.scorestream.app.config.PipelinesConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.TopicsConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -208,34 +215,34 @@ class MultiPipelineIT {
      */
     private Map<String, Object> settings() {
         final Map<String, Object> s = new HashMap<>();
-        s.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        s.put(ScorestreamConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-        s.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
-        s.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
-        s.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, MODELS);
-        s.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "cpu");
-        s.put(ScorestreamConfig.METRICS_PORT_CONFIG, "0");
-        s.put(ScorestreamConfig.MODEL_CACHE_DIR_CONFIG, cacheDir.toString());
+        s.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        s.put(KafkaStreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        s.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
+        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+        s.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, "cpu");
+        s.put(MetricsConfig.METRICS_PORT_CONFIG, "0");
+        s.put(ModelsConfig.MODEL_CACHE_DIR_CONFIG, cacheDir.toString());
         // Kafka Streams does not leave the group on close: the restarted instance waits out the old session.
-        s.put(ScorestreamConfig.KAFKA_PREFIX + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
-        s.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "500");
-        s.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, "application_id");
-        s.put(ScorestreamConfig.PIPELINES_CONFIG, FRAUD + "," + CREDIT);
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.INPUT_TOPICS_CONFIG), TRANSACTIONS);
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.MODEL_NAME_CONFIG), FRAUD);
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.OUTPUT_TOPIC_CONFIG), FRAUD_SCORES);
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG), Integer.toString(FRAUD_BATCH));
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG), "1000");
-        s.put(pipelineKey(FRAUD, ScorestreamConfig.EVENT_ID_FIELD_CONFIG), "transaction_id");
-        s.put(pipelineKey(CREDIT, ScorestreamConfig.INPUT_TOPICS_CONFIG), APPLICATIONS);
-        s.put(pipelineKey(CREDIT, ScorestreamConfig.MODEL_NAME_CONFIG), CREDIT);
-        s.put(pipelineKey(CREDIT, ScorestreamConfig.OUTPUT_TOPIC_CONFIG), CREDIT_SCORES);
-        s.put(pipelineKey(CREDIT, ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG), Integer.toString(CREDIT_BATCH));
+        s.put(KafkaStreamsConfig.KAFKA_PREFIX + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "500");
+        s.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, "application_id");
+        s.put(PipelinesConfig.PIPELINES_CONFIG, FRAUD + "," + CREDIT);
+        s.put(pipelineKey(FRAUD, TopicsConfig.INPUT_TOPICS_CONFIG), TRANSACTIONS);
+        s.put(pipelineKey(FRAUD, ModelsConfig.MODEL_NAME_CONFIG), FRAUD);
+        s.put(pipelineKey(FRAUD, TopicsConfig.OUTPUT_TOPIC_CONFIG), FRAUD_SCORES);
+        s.put(pipelineKey(FRAUD, BatchingConfig.BATCH_MAX_RECORDS_CONFIG), Integer.toString(FRAUD_BATCH));
+        s.put(pipelineKey(FRAUD, BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG), "1000");
+        s.put(pipelineKey(FRAUD, TopicsConfig.EVENT_ID_FIELD_CONFIG), "transaction_id");
+        s.put(pipelineKey(CREDIT, TopicsConfig.INPUT_TOPICS_CONFIG), APPLICATIONS);
+        s.put(pipelineKey(CREDIT, ModelsConfig.MODEL_NAME_CONFIG), CREDIT);
+        s.put(pipelineKey(CREDIT, TopicsConfig.OUTPUT_TOPIC_CONFIG), CREDIT_SCORES);
+        s.put(pipelineKey(CREDIT, BatchingConfig.BATCH_MAX_RECORDS_CONFIG), Integer.toString(CREDIT_BATCH));
         return s;
     }
 
     private static String pipelineKey(String pipeline, String setting) {
-        return ScorestreamConfig.pipelineKey(pipeline, setting);
+        return PipelinesConfig.pipelineKey(pipeline, setting);
     }
 
     private void assertAlive() {

@@ -10,7 +10,10 @@ import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
-import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.ModelsConfig;
+import io.scorestream.app.config.TopicsConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.topology.processor.ScoringProcessor;
 import java.nio.charset.StandardCharsets;
@@ -81,16 +84,16 @@ public final class ScoringItSupport {
      */
     public static Map<String, Object> appSettings(String bootstrapServers, String applicationId, Path stateDir) {
         final Map<String, Object> s = new HashMap<>();
-        s.put(ScorestreamConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        s.put(ScorestreamConfig.APPLICATION_ID_CONFIG, applicationId);
-        s.put(ScorestreamConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
-        s.put(ScorestreamConfig.OUTPUT_TOPIC_CONFIG, SCORES);
-        s.put(ScorestreamConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
-        s.put(ScorestreamConfig.MODEL_TOPIC_CONFIG, MODELS);
-        s.put(ScorestreamConfig.MODEL_NAME_CONFIG, MODEL);
-        s.put(ScorestreamConfig.EVENT_ID_FIELD_CONFIG, EVENT_ID_FIELD);
-        s.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "cpu");
-        s.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
+        s.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        s.put(KafkaStreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, TRANSACTIONS);
+        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, DEAD_LETTERS);
+        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+        s.put(ModelsConfig.MODEL_NAME_CONFIG, MODEL);
+        s.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, EVENT_ID_FIELD);
+        s.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, "cpu");
+        s.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         return s;
     }
 

@@ -15,6 +15,9 @@ import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport;
@@ -244,15 +247,15 @@ class ModelSwapDuringRebalanceIT {
 
     private ScorestreamConfig config(Path stateDir) {
         final Map<String, Object> s = appSettings(kafka.bootstrapServers(), APPLICATION_ID, stateDir);
-        s.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         // Batches wait across commits (400 ms at ~500 records/s per partition), so records are
         // buffered when tasks move: the new owner scores them with the version live on it.
-        s.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "1000");
-        s.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
-        s.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        s.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "1000");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
+        s.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         ReliabilitySupport.fastGroupFailureDetection(s);
-        s.put(ScorestreamConfig.KAFKA_PREFIX + "acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
+        s.put(KafkaStreamsConfig.KAFKA_PREFIX + "acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
         return ScorestreamConfig.of(s);
     }
 

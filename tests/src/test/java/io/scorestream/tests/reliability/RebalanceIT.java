@@ -15,6 +15,9 @@ import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport;
@@ -209,21 +212,21 @@ class RebalanceIT {
 
     private ScorestreamConfig config(Path stateDir) {
         final Map<String, Object> s = appSettings(kafka.bootstrapServers(), APPLICATION_ID, stateDir);
-        s.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         // Records must be buffered at the moment of revocation. Batches flush only on age: 2 s
         // (batch.max.wait.ms), while 3 000/s over 6 partitions brings ~1 000 records per partition
         // in that time, far below batch.max.records (10 000). Commits happen every 100 ms, so at any
         // moment each task holds up to 2 s of records whose offsets are committed but which have no
         // score yet; they live only in the changelogged buffer when the task is revoked.
-        s.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "10000");
-        s.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "2000");
-        s.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        s.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
+        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "10000");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "2000");
+        s.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         ReliabilitySupport.fastGroupFailureDetection(s);
         // Every instance counts as caught up on the (in-memory, changelogged) buffer stores, so the
         // rejoining instance gets active tasks at once, not only warm-up replicas until a probing
         // rebalance minutes later.
-        s.put(ScorestreamConfig.KAFKA_PREFIX + "acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
+        s.put(KafkaStreamsConfig.KAFKA_PREFIX + "acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
         return ScorestreamConfig.of(s);
     }
 

@@ -10,7 +10,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.app.cli.ScorestreamApp;
-import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.Score;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -65,8 +66,8 @@ final class ReliabilitySupport {
 
     /** Kafka settings for fast failure detection: a member that vanishes (kill -9, no LeaveGroup) is dropped in 6 s. */
     static void fastGroupFailureDetection(Map<String, Object> settings) {
-        settings.put(ScorestreamConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
-        settings.put(ScorestreamConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
+        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
+        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
     }
 
     /**
@@ -268,7 +269,7 @@ final class ReliabilitySupport {
                     "-cp", testClasspath(),
                     ScorestreamApp.class.getName(),
                     "run", "--config", config.toString(),
-                    "--set", ScorestreamConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
+                    "--set", MetricsConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
             final Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())

@@ -14,7 +14,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.app.demo.DemoModels;
-import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.SchemaRegistryConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -274,15 +277,15 @@ class RepeatedCrashIT {
     private Path writeConfig(String applicationId, String guarantee) throws IOException {
         final Map<String, Object> settings = appSettings(kafka.bootstrapServers(), applicationId,
                 work.resolve("state"));
-        settings.put(ScorestreamConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        settings.put(ScorestreamConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
+        settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put(SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
         // Batches that take longer to fill than a commit interval (3 partitions at ~1 333/s each: 500
         // records take ~375 ms): commits happen while records are buffered, so each kill leaves
         // committed-but-unscored records behind.
-        settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "500");
-        settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
-        settings.put(ScorestreamConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "true");
+        settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "500");
+        settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
+        settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "true");
         // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
         ReliabilitySupport.fastGroupFailureDetection(settings);
         return ReliabilitySupport.writeProperties(work.resolve("scorestream.properties"), settings,

@@ -1,0 +1,59 @@
+package io.scorestream.app.config;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * The keys of group {@value #GROUP}: when a task's buffer of records is scored as one batch. They
+ * configure the single pipeline, or are the defaults of the {@link PipelinesConfig declared
+ * pipelines}'.
+ *
+ * <p>An instance is the typed reading of these keys for one {@link ScorestreamConfig}
+ * ({@link ScorestreamConfig#batching()}). Immutable and thread-safe.
+ */
+public final class BatchingConfig {
+
+    /** The group of these keys in the definition and the documentation. */
+    public static final String GROUP = "Batching";
+
+    public static final String BATCH_MAX_RECORDS_CONFIG = "batch.max.records";
+    private static final String BATCH_MAX_RECORDS_DOC = "A task's buffer is scored as one batch when it holds "
+            + "this many records.";
+
+    public static final String BATCH_MAX_WAIT_MS_CONFIG = "batch.max.wait.ms";
+    private static final String BATCH_MAX_WAIT_MS_DOC = "A task's buffer is scored when its oldest record has "
+            + "waited this long (wall clock). 0 = adaptive: score whatever one poll delivered, so batches are "
+            + "small at low load, large under load, and idle time adds no latency.";
+
+    private final int maxRecords;
+    private final long maxWaitMs;
+
+    BatchingConfig(final ConfigValues values) {
+        this.maxRecords = values.integer(BATCH_MAX_RECORDS_CONFIG);
+        this.maxWaitMs = values.longValue(BATCH_MAX_WAIT_MS_CONFIG);
+    }
+
+    /** Adds the keys of group {@value #GROUP} to {@code def}. */
+    static void define(final ConfigDef def) {
+        new ConfigGroup(def, GROUP)
+                .define(BATCH_MAX_RECORDS_CONFIG, Type.INT, 256, Range.between(1, 65536), Importance.HIGH,
+                        BATCH_MAX_RECORDS_DOC)
+                .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, Range.atLeast(0), Importance.HIGH,
+                        BATCH_MAX_WAIT_MS_DOC);
+    }
+
+    /** {@code batch.max.records}; with pipelines, the default of theirs. */
+    public int maxRecords() {
+        return maxRecords;
+    }
+
+    /**
+     * {@code batch.max.wait.ms}: the longest a buffered record waits, in milliseconds; 0 means
+     * adaptive (flush per poll). With pipelines, the default of theirs.
+     */
+    public long maxWaitMs() {
+        return maxWaitMs;
+    }
+}

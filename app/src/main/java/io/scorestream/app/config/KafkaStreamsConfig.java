@@ -1,0 +1,241 @@
+package io.scorestream.app.config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The keys of group {@value #GROUP}: brokers, application id, processing guarantee, threads, commit
+ * interval and state directory; and the pass-through keys {@value #KAFKA_PREFIX}{@code <setting>},
+ * handed, prefix stripped, to every Kafka client and to Kafka Streams
+ * ({@code kafka.security.protocol}, {@code kafka.sasl.jaas.config}, ...). A pass-through key that a
+ * key here owns ({@code kafka.bootstrap.servers}, {@code kafka.application.id}, ...) is refused, so
+ * that one setting never has two spellings.
+ *
+ * <p>An instance is the typed reading of these keys for one {@link ScorestreamConfig}
+ * ({@link ScorestreamConfig#kafka()}). Immutable, but for the temporary state directory, created at
+ * most once; thread-safe.
+ */
+public final class KafkaStreamsConfig {
+
+    /** The group of these keys in the definition and the documentation. */
+    public static final String GROUP = "Kafka Streams";
+
+    /** Prefix of the keys handed, prefix stripped, to Kafka clients and Kafka Streams. */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to connect to, as a comma-separated "
+            + "list of host:port pairs.";
+
+    public static final String APPLICATION_ID_CONFIG = "application.id";
+    private static final String APPLICATION_ID_DOC = "Kafka Streams application id: the consumer group, and the "
+            + "prefix of internal topics and transactional ids. Instances with the same id share the input "
+            + "partitions.";
+
+    public static final String PROCESSING_GUARANTEE_CONFIG = "processing.guarantee";
+    private static final String PROCESSING_GUARANTEE_DOC = "exactly_once_v2: every input record has exactly one "
+            + "score or dead letter, even across crashes (needs brokers 2.5+). at_least_once: faster commits, "
+            + "but a crash may score a record twice.";
+
+    public static final String NUM_STREAM_THREADS_CONFIG = "num.stream.threads";
+    private static final String NUM_STREAM_THREADS_DOC = "Kafka Streams threads in this instance; each scores "
+            + "the partitions of its own tasks.";
+
+    public static final String COMMIT_INTERVAL_MS_CONFIG = "commit.interval.ms";
+    private static final String COMMIT_INTERVAL_MS_DOC = "How often Kafka Streams commits, in milliseconds. "
+            + "Under exactly_once_v2 scores become visible to read_committed consumers only at commit, so this "
+            + "bounds the end-to-end latency.";
+
+    public static final String STATE_DIR_CONFIG = "state.dir";
+    private static final String STATE_DIR_DOC = "Directory for Kafka Streams local state. Empty: a fresh "
+            + "temporary directory per start (state is rebuilt from changelogs after a restart).";
+
+    /** Kafka settings a key here owns; {@code kafka.<one of these>} is refused. */
+    private static final Map<String, String> OWNED_KAFKA_KEYS = Map.of(
+            CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS_CONFIG,
+            StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID_CONFIG,
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, PROCESSING_GUARANTEE_CONFIG,
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, NUM_STREAM_THREADS_CONFIG,
+            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS_CONFIG,
+            StreamsConfig.STATE_DIR_CONFIG, STATE_DIR_CONFIG);
+
+    private final String bootstrapServers;
+    private final String applicationId;
+    private final String processingGuarantee;
+    private final int numStreamThreads;
+    private final long commitIntervalMs;
+    private final String configuredStateDir;
+    private final Map<String, Object> overrides;
+
+    private Path stateDir; // guarded by this; created on first use when state.dir is empty
+
+    /**
+     * @param overrides the accepted pass-through settings, prefix stripped (see
+     *     {@link #passThroughProblem}); kept as given, unmodifiable
+     */
+    KafkaStreamsConfig(final ConfigValues values, final Map<String, Object> overrides) {
+        this.bootstrapServers = values.string(BOOTSTRAP_SERVERS_CONFIG);
+        this.applicationId = values.string(APPLICATION_ID_CONFIG);
+        this.processingGuarantee = values.string(PROCESSING_GUARANTEE_CONFIG);
+        this.numStreamThreads = values.integer(NUM_STREAM_THREADS_CONFIG);
+        this.commitIntervalMs = values.longValue(COMMIT_INTERVAL_MS_CONFIG);
+        this.configuredStateDir = values.string(STATE_DIR_CONFIG);
+        this.overrides = overrides;
+    }
+
+    /** Adds the keys of group {@value #GROUP} to {@code def}. */
+    static void define(final ConfigDef def) {
+        new ConfigGroup(def, GROUP)
+                .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                        Validators.nonBlank(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+                .define(APPLICATION_ID_CONFIG, Type.STRING, "scorestream",
+                        Validators.kafkaName("a Kafka Streams application id"), Importance.HIGH, APPLICATION_ID_DOC)
+                .define(PROCESSING_GUARANTEE_CONFIG, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+                        ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
+                        Importance.HIGH, PROCESSING_GUARANTEE_DOC)
+                .define(NUM_STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                        NUM_STREAM_THREADS_DOC)
+                .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(0), Importance.MEDIUM,
+                        COMMIT_INTERVAL_MS_DOC)
+                .define(STATE_DIR_CONFIG, Type.STRING, "", null, Importance.MEDIUM, STATE_DIR_DOC);
+    }
+
+    /**
+     * Why the pass-through key {@code key} (which starts with {@value #KAFKA_PREFIX}) is refused, naming
+     * it and where it was set; {@code null} when it is accepted.
+     */
+    static String passThroughProblem(final String key, final Map<String, String> sources) {
+        final String clientKey = clientKey(key);
+        if (clientKey.isBlank()) {
+            return "Configuration key '" + key + "'" + KeyMessages.from(sources, key)
+                    + " names no Kafka setting after the prefix " + KAFKA_PREFIX;
+        }
+        if (OWNED_KAFKA_KEYS.containsKey(clientKey)) {
+            return "Configuration key '" + key + "'" + KeyMessages.from(sources, key) + " is not allowed: set '"
+                    + OWNED_KAFKA_KEYS.get(clientKey) + "' instead";
+        }
+        return null;
+    }
+
+    /** The Kafka setting of the pass-through key {@code key}: {@code key} without {@value #KAFKA_PREFIX}. */
+    static String clientKey(final String key) {
+        return key.substring(KAFKA_PREFIX.length());
+    }
+
+    /** Whether {@code key} is a setting of Kafka Streams or of a Kafka producer, consumer or admin client. */
+    static boolean isClientKey(final String key) {
+        return StreamsConfig.configDef().names().contains(key)
+                || ConsumerConfig.configNames().contains(key)
+                || ProducerConfig.configNames().contains(key)
+                || AdminClientConfig.configNames().contains(key);
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String applicationId() {
+        return applicationId;
+    }
+
+    /** {@code exactly_once_v2} or {@code at_least_once}, as Kafka Streams spells them. */
+    public String processingGuarantee() {
+        return processingGuarantee;
+    }
+
+    public boolean exactlyOnce() {
+        return StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee);
+    }
+
+    public int numStreamThreads() {
+        return numStreamThreads;
+    }
+
+    public long commitIntervalMs() {
+        return commitIntervalMs;
+    }
+
+    /**
+     * The Kafka Streams state directory: {@code state.dir}, or, when that is empty, a fresh
+     * temporary directory created on the first call and returned by every later call on this
+     * instance. Nobody deletes the temporary directory; it lives in {@code java.io.tmpdir}.
+     *
+     * @throws UncheckedIOException when the temporary directory cannot be created
+     */
+    public synchronized Path stateDir() {
+        if (stateDir == null) {
+            if (configuredStateDir.isEmpty()) {
+                try {
+                    stateDir = Files.createTempDirectory("scorestream-state-");
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot create a temporary " + STATE_DIR_CONFIG, e);
+                }
+            } else {
+                stateDir = Path.of(configuredStateDir);
+            }
+        }
+        return stateDir;
+    }
+
+    /**
+     * The {@code kafka.*} settings with the prefix stripped, in key order, values as given (strings
+     * when read from a file or the environment). Unmodifiable. Contains secrets: do not log it, log
+     * {@link ScorestreamConfig#redacted()}.
+     */
+    public Map<String, Object> overrides() {
+        return overrides;
+    }
+
+    /**
+     * Settings for a plain Kafka client (producer, consumer, admin): {@code bootstrap.servers} and
+     * the {@linkplain #overrides() overrides}. A new, modifiable map on every call.
+     */
+    public Map<String, Object> clientProperties() {
+        final Map<String, Object> props = new HashMap<>(overrides);
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return props;
+    }
+
+    /**
+     * Kafka Streams properties: application id, bootstrap servers, processing guarantee, threads,
+     * commit interval, {@linkplain #stateDir() state directory}, {@code max.task.idle.ms=-1} (see
+     * below), then every {@linkplain #overrides() override} ({@code kafka.max.task.idle.ms}
+     * restores Kafka's default). No serdes are set: the topology names its serdes. A new,
+     * modifiable object on every call.
+     *
+     * <p>{@code max.task.idle.ms=-1}: a task with several input partitions (a pipeline reading
+     * several topics) processes whatever is buffered instead of idling to interleave its partitions
+     * in timestamp order. Scores are independent of each other (no join, no window), so that
+     * ordering buys nothing here, and Kafka Streams' idling check is expensive: with it enabled,
+     * {@code PartitionGroup.readyToProcess} formats log strings for every record it is asked about
+     * (seen as ~13% of the scoring thread's allocations in a profile of the benchmark).
+     */
+    public Properties streamsProperties() {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, numStreamThreads);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir().toString());
+        props.putAll(overrides);
+        return props;
+    }
+}
