@@ -309,7 +309,7 @@ public final class ModelsCommand {
 
         @Option(names = "--percent", required = true, paramLabel = "P",
                 description = "The canary's new share of keys, 0 to 100.")
-        double percent;
+        Double percent;
 
         @Override
         public Integer call() throws InterruptedException {

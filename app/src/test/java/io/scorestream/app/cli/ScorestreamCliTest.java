@@ -1,6 +1,7 @@
 package io.scorestream.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -111,6 +112,9 @@ class ScorestreamCliTest {
         assertTrue(demo.out.contains("Default: 90000") && demo.out.contains("Default: 3000"), demo.out);
         final Result replay = run("replay", "--help");
         assertTrue(replay.out.contains("Default: model-specs") && replay.out.contains("Default: 1024"), replay.out);
+        // A required option has no default to show.
+        final Result ramp = run("models", "ramp", "--help");
+        assertFalse(ramp.out.contains("Default: 0"), ramp.out);
     }
 
     @Test
