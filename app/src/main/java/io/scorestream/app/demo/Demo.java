@@ -1,6 +1,7 @@
 package io.scorestream.app.demo;
 
 import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.models.ModelsCommand;
 
 import io.scorestream.inference.training.BinaryClassificationMetrics;
@@ -499,13 +500,21 @@ public final class Demo {
     /**
      * Runs {@code scorestream models <sub> <connection> <options>} in-process and shows the command
      * (without the connection options) and what it printed.
+     *
+     * @throws IllegalStateException when the command does not exit 0, with what it printed on stderr
      */
-    private void models(String label, int seq, String[] connection, String sub, String... options)
-            throws Exception {
+    private void models(String label, int seq, String[] connection, String sub, String... options) {
         final String[] args = concat(concat(new String[] {sub}, connection), options);
         final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            ModelsCommand.run(args, capture);
+        final java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        final int exit;
+        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+             PrintStream errCapture = new PrintStream(errors, true, StandardCharsets.UTF_8)) {
+            exit = CommandLines.execute(new ModelsCommand(), args, capture, errCapture);
+        }
+        if (exit != CommandLines.OK) {
+            throw new IllegalStateException("scorestream models " + sub + " exited with " + exit + ": "
+                    + errors.toString(StandardCharsets.UTF_8).trim());
         }
         final String printed = buffer.toString(StandardCharsets.UTF_8).trim();
         out.printf(Locale.ROOT, "  %-11s at event %,d: scorestream models %s %s%n", label, seq, sub,

@@ -1,102 +1,143 @@
 package io.scorestream.app.replay;
 
+import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.inference.ModelLoadException;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.schemas.ModelSpec;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
-import io.scorestream.schemas.registry.SchemaRegistry;
-import io.scorestream.schemas.registry.SchemaRegistryException;
-import io.scorestream.schemas.registry.TopicNameStrategy;
-import io.scorestream.topology.PipelineSettings;
-import io.scorestream.topology.ScoringTopology;
-import io.scorestream.topology.TopologySettings;
-import io.scorestream.app.cli.Args;
-import io.scorestream.app.models.ModelTopicHistory;
-import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
-import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
-import io.scorestream.topology.errors.FailingProductionExceptionHandler;
-import io.scorestream.topology.processor.LiveModelPlans;
-import io.scorestream.topology.processor.ScoringSettings;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.avro.Schema;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code scorestream replay}: a bounded, deterministic backtest of a model over a historical topic.
  * See docs/BACKTESTING.md for the options, the stop rule, determinism and the report.
  *
- * <p>One call of {@link #run} is one replay: it reads the model topic's history, resolves the time
- * range to offsets, loads the versions, runs a Kafka Streams application of its own
- * ({@code scorestream-replay-<random>}, exactly_once_v2, state in a temporary directory) from the
- * range's start offsets until the range is done, closes it, removes its consumer group, internal
- * topics and state, and prints the report (and writes it as JSON). Blocking; each call creates and
- * closes its own clients. Progress and warnings go to {@code err}, the report to {@code out}.
+ * <p>picocli fills the options; {@link #call} checks them into {@link ReplayOptions} (a wrong
+ * command line exits 2 before anything connects) and runs one {@link Replay}. Every option may be
+ * given once, except {@code --model}. A new instance per command line; not thread-safe.
  */
-public final class ReplayCommand {
+@Command(name = "replay", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
+        sortOptions = false, sortSynopsis = false, showDefaultValues = true,
+        description = {"A bounded, deterministic backtest of model versions over a historical topic.",
+            "Scores the records of --topic between --from and --to once, writes the scores to --out, stops by itself "
+                    + "and prints a report (also written as JSON to --report).", ""},
+        footer = {"",
+            "TIME: an ISO-8601 instant (2026-11-01T00:00:00Z; offsets and fractions of a second allowed) or epoch "
+                    + "milliseconds.",
+            "Every option, the stop rule, determinism and the report: docs/BACKTESTING.md."})
+public final class ReplayCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplayCommand.class);
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final String PREFIX = "scorestream replay: ";
+    private static final DateTimeFormatter REPORT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
-    private final ReplayOptions options;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final boolean terminal;
-    private final Map<String, Object> client;
+    @Spec
+    CommandSpec spec;
 
-    private ReplayCommand(ReplayOptions options, PrintStream out, PrintStream err, boolean terminal) {
-        this.options = options;
-        this.out = out;
-        this.err = err;
-        this.terminal = terminal;
-        this.client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--schema-registry", required = true, paramLabel = "URL",
+            description = "Confluent-compatible schema registry of the feature, score and model topics.")
+    String schemaRegistry;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC",
+            description = "The historical feature topic (Avro, Confluent wire format).")
+    String topic;
+
+    @Option(names = "--out", required = true, paramLabel = "TOPIC",
+            description = "Where the scores go; created if missing.")
+    String out;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Models models;
+
+    @Option(names = "--from", paramLabel = "TIME", converter = ReplayOptions.TimeConverter.class,
+            description = "First record time, inclusive (default: the beginning of each partition).")
+    Instant from;
+
+    @Option(names = "--to", paramLabel = "TIME", converter = ReplayOptions.TimeConverter.class,
+            description = "End time, exclusive (default: the end of each partition when the replay starts).")
+    Instant to;
+
+    @Option(names = "--labels", paramLabel = "FIELD",
+            description = "Event field with the true label (boolean, or a number 0 or 1): precision, recall, "
+                    + "ROC AUC and the confusion matrix in the report.")
+    String labels;
+
+    @Option(names = "--model-topic", paramLabel = "TOPIC",
+            description = "The model topic the versions and the history are read from.")
+    String modelTopic = ReplayOptions.DEFAULT_MODEL_TOPIC;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "The JSON report (default: replay-report-<yyyyMMdd-HHmmss>.json, UTC, in the working "
+                    + "directory).")
+    Path report;
+
+    @Option(names = "--batch-max-records", paramLabel = "N",
+            description = "The scoring batch size, 1 to 1000000; the scores do not depend on it.")
+    int batchMaxRecords = ReplayOptions.DEFAULT_BATCH_MAX_RECORDS;
+
+    @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
+            description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
+    String deadLetterTopic;
+
+    /** What is replayed: given versions side by side, or the history. Exactly one of the two. */
+    static final class Models {
+
+        @Option(names = "--model", required = true, paramLabel = "NAME@VERSION",
+                converter = ModelVersion.Converter.class,
+                description = "Score every record with this version; repeat it (same NAME) to compare versions side by "
+                        + "side, up to " + ReplayOptions.MAX_VERSIONS + ".")
+        List<ModelVersion> versions;
+
+        @Option(names = "--as-of", required = true, paramLabel = "NAME",
+                description = "Score each record with the version of NAME live at its timestamp, per the model "
+                        + "topic's history (canary rollouts routed by key as they were live).")
+        String asOf;
+    }
+
+    /** One {@code --model NAME@VERSION}, both parts non-blank and trimmed. */
+    record ModelVersion(String name, String version) {
+
+        /** Splits at the last {@code @}. Stateless. */
+        static final class Converter implements ITypeConverter<ModelVersion> {
+            @Override
+            public ModelVersion convert(String text) {
+                final int at = text.lastIndexOf('@');
+                if (at <= 0 || at == text.length() - 1 || text.substring(0, at).isBlank()
+                        || text.substring(at + 1).isBlank()) {
+                    throw new TypeConversionException("needs NAME@VERSION, got '" + text + "'");
+                }
+                return new ModelVersion(text.substring(0, at).trim(), text.substring(at + 1).trim());
+            }
+        }
     }
 
     /**
-     * Runs one replay.
+     * Runs one replay with scorestream's conventions ({@link CommandLines}), as the top of its own
+     * command line; for callers in-process (the demo, tests).
      *
      * @param args the options after {@code replay}
      * @param out the report
@@ -105,423 +146,105 @@ public final class ReplayCommand {
      * @return 0 done, 1 failed, 2 wrong command line (the message names the option)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        final ReplayOptions options;
-        try {
-            options = ReplayOptions.parse(args, Instant.now());
-        } catch (Args.UsageException e) {
-            // The message starts with "replay: ".
-            err.println("scorestream " + e.getMessage());
-            err.println(ReplayOptions.USAGE);
-            return 2;
-        }
-        if (options == null) {
-            out.println(ReplayOptions.USAGE);
-            return 0;
-        }
-        try {
-            new ReplayCommand(options, out, err, err == System.err && stderrIsTerminal()).execute();
-            return 0;
-        } catch (Args.UsageException e) {
-            // The message starts with "replay: ".
-            err.println("scorestream " + e.getMessage());
-            return 2;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println(PREFIX + "interrupted");
-            return 1;
-        } catch (ReplayException | ModelLoadException e) {
-            LOG.error("Replay failed", e);
-            err.println(PREFIX + "failed: " + e.getMessage());
-            return 1;
-        } catch (RuntimeException | ExecutionException | TimeoutException | IOException e) {
-            LOG.error("Replay failed", e);
-            err.println(PREFIX + "failed: " + e);
-            return 1;
-        }
-    }
-
-    /** The lanes of the replay, how records are routed to them, and the versions in report order. */
-    private record Lanes(List<ReplayModels.LaneSpec> specs, ReplayPlans.Routing routing, List<String> versions) {
-    }
-
-    private void execute() throws InterruptedException, ExecutionException, TimeoutException, IOException {
-        final Instant startedAt = Instant.now();
-        final SchemaRegistry schemas = HttpSchemaRegistry.builder(options.schemaRegistryUrl()).build();
-        try (Admin admin = Admin.create(new HashMap<>(client))) {
-            final int partitions = inputPartitions(admin);
-            final ModelTopicHistory history = readHistory(schemas);
-            final Lanes lanes = options.asOf() ? asOfLanes(history) : versionLanes(history);
-            final ReplayRange range = ReplayRange.resolve(admin, client, options.topic(), options.from(), options.to(),
-                    TIMEOUT);
-            LOG.info("Replay of {} over {}", options.describeModels(), range);
-            ensureOutput(admin, options.out(), partitions);
-            ensureOutput(admin, options.deadLetterTopic(), 1);
-            final Map<Integer, Long> deadLetterStart = endOffsets(admin, options.deadLetterTopic());
-
-            final ReplayCollector collector = new ReplayCollector(range, options.labels(), lanes.versions());
-            final String applicationId = newApplicationId();
-            final Map<String, Double> thresholds;
-            try (ReplayModels models = ReplayModels.load(lanes.specs(), featureSchema(schemas),
-                    w -> err.println(PREFIX + "warning: " + w))) {
-                thresholds = models.thresholds();
-                final ReplayPlans plans = new ReplayPlans(models, lanes.routing(), range, collector,
-                        "replay of " + options.describeModels());
-                runStreams(applicationId, admin, schemas, range, plans, collector, partitions);
-            }
-            DeadLetterReader.read(client, options.deadLetterTopic(), deadLetterStart, collector, TIMEOUT);
-            final ReplayReport report = ReplayReport.compute(collector, new ReplayReport.Run(
-                    applicationId, options.topic(), options.out(), options.deadLetterTopic(), options.modelName(),
-                    options.asOf(), lanes.versions(), options.from(), options.to(), options.batchMaxRecords(),
-                    options.labels(), startedAt, Instant.now(), range), thresholds);
-            out.print(report.toText());
-            writeReport(report);
-            out.println("report written to " + options.report().toAbsolutePath());
-            out.flush();
-        }
-    }
-
-    /** A fresh application id: {@code scorestream-replay-<12 random hex digits>}. */
-    static String newApplicationId() {
-        final byte[] random = new byte[6];
-        new SecureRandom().nextBytes(random);
-        return "scorestream-replay-" + HexFormat.of().formatHex(random);
-    }
-
-    /** Builds, runs and cleans up the replay's Kafka Streams application. */
-    private void runStreams(String applicationId, Admin admin, SchemaRegistry schemas, ReplayRange range,
-                            ReplayPlans plans, ReplayCollector collector, int partitions)
-            throws InterruptedException, ExecutionException, TimeoutException, IOException {
-        final Path stateDir = Files.createTempDirectory("scorestream-replay-");
-        try {
-            // The group starts where the range starts: every partition's offset, committed before
-            // Kafka Streams joins, so its consumer never falls back to auto.offset.reset.
-            final Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
-            for (ReplayRange.Partition p : range.partitions()) {
-                start.put(new TopicPartition(options.topic(), p.partition()), new OffsetAndMetadata(p.start()));
-            }
-            admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-
-            final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(), 0,
-                    null, Duration.ofSeconds(30)).withDeterministicOutput(true);
-            final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
-                    List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
-            final Topology topology = ScoringTopology.build(settings, p -> plans, null, schemas, collector,
-                    RegistryListener.NONE);
-            final ProgressBar progress = new ProgressBar(err, terminal, range.workOffsets(), System.nanoTime());
-            new BoundedRun(topology, streamsProperties(applicationId, stateDir, partitions), admin, applicationId,
-                    range, plans, progress).run();
-        } finally {
-            removeApplication(admin, applicationId);
-            deleteRecursively(stateDir);
-        }
-    }
-
-    private Properties streamsProperties(String applicationId, Path stateDir, int partitions) {
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // One input topic: each task reads one partition, so idling to interleave partitions by time
-        // would buy nothing, and its per-record check is costly (as in ScorestreamConfig).
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
-                Math.max(1, Math.min(partitions, Math.min(4, Runtime.getRuntime().availableProcessors()))));
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringDeserializationHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                FailingProductionExceptionHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, options.deadLetterTopic());
-        // Output partition = source partition, so the output is the same, partition by partition, on every run.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.PARTITIONER_CLASS_CONFIG),
-                SourcePartitioner.class.getName());
-        props.put(StreamsConfig.producerPrefix(SourcePartitioner.OUT_TOPIC_CONFIG), options.out());
-        return props;
-    }
-
-    // ---- the input and the history ----------------------------------------------------------
-
-    private int inputPartitions(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
-        return describe(admin, options.topic())
-                .orElseThrow(() -> ReplayOptions.usage("option --topic: topic '" + options.topic()
-                        + "' does not exist on " + options.bootstrap()))
-                .partitions().size();
-    }
-
-    private static Optional<TopicDescription> describe(Admin admin, String topic)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic));
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-    }
-
-    private ModelTopicHistory readHistory(SchemaRegistry schemas) {
-        try {
-            return ModelTopicHistory.read(new HashMap<>(client), schemas, options.modelTopic(), TIMEOUT);
-        } catch (UnknownTopicOrPartitionException e) {
-            throw ReplayOptions.usage("option --model-topic: " + e.getMessage());
-        }
-    }
-
-    private Lanes versionLanes(ModelTopicHistory history) {
-        final List<ReplayModels.LaneSpec> specs = new ArrayList<>();
-        for (String version : options.versions()) {
-            final ModelSpec spec = history.findVersion(options.modelName(), version)
-                    .orElseThrow(() -> ReplayOptions.usage(String.format(Locale.ROOT,
-                            "option --model %s@%s: model topic '%s' has no version '%s' of model '%s'; %s",
-                            options.modelName(), version, options.modelTopic(), version, options.modelName(),
-                            present(history))));
-            specs.add(new ReplayModels.LaneSpec(spec, LiveModelPlans.STABLE));
-        }
-        return new Lanes(specs, ReplayPlans.allLanes(specs.size()), options.versions());
-    }
-
-    private String present(ModelTopicHistory history) {
-        // Stable specs and rollout candidates, in the order they first appear.
-        final Set<String> versions = new LinkedHashSet<>();
-        for (ModelTopicHistory.Entry e : history.timeline(options.modelName())) {
-            final ModelSpec spec = e.specOrNull();
-            if (spec != null) {
-                versions.add(spec.getVersion());
-                if (spec.getRollout() != null && spec.getRollout().getCandidate() != null) {
-                    versions.add(spec.getRollout().getCandidate().getVersion());
-                }
-            }
-        }
-        if (!versions.isEmpty()) {
-            return "versions present: " + String.join(", ", versions);
-        }
-        final Set<String> names = new TreeSet<>();
-        for (ModelTopicHistory.Entry e : history.entries()) {
-            names.add(e.name());
-        }
-        return "the topic holds no record of '" + options.modelName() + "'; models present: "
-                + (names.isEmpty() ? "none" : String.join(", ", names));
+        return CommandLines.execute(new ReplayCommand(), args, out, err);
     }
 
     /**
-     * One lane per distinct (spec, role) live in some period, as the timeline says. More than
-     * {@value ReplayOptions#MAX_VERSIONS} over the whole history: only the periods overlapping
-     * --from/--to are loaded.
+     * Checks the options and runs the replay.
+     *
+     * @return 0 done, 1 failed (the message says why; nothing is reported)
+     * @throws picocli.CommandLine.ParameterException a wrong command line, naming the option (exit 2)
      */
-    private Lanes asOfLanes(ModelTopicHistory history) {
-        final List<ModelTopicHistory.Entry> entries = history.timeline(options.modelName());
-        if (entries.isEmpty()) {
-            throw ReplayOptions.usage("option --as-of " + options.modelName() + ": model topic '"
-                    + options.modelTopic() + "' has no record of it; " + present(history));
-        }
-        final AsOfTimeline timeline;
+    @Override
+    public Integer call() {
+        final ReplayOptions options = options(Instant.now());
+        final PrintStream o = CommandLines.out(spec);
+        final PrintStream err = CommandLines.err(spec);
         try {
-            timeline = AsOfTimeline.of(options.modelName(), entries);
-        } catch (IllegalArgumentException e) {
-            throw new ReplayException("cannot replay the history of model '" + options.modelName() + "': "
-                    + e.getMessage(), e);
+            new Replay(options, o, err, err == System.err && stderrIsTerminal()).execute();
+            return CommandLines.OK;
+        } catch (ReplayUsageException e) {
+            throw CommandLines.usage(spec, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println(PREFIX + "interrupted");
+            return CommandLines.FAILED;
+        } catch (ReplayException | ModelLoadException e) {
+            LOG.error("Replay failed", e);
+            err.println(PREFIX + "failed: " + e.getMessage());
+            return CommandLines.FAILED;
+        } catch (RuntimeException | ExecutionException | TimeoutException | IOException e) {
+            LOG.error("Replay failed", e);
+            err.println(PREFIX + "failed: " + e);
+            return CommandLines.FAILED;
         }
-        final List<AsOfTimeline.Period> periods = timeline.periods();
-        List<Integer> loaded = new ArrayList<>();
-        for (int i = 0; i < periods.size(); i++) {
-            loaded.add(i);
+    }
+
+    /**
+     * The options, checked: non-blank names (trimmed), {@code --from} before {@code --to}, the
+     * versions of one model and each once, at most {@value ReplayOptions#MAX_VERSIONS}, a batch size
+     * in range, and four distinct topics.
+     *
+     * @param now the time the default report file name is stamped with
+     * @throws picocli.CommandLine.ParameterException naming the first wrong option
+     */
+    ReplayOptions options(Instant now) {
+        final String bootstrapServers = CommandLines.requireNonBlank(spec, "--bootstrap", bootstrap);
+        final String registry = CommandLines.requireNonBlank(spec, "--schema-registry", schemaRegistry);
+        final String input = CommandLines.requireNonBlank(spec, "--topic", topic);
+        final String output = CommandLines.requireNonBlank(spec, "--out", out);
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw CommandLines.usage(spec, "option --from (" + from + ") must be before --to (" + to + ")");
         }
-        if (laneKeys(periods, loaded).size() > ReplayOptions.MAX_VERSIONS) {
-            loaded = timeline.overlapping(options.from(), options.to());
-            final int n = laneKeys(periods, loaded).size();
-            if (n > ReplayOptions.MAX_VERSIONS) {
-                throw ReplayOptions.usage(String.format(Locale.ROOT, "option --as-of %s: %d versions "
-                        + "(and roles) were live between --from and --to; a replay scores with at most %d at once: "
-                        + "narrow the time range", options.modelName(), n, ReplayOptions.MAX_VERSIONS));
-            }
-        }
-        final Map<LaneKey, Integer> laneOf = laneKeys(periods, loaded);
-        if (laneOf.isEmpty()) {
-            throw ReplayOptions.usage("option --as-of " + options.modelName()
-                    + ": no version of it was ever live (its history holds only tombstones)");
-        }
-        final int[] stable = new int[periods.size()];
-        final int[] canary = new int[periods.size()];
-        for (int i = 0; i < periods.size(); i++) {
-            final AsOfTimeline.Period p = periods.get(i);
-            final boolean isLoaded = loaded.contains(i);
-            stable[i] = p.stable() == null ? ReplayPlans.NONE : isLoaded
-                    ? laneOf.get(new LaneKey(ReplayModels.identity(p.stable()), LiveModelPlans.STABLE))
-                    : ReplayPlans.NOT_LOADED;
-            canary[i] = p.canary() == null ? ReplayPlans.NONE : isLoaded
-                    ? laneOf.get(new LaneKey(ReplayModels.identity(p.canary()), LiveModelPlans.CANARY))
-                    : ReplayPlans.NOT_LOADED;
-        }
-        final List<ReplayModels.LaneSpec> specs = new ArrayList<>();
+
+        final String modelName;
         final Set<String> versions = new LinkedHashSet<>();
-        laneOf.forEach((key, lane) -> {
-            specs.add(new ReplayModels.LaneSpec(key.spec(), key.role()));
-            versions.add(key.spec().getVersion());
-        });
-        return new Lanes(specs, ReplayPlans.asOf(timeline, stable, canary, options.modelTopic()),
-                List.copyOf(versions));
-    }
-
-    /** A lane: what scores (the spec's {@link ReplayModels#identity}) and the role its scores carry. */
-    private record LaneKey(ModelSpec spec, String role) {
-    }
-
-    private static Map<LaneKey, Integer> laneKeys(List<AsOfTimeline.Period> periods, List<Integer> which) {
-        final Map<LaneKey, Integer> lanes = new LinkedHashMap<>();
-        for (int i : which) {
-            final AsOfTimeline.Period p = periods.get(i);
-            if (p.stable() != null) {
-                lanes.putIfAbsent(new LaneKey(ReplayModels.identity(p.stable()), LiveModelPlans.STABLE), lanes.size());
-            }
-            if (p.canary() != null) {
-                lanes.putIfAbsent(new LaneKey(ReplayModels.identity(p.canary()), LiveModelPlans.CANARY), lanes.size());
-            }
-        }
-        return lanes;
-    }
-
-    /** The input topic's latest value schema, for checking the versions' input mappings; null if unknown. */
-    private Schema featureSchema(SchemaRegistry schemas) {
-        try {
-            return schemas.latest(TopicNameStrategy.subject(options.topic(), false)).schema();
-        } catch (SchemaRegistryException e) {
-            if (!e.isNotFound()) {
-                err.println(PREFIX + "warning: cannot read the schema of topic '" + options.topic() + "': "
-                        + e.getMessage());
-            }
-            return null;
-        }
-    }
-
-    // ---- topics and clean-up ------------------------------------------------------------------
-
-    /** Creates {@code topic} with {@code partitions} partitions if it does not exist; warns about what is there. */
-    private void ensureOutput(Admin admin, String topic, int partitions)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        final Optional<TopicDescription> existing = describe(admin, topic);
-        if (existing.isPresent()) {
-            final int count = existing.get().partitions().size();
-            if (topic.equals(options.out()) && count < partitions) {
-                err.println(PREFIX + "warning: --out topic '" + topic + "' has " + count + " partitions, the input "
-                        + partitions + ": scores of several input partitions share an output partition, and their "
-                        + "order there may differ from run to run");
-            }
-            long records = 0;
-            for (long end : endOffsets(admin, topic).values()) {
-                records += end;
-            }
-            if (records > 0 && topic.equals(options.out())) {
-                err.println(String.format(Locale.ROOT, "%swarning: --out topic '%s' already holds %,d records; this "
-                        + "replay appends its scores after them", PREFIX, topic, records));
-            }
-            return;
-        }
-        try {
-            // retention.ms=-1: the records carry their events' (historical) timestamps, which the default
-            // time-based retention would find expired at once.
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())
-                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")))).all()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            err.println(PREFIX + "created topic '" + topic + "' with " + partitions + " partition(s) and no time "
-                    + "limit on retention (its records carry historical timestamps)");
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-        }
-        // A partition just created may refuse writes until its leader is known everywhere.
-        final long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            try {
-                endOffsets(admin, topic);
-                return;
-            } catch (ExecutionException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw e;
+        if (models.asOf != null) {
+            modelName = CommandLines.requireNonBlank(spec, "--as-of", models.asOf);
+        } else {
+            modelName = models.versions.get(0).name();
+            for (ModelVersion m : models.versions) {
+                if (!modelName.equals(m.name())) {
+                    throw CommandLines.usage(spec, "option --model: every version must be of one model, got '"
+                            + modelName + "' and '" + m.name() + "'");
                 }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static Map<Integer, Long> endOffsets(Admin admin, String topic)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        final int count = admin.describeTopics(List.of(topic)).allTopicNames()
-                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().size();
-        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int p = 0; p < count; p++) {
-            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        final Map<Integer, Long> offsets = new HashMap<>();
-        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
-                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .forEach((tp, info) -> offsets.put(tp.partition(), info.offset()));
-        return offsets;
-    }
-
-    /** Deletes the replay's consumer group and internal topics (the buffer's changelog); warns on failure. */
-    private void removeApplication(Admin admin, String applicationId) {
-        try {
-            admin.deleteConsumerGroups(List.of(applicationId)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                err.println(PREFIX + "warning: could not delete consumer group '" + applicationId + "': " + e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            final List<String> internal = new ArrayList<>();
-            for (String name : admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                if (name.startsWith(applicationId + "-")
-                        && (name.endsWith("-changelog") || name.endsWith("-repartition"))) {
-                    internal.add(name);
+                if (!versions.add(m.version())) {
+                    throw CommandLines.usage(spec, "option --model: version '" + m.version() + "' of '" + m.name()
+                            + "' is given twice");
                 }
             }
-            if (!internal.isEmpty()) {
-                admin.deleteTopics(internal).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (versions.size() > ReplayOptions.MAX_VERSIONS) {
+                throw CommandLines.usage(spec, "option --model: at most " + ReplayOptions.MAX_VERSIONS
+                        + " versions can be replayed at once, got " + versions.size());
             }
-        } catch (ExecutionException | TimeoutException e) {
-            err.println(PREFIX + "warning: could not delete the internal topics of '" + applicationId + "': " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+
+        final String specs = CommandLines.requireNonBlank(spec, "--model-topic", modelTopic);
+        final String deadLetters = deadLetterTopic == null ? output + "-dlq"
+                : CommandLines.requireNonBlank(spec, "--dead-letter-topic", deadLetterTopic);
+        if (batchMaxRecords < 1 || batchMaxRecords > 1_000_000) {
+            throw CommandLines.usage(spec, "option --batch-max-records must be within 1 and 1000000, got "
+                    + batchMaxRecords);
+        }
+        final String labelField = labels == null ? null : CommandLines.requireNonBlank(spec, "--labels", labels);
+        final Path reportFile = report != null ? report
+                : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
+        checkDistinct(input, output, deadLetters, specs);
+        return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
+                models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, deadLetters);
     }
 
-    private void writeReport(ReplayReport report) throws IOException {
-        final Path file = options.report().toAbsolutePath();
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
+    private void checkDistinct(String input, String output, String deadLetters, String specs) {
+        if (output.equals(input)) {
+            throw CommandLines.usage(spec, "option --out must name another topic than --topic (" + input + ")");
         }
-        Files.writeString(file, report.toJson(), StandardCharsets.UTF_8);
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
+        if (deadLetters.equals(input) || deadLetters.equals(output)) {
+            throw CommandLines.usage(spec, "option --dead-letter-topic must differ from --topic and --out, got '"
+                    + deadLetters + "'");
         }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("Could not delete the replay's state directory {}: {}", dir, e.getMessage());
+        if (specs.equals(input) || specs.equals(output) || specs.equals(deadLetters)) {
+            throw CommandLines.usage(spec, "option --model-topic must differ from --topic, --out and "
+                    + "--dead-letter-topic, got '" + specs + "'");
         }
     }
 

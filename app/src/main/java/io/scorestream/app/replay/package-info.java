@@ -3,7 +3,7 @@
  * historical feature topic (docs/BACKTESTING.md).
  *
  * <pre>
- *  ReplayCommand.run(args)
+ *  ReplayCommand (picocli options, checked into ReplayOptions) ─► Replay:
  *    ReplayOptions ─► ModelTopicHistory ─► versions side by side, or AsOfTimeline (what was live when)
  *                 ─► ReplayRange (time range → offsets per partition)
  *                 ─► ReplayModels (the versions, loaded) ─► ReplayPlans (lanes, routing, bounds)
@@ -12,7 +12,8 @@
  *    ReplayCollector + DeadLetterReader ─► ReplayReport (text to stdout, JSON to --report)
  * </pre>
  *
- * <p>The public face is {@link io.scorestream.app.replay.ReplayCommand#run}; the rest is
+ * <p>The public face is {@link io.scorestream.app.replay.ReplayCommand}, the picocli command (and
+ * its {@link io.scorestream.app.replay.ReplayCommand#run} for callers in-process); the rest is
  * package-private, apart from {@link io.scorestream.app.replay.SourcePartitioner}, which the
  * Kafka producer instantiates by name.
  */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.app.cli.Args.UsageException;
+import io.scorestream.app.command.CommandLines;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,53 +14,78 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The command line of {@code replay}: what it accepts, its defaults, and the message of each mistake. */
+/**
+ * The command line of {@code replay}: what it accepts, its defaults, and the message of each
+ * mistake. Parsed as {@link ReplayCommand#run} parses it (picocli with {@link CommandLines}'
+ * conventions), then checked into {@link ReplayOptions} as {@link ReplayCommand#call} does.
+ */
 class ReplayOptionsTest {
 
     private static final Instant NOW = Instant.parse("2026-11-02T03:04:05Z");
     private static final String[] BASE = {"--bootstrap", "localhost:9092", "--schema-registry", "http://localhost:8081",
         "--topic", "transactions", "--out", "replay-scores"};
+    private static final PrintStream NOWHERE = new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8);
+
+    /** Parses and checks {@code args} alone. */
+    private static ReplayOptions parseOnly(String... args) {
+        final ReplayCommand command = new ReplayCommand();
+        CommandLines.configure(new CommandLine(command), NOWHERE, NOWHERE).parseArgs(args);
+        return command.options(NOW);
+    }
 
     private static ReplayOptions parse(String... more) {
         final List<String> args = new ArrayList<>(List.of(BASE));
         args.addAll(List.of(more));
-        return ReplayOptions.parse(args.toArray(new String[0]), NOW);
+        return parseOnly(args.toArray(new String[0]));
+    }
+
+    private static ParameterException mistake(String... more) {
+        return assertThrows(ParameterException.class, () -> parse(more));
     }
 
     private static String error(String... more) {
-        return assertThrows(UsageException.class, () -> parse(more)).getMessage();
+        return mistake(more).getMessage();
     }
 
     // ---- times --------------------------------------------------------------------------------
 
     @Test
     void parsesAnIsoInstantInUtc() {
-        assertEquals(Instant.parse("2026-11-01T00:00:00Z"), ReplayOptions.parseTime("from", "2026-11-01T00:00:00Z"));
+        assertEquals(Instant.parse("2026-11-01T00:00:00Z"), ReplayOptions.parseTime("2026-11-01T00:00:00Z"));
     }
 
     @Test
     void parsesAnIsoInstantWithAnOffsetAndFractions() {
         assertEquals(Instant.parse("2026-10-31T23:00:00.250Z"),
-                ReplayOptions.parseTime("from", "2026-11-01T00:00:00.25+01:00"));
+                ReplayOptions.parseTime("2026-11-01T00:00:00.25+01:00"));
     }
 
     @Test
     void parsesEpochMilliseconds() {
-        assertEquals(Instant.ofEpochMilli(1_793_491_200_000L), ReplayOptions.parseTime("to", "1793491200000"));
-        assertEquals(Instant.EPOCH, ReplayOptions.parseTime("to", " 0 "));
+        assertEquals(Instant.ofEpochMilli(1_793_491_200_000L), ReplayOptions.parseTime("1793491200000"));
+        assertEquals(Instant.EPOCH, ReplayOptions.parseTime(" 0 "));
     }
 
     @Test
     void refusesATimeThatIsNeitherAndNamesTheOption() {
-        final String m = assertThrows(UsageException.class, () -> ReplayOptions.parseTime("from", "2026-11-01"))
+        final String t = assertThrows(TypeConversionException.class, () -> ReplayOptions.parseTime("2026-11-01"))
                 .getMessage();
-        assertTrue(m.contains("--from") && m.contains("2026-11-01") && m.contains("ISO-8601"), m);
-        final String n = assertThrows(UsageException.class, () -> ReplayOptions.parseTime("to", "yesterday"))
-                .getMessage();
-        assertTrue(n.contains("--to"), n);
-        assertThrows(UsageException.class, () -> ReplayOptions.parseTime("to", "99999999999999999999999"));
+        assertTrue(t.contains("2026-11-01") && t.contains("ISO-8601"), t);
+        final String m = error("--as-of", "fraud", "--from", "2026-11-01");
+        assertTrue(m.contains("'--from'") && m.contains("2026-11-01") && m.contains("ISO-8601"), m);
+        final String n = error("--as-of", "fraud", "--to", "yesterday");
+        assertTrue(n.contains("'--to'"), n);
+        assertThrows(TypeConversionException.class, () -> ReplayOptions.parseTime("99999999999999999999999"));
+        final String o = error("--as-of", "fraud", "--to", "99999999999999999999999");
+        assertTrue(o.contains("'--to'") && o.contains("out of range"), o);
     }
 
     // ---- a valid command line -------------------------------------------------------------------
@@ -102,13 +127,17 @@ class ReplayOptionsTest {
 
     @Test
     void helpIsNotAnError() {
-        assertNull(ReplayOptions.parse(new String[] {"--help"}, NOW));
+        final CommandLine cl = CommandLines.configure(new CommandLine(new ReplayCommand()), NOWHERE, NOWHERE);
+        cl.parseArgs("--help");
+        assertTrue(cl.isUsageHelpRequested());
     }
 
     // ---- mistakes --------------------------------------------------------------------------------
 
     @Test
     void namesEachMissingRequiredOption() {
+        final Map<String, String> labels = Map.of("bootstrap", "HOST:PORT", "schema-registry", "URL", "topic", "TOPIC",
+                "out", "TOPIC");
         for (String option : List.of("bootstrap", "schema-registry", "topic", "out")) {
             final List<String> args = new ArrayList<>();
             for (int i = 0; i < BASE.length; i += 2) {
@@ -119,24 +148,39 @@ class ReplayOptionsTest {
             }
             args.add("--as-of");
             args.add("fraud");
-            final String m = assertThrows(UsageException.class,
-                    () -> ReplayOptions.parse(args.toArray(new String[0]), NOW)).getMessage();
-            assertEquals("replay: option --" + option + " is required", m);
+            final String m = assertThrows(ParameterException.class,
+                    () -> parseOnly(args.toArray(new String[0]))).getMessage();
+            assertEquals("Missing required option: '--" + option + "=" + labels.get(option) + "'", m);
         }
     }
 
     @Test
+    void refusesABlankValueNamingTheOption() {
+        final List<String> args = new ArrayList<>(List.of(BASE));
+        args.set(args.indexOf("transactions"), "  ");
+        args.addAll(List.of("--as-of", "fraud"));
+        final String m = assertThrows(ParameterException.class, () -> parseOnly(args.toArray(new String[0])))
+                .getMessage();
+        assertEquals("option --topic must not be blank", m);
+        assertEquals("option --as-of must not be blank", error("--as-of", " "));
+        assertEquals("option --labels must not be blank", error("--as-of", "fraud", "--labels", ""));
+    }
+
+    @Test
     void needsExactlyOneOfModelAndAsOf() {
-        assertTrue(error().contains("one of --model NAME@VERSION and --as-of NAME is required"));
+        final String none = error();
+        assertTrue(none.contains("Missing required argument") && none.contains("--model=NAME@VERSION")
+                && none.contains("--as-of=NAME"), none);
         final String both = error("--model", "fraud@1", "--as-of", "fraud");
-        assertTrue(both.contains("--model") && both.contains("--as-of") && both.contains("exclude"), both);
+        assertTrue(both.contains("--model") && both.contains("--as-of") && both.contains("mutually exclusive"), both);
     }
 
     @Test
     void refusesMalformedModelArguments() {
-        for (String bad : List.of("fraud", "@1", "fraud@", "   ")) {
+        for (String bad : List.of("fraud", "@1", "fraud@", "   ", " @1", "fraud@ ")) {
             final String m = error("--model", bad);
-            assertTrue(m.startsWith("replay: option --model needs NAME@VERSION"), bad + ": " + m);
+            assertTrue(m.startsWith("Invalid value for option '--model'")
+                    && m.contains("needs NAME@VERSION, got '" + bad + "'"), bad + ": " + m);
         }
     }
 
@@ -160,23 +204,32 @@ class ReplayOptionsTest {
     }
 
     @Test
-    void namesAnUnknownOptionAndListsTheKnownOnes() {
-        final String m = error("--as-of", "fraud", "--batch-size", "3");
-        assertTrue(m.startsWith("replay: unknown option --batch-size") && m.contains("--batch-max-records"), m);
+    void namesAnUnknownOptionAndSuggestsTheKnownOnes() {
+        final ParameterException e = mistake("--as-of", "fraud", "--batch-size", "3");
+        assertTrue(e.getMessage().startsWith("Unknown option") && e.getMessage().contains("'--batch-size'"),
+                e.getMessage());
+        assertTrue(e instanceof UnmatchedArgumentException u && u.getSuggestions().contains("--batch-max-records"),
+                e.toString());
     }
 
     @Test
     void refusesAnOptionWithoutValueOrGivenTwice() {
-        assertEquals("replay: option --labels needs a value", error("--as-of", "fraud", "--labels"));
-        assertEquals("replay: option --labels needs a value", error("--labels", "--as-of", "fraud"));
-        assertEquals("replay: option --topic is given twice", error("--as-of", "fraud", "--topic", "other"));
-        assertTrue(error("--as-of", "fraud", "stray").contains("unexpected argument 'stray'"));
+        assertEquals("Missing required parameter for option '--labels' (FIELD)", error("--as-of", "fraud", "--labels"));
+        assertEquals("Expected parameter for option '--labels' but found '--as-of'",
+                error("--labels", "--as-of", "fraud"));
+        assertEquals("option '--topic' (TOPIC) should be specified only once", error("--as-of", "fraud", "--topic",
+                "other"));
+        final String stray = error("--as-of", "fraud", "stray");
+        assertTrue(stray.contains("Unmatched argument") && stray.contains("'stray'"), stray);
     }
 
     @Test
     void refusesABadBatchSize() {
         assertTrue(error("--as-of", "fraud", "--batch-max-records", "0").contains("--batch-max-records must be"));
-        assertTrue(error("--as-of", "fraud", "--batch-max-records", "many").contains("--batch-max-records needs a whole"));
+        final String many = error("--as-of", "fraud", "--batch-max-records", "many");
+        assertTrue(many.contains("Invalid value for option '--batch-max-records'")
+                && many.contains("'many' is not a whole number"), many);
+        assertEquals(2048, parse("--as-of", "fraud", "--batch-max-records", "2_048").batchMaxRecords());
     }
 
     @Test
@@ -184,7 +237,7 @@ class ReplayOptionsTest {
         final String m = error("--as-of", "fraud", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-01T00:00:00Z");
         assertTrue(m.contains("--from") && m.contains("before --to"), m);
         assertTrue(error("--as-of", "fraud", "--from", "1000", "--to", "1000").contains("before --to"));
-        assertTrue(error("--as-of", "fraud", "--to", "noon").contains("option --to"));
+        assertTrue(error("--as-of", "fraud", "--to", "noon").contains("option '--to'"));
     }
 
     @Test
@@ -202,7 +255,8 @@ class ReplayOptionsTest {
                 StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
         final String text = err.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("option --bootstrap is required") && text.contains("usage: scorestream replay"), text);
+        assertTrue(text.contains("scorestream replay: Missing required options: '--bootstrap=HOST:PORT'")
+                && text.contains("Try 'scorestream replay --help'"), text);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 
@@ -212,6 +266,7 @@ class ReplayOptionsTest {
         final int code = ReplayCommand.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertEquals(0, code);
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--as-of NAME"));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("Usage: scorestream replay") && text.contains("--as-of=NAME"), text);
     }
 }
