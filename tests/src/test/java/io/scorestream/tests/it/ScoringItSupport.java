@@ -12,6 +12,7 @@ import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.topology.processor.ScoringProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -69,10 +70,18 @@ public final class ScoringItSupport {
 
     /** transactions and scores with {@code partitions} partitions, a one-partition DLQ, a compacted model topic. */
     public static void createTopics(EmbeddedKafka kafka, int partitions) {
-        kafka.createTopic(TRANSACTIONS, partitions, Map.of());
-        kafka.createTopic(SCORES, partitions, Map.of());
-        kafka.createTopic(DEAD_LETTERS, 1, Map.of());
-        kafka.createCompactedTopic(MODELS, 1);
+        createTopics(kafka.admin(), partitions);
+    }
+
+    /**
+     * As {@link #createTopics(EmbeddedKafka, int)}, on the single-node cluster {@code admin} reaches
+     * (each topic ready to take records within {@link EmbeddedKafka#DEFAULT_TIMEOUT}).
+     */
+    public static void createTopics(Admin admin, int partitions) {
+        KafkaTopics.create(admin, TRANSACTIONS, partitions, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, SCORES, partitions, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, DEAD_LETTERS, 1, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, MODELS, 1, KafkaTopics.COMPACTED, EmbeddedKafka.DEFAULT_TIMEOUT);
     }
 
     /**
