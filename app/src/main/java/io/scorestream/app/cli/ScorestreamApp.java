@@ -219,19 +219,13 @@ public final class ScorestreamApp {
         final long rate = a.longValue("rate", 1000, 1);
         final String topic = a.get("topic", "transactions");
         final SchemaRegistry schemas = HttpSchemaRegistry.builder(a.required("schema-registry")).build();
-        final SyntheticTransactions gen = new SyntheticTransactions(a.longValue("seed", 42, Long.MIN_VALUE), 2000);
-        try (KafkaProducer<String, Transaction> producer = new KafkaProducer<>(producerProps(a.required("bootstrap")),
-                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, Transaction.class, false))) {
-            final long start = System.nanoTime();
-            for (long i = 0; events == 0 || i < events; i++) {
-                final long due = start + (long) (i * 1e9 / rate);
-                final long now = System.nanoTime();
-                if (due > now) {
-                    Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
-                }
-                final Instant t = Instant.now();
-                final Transaction tx = gen.next(t);
-                producer.send(new ProducerRecord<>(topic, null, t.toEpochMilli(), tx.getAccountId(), tx));
+        final long seed = a.longValue("seed", 42, Long.MIN_VALUE);
+        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(producerProps(a.required("bootstrap")),
+                new StringSerializer(), io.scorestream.app.demo.SyntheticTransactionFeed.valueSerializer(schemas))) {
+            final io.scorestream.app.demo.SyntheticTransactionFeed feed = io.scorestream.app.demo.SyntheticTransactionFeed
+                    .builder(producer, topic).seed(seed).count(events).rate(rate).build();
+            while (feed.hasNext()) {
+                final long i = feed.sendNext().seq();
                 if (i > 0 && i % (rate * 10) == 0) {
                     out.printf(Locale.ROOT, "produced %,d transactions to '%s'%n", i, topic);
                 }
