@@ -100,9 +100,7 @@ abstract class ExactlyOnceEndToEnd {
         settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "256");
         settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
         settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, "0");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
 
         // when: 100 000 transactions are produced as fast as the producer takes them
         final long start = System.nanoTime();

@@ -96,9 +96,7 @@ class ModelSwapUnderLoadIT {
         settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "256");
         settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
         settings.put(ScorestreamConfig.METRICS_ENABLED_CONFIG, "false");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
 
         // when: 40 000 transactions at 4 000/s, and version 2 is published right after the 20 000th
         feed = TransactionFeed.start(producer, EVENTS, RATE, 11, true, EVENTS / 2 - 1, () -> publish(producer, spec2));

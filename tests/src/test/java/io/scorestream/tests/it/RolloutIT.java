@@ -92,9 +92,7 @@ class RolloutIT {
         settings.put(ScorestreamConfig.BATCH_MAX_RECORDS_CONFIG, "128");
         settings.put(ScorestreamConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
         settings.put(ScorestreamConfig.METRICS_PORT_CONFIG, "0");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "version 1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
 
         // Phase a: a 10% canary of version 2.
         publishAndAwait(withCandidate(spec1, spec2, RolloutRole.CANARY, 10), "fraud@1 + 2 as canary for 10.0% of keys");

@@ -1,6 +1,7 @@
 package io.scorestream.tests.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.scorestream.inference.training.SyntheticTransactions;
@@ -8,11 +9,15 @@ import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
+import io.scorestream.app.ScoringApplication;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.demo.Demo;
 import io.scorestream.app.demo.SyntheticTransactionFeed;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.topology.processor.ScoringProcessor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,6 +100,41 @@ public final class ScoringItSupport {
         s.put(ScorestreamConfig.INFERENCE_DEVICE_CONFIG, "cpu");
         s.put(ScorestreamConfig.STATE_DIR_CONFIG, stateDir.toString());
         return s;
+    }
+
+    /**
+     * Starts a scoring instance in this JVM with {@code settings} (e.g. from {@link #appSettings})
+     * and waits until its model is live and Kafka Streams is RUNNING (60 s); fails otherwise,
+     * closing it. The caller owns (closes) it.
+     */
+    public static ScoringApplication startScoring(Map<String, Object> settings, SchemaRegistry schemas)
+            throws InterruptedException {
+        final ScoringApplication app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
+        try {
+            assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: "
+                    + app.state());
+            return app;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            Utils.closeQuietly(app, "scoring application");
+            throw e;
+        }
+    }
+
+    /** What one run of the demo returned, and what it printed. */
+    public record DemoRun(Demo.Summary summary, String printed) {
+    }
+
+    /** Runs the demo with {@code options}, capturing what it prints (UTF-8), and echoes that to stdout. */
+    public static DemoRun runDemo(Demo.Options options) throws Exception {
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final Demo.Summary s;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            s = new Demo(options, out).run();
+        }
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        return new DemoRun(s, text);
     }
 
     /** An idempotent, acks=all producer of transactions and model specs (Confluent wire format). */
