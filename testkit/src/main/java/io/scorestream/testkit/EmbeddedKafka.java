@@ -1,5 +1,10 @@
 package io.scorestream.testkit;
 
+import static io.scorestream.testkit.AdminWaits.asRuntime;
+import static io.scorestream.testkit.AdminWaits.attemptTimeoutMs;
+import static io.scorestream.testkit.AdminWaits.await;
+import static io.scorestream.testkit.AdminWaits.sleepUntilNextAttempt;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -9,8 +14,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -22,24 +25,13 @@ import kafka.server.KafkaConfig;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,8 +85,6 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static final String LOG_DIR_NAME = "kraft-combined-logs";
     private static final int MAX_PORT_ATTEMPTS = 3;
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
-    private static final Duration MAX_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private enum State { NEW, RUNNING, STOPPED, CLOSED }
@@ -257,14 +247,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates a topic with replication factor 1 and blocks until it can take records: every
-     * partition has a leader and answers a list-offsets request. (Producing right after
-     * {@code createTopics} returns can otherwise fail with {@code NOT_LEADER_OR_FOLLOWER} and then
-     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER}, losing records.)
-     *
-     * <p>If the topic exists already with the same number of partitions, it is left unchanged
-     * (its configuration is not compared) and this method only waits for it to be ready; this is
-     * what a restart on a kept data directory needs.
+     * Creates a topic with replication factor 1 and blocks until it can take records, as
+     * {@link KafkaTopics#create} does, within this broker's timeout. A topic that exists already
+     * with the same number of partitions is left unchanged; this is what a restart on a kept data
+     * directory needs.
      *
      * @param name the topic name
      * @param partitions the number of partitions, at least 1
@@ -275,32 +261,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws KafkaException if the broker rejects the topic
      */
     public void createTopic(final String name, final int partitions, final Map<String, String> config) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(config, "config");
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("Topic name is blank");
-        }
-        if (partitions < 1) {
-            throw new IllegalArgumentException("Topic " + name + " needs at least 1 partition, got "
-                    + partitions);
-        }
-        final Admin client = runningAdmin();
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        final NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(config);
-        try {
-            await(client.createTopics(List.of(topic),
-                    new CreateTopicsOptions().timeoutMs(remainingMs(deadline))).all());
-        } catch (ExecutionException e) {
-            final Throwable cause = e.getCause();
-            if (cause instanceof TimeoutException) {
-                throw new TimeoutException("Topic " + name + " was not created within " + timeout, cause);
-            }
-            if (!(cause instanceof TopicExistsException)) {
-                throw new KafkaException("Cannot create topic " + name + ": " + cause.getMessage(), cause);
-            }
-            LOG.debug("Topic {} exists already", name);
-        }
-        awaitTopicReady(client, name, partitions, deadline);
+        KafkaTopics.create(runningAdmin(), name, partitions, config, timeout);
     }
 
     /**
@@ -310,8 +271,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param partitions the number of partitions, at least 1
      */
     public void createCompactedTopic(final String name, final int partitions) {
-        createTopic(name, partitions,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        createTopic(name, partitions, KafkaTopics.COMPACTED);
     }
 
     /**
@@ -450,39 +410,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void awaitTopicReady(final Admin client, final String name, final int partitions,
-            final long deadline) {
-        RuntimeException last = null;
-        while (true) {
-            try {
-                final TopicDescription description = await(client.describeTopics(List.of(name),
-                        new DescribeTopicsOptions().timeoutMs(attemptTimeoutMs(deadline)))
-                        .topicNameValues().get(name));
-                final List<TopicPartitionInfo> infos = description.partitions();
-                if (infos.size() != partitions) {
-                    throw new IllegalStateException(String.format(Locale.ROOT,
-                            "Topic %s exists with %d partitions, not %d", name, infos.size(), partitions));
-                }
-                if (infos.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-                    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                    for (final TopicPartitionInfo info : infos) {
-                        latest.put(new TopicPartition(name, info.partition()), OffsetSpec.latest());
-                    }
-                    await(client.listOffsets(latest,
-                            new ListOffsetsOptions().timeoutMs(attemptTimeoutMs(deadline))).all());
-                    return;
-                }
-            } catch (ExecutionException e) {
-                last = asRuntime(e.getCause());
-                if (!(e.getCause() instanceof RetriableException)) {
-                    throw new KafkaException("Topic " + name + " is not usable: "
-                            + e.getCause().getMessage(), e.getCause());
-                }
-            }
-            sleepUntilNextAttempt(deadline, "Topic " + name + " was not ready within " + timeout, last);
-        }
-    }
-
     private Admin runningAdmin() {
         final Admin shared = admin;
         if (state != State.RUNNING || shared == null) {
@@ -547,49 +474,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         return false;
     }
 
-    private static void sleepUntilNextAttempt(final long deadline, final String timeoutMessage,
-            final RuntimeException last) {
-        if (System.nanoTime() + POLL_INTERVAL.toNanos() > deadline) {
-            throw new TimeoutException(timeoutMessage, last);
-        }
-        try {
-            Thread.sleep(POLL_INTERVAL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException(e);
-        }
-    }
-
-    /** Waits for an admin result; admin calls carry their own timeout, so this always returns. */
-    private static <T> T await(final KafkaFuture<T> future) throws ExecutionException {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException(e);
-        }
-    }
-
-    private static int remainingMs(final long deadline) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE,
-                TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline))));
-    }
-
-    private static int attemptTimeoutMs(final long deadline) {
-        final long remainingMs = TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline));
-        return (int) Math.max(1, Math.min(remainingMs, MAX_ATTEMPT_TIMEOUT.toMillis()));
-    }
-
-    private static long remainingNanos(final long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
-    }
-
     private static long millisSince(final long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    }
-
-    private static RuntimeException asRuntime(final Throwable error) {
-        return error instanceof RuntimeException ? (RuntimeException) error : new KafkaException(error);
     }
 
     /**

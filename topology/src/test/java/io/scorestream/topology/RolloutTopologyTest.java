@@ -3,48 +3,27 @@ package io.scorestream.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.inference.Device;
-import io.scorestream.inference.InferenceSettings;
-import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.onnx.Mlp;
-import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.KeyBuckets;
-import io.scorestream.inference.registry.ModelRegistry;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.RolloutRole;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
-import io.scorestream.schemas.registry.InMemorySchemaRegistry;
-import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
-import io.scorestream.schemas.serde.ConfluentAvroSerializer;
-import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
-import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
 import io.scorestream.topology.processor.ScoringObserver;
 import io.scorestream.topology.processor.ScoringProcessor;
-import io.scorestream.topology.processor.ScoringSettings;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,18 +31,14 @@ import org.junit.jupiter.api.Test;
 /** Canary, shadow and rollback through the whole topology (TopologyTestDriver, real ONNX Runtime). */
 class RolloutTopologyTest {
 
-    private static final String MODEL = "fraud";
+    private static final String MODEL = TopologyFixture.MODEL;
     private static final Mlp V1 = Mlp.random(1, 30, 16, 1);
     private static final Mlp V2 = Mlp.random(2, 30, 16, 1);
 
-    private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
     private final SyntheticTransactions generator = new SyntheticTransactions(11, 2_000);
-    private final Instant start = Instant.parse("2026-11-22T00:00:00Z");
+    private final Instant start = TopologyFixture.START;
     private final Recorder observer = new Recorder();
-    private ModelRegistry registry;
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], Transaction> transactions;
-    private TestInputTopic<String, ModelSpec> models;
+    private TopologyFixture fixture;
     private TestOutputTopic<byte[], ScoreResult> scores;
     private TestOutputTopic<byte[], ScoreResult> shadowScores;
     private TestOutputTopic<byte[], byte[]> deadLetters;
@@ -95,59 +70,28 @@ class RolloutTopologyTest {
     }
 
     private void startDriver(int batchMaxRecords) {
-        final RegistrySettings registrySettings = RegistrySettings.builder().warmUpRows(4).build();
-        registry = new ModelRegistry(registrySettings,
-                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
-                new DefaultArtifactFetcher(registrySettings), RegistryListener.NONE);
-        final TopologySettings settings = new TopologySettings(List.of("transactions"), "scores", "scores-dlq",
-                "model-specs", new ScoringSettings(MODEL, batchMaxRecords, 60_000, "transaction_id",
-                Duration.ofSeconds(10)));
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollout-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringDeserializationHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "scores-dlq");
-        driver = new TopologyTestDriver(ScoringTopology.build(settings, registry, schemas, observer,
-                RegistryListener.NONE), props, start);
-        transactions = driver.createInputTopic("transactions", new ByteArraySerializer(),
-                ConfluentAvroSerializer.specific(schemas, Transaction.class, false));
-        models = driver.createInputTopic("model-specs", new StringSerializer(),
-                ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false));
-        scores = driver.createOutputTopic("scores", new ByteArrayDeserializer(),
-                ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false));
-        shadowScores = driver.createOutputTopic(PipelineSettings.defaultShadowTopic("scores"),
-                new ByteArrayDeserializer(), ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false));
-        deadLetters = driver.createOutputTopic("scores-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        fixture = TopologyFixture.builder(batchMaxRecords).applicationId("rollout-test").observer(observer).build();
+        scores = fixture.scores();
+        shadowScores = fixture.shadowScores();
+        deadLetters = fixture.deadLetters();
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
-    private void publishAndAwait(ModelSpec spec, String expected) throws InterruptedException {
-        models.pipeInput(MODEL, spec);
-        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!registry.rollout(MODEL).map(r -> r.toString().equals(expected)).orElse(false)) {
-            assertTrue(System.nanoTime() < deadline, "never went live: " + expected + "; live: "
-                    + registry.rollout(MODEL));
-            Thread.sleep(5);
-        }
+    private void publishAndAwait(ModelSpec spec, String expected) {
+        fixture.publishAndAwaitRollout(spec, expected);
     }
 
     private List<Transaction> send(int n) {
         final List<Transaction> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             final Transaction t = generator.next(start.plusMillis(sent++));
-            transactions.pipeInput(new TestRecord<>(t.getAccountId().getBytes(StandardCharsets.UTF_8), t,
-                    t.getEventTime()));
+            fixture.send(t);
             out.add(t);
         }
         return out;

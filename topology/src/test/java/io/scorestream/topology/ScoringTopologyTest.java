@@ -5,26 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.inference.Device;
-import io.scorestream.inference.InferenceSettings;
-import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.onnx.Mlp;
-import io.scorestream.inference.registry.DefaultArtifactFetcher;
-import io.scorestream.inference.registry.ModelRegistry;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
-import io.scorestream.schemas.registry.InMemorySchemaRegistry;
-import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
-import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
-import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.topology.processor.ScoringProcessor;
-import io.scorestream.topology.processor.ScoringSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,16 +20,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -51,67 +33,34 @@ import org.junit.jupiter.api.Test;
 
 class ScoringTopologyTest {
 
-    private static final String MODEL = "fraud";
+    private static final String MODEL = TopologyFixture.MODEL;
     private static final Mlp V1 = Mlp.random(1, 30, 16, 1);
     private static final Mlp V2 = Mlp.random(2, 30, 16, 1);
 
-    private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
     private final SyntheticTransactions generator = new SyntheticTransactions(7, 50);
-    private ModelRegistry registry;
+    private TopologyFixture fixture;
     private TopologyTestDriver driver;
-    private TestInputTopic<byte[], Transaction> transactions;
-    private TestInputTopic<byte[], byte[]> rawTransactions;
-    private TestInputTopic<String, ModelSpec> models;
     private TestOutputTopic<byte[], ScoreResult> scores;
     private TestOutputTopic<byte[], byte[]> deadLetters;
-    private final Instant start = Instant.parse("2026-11-22T00:00:00Z");
+    private final Instant start = TopologyFixture.START;
 
     private void startDriver(int batchMaxRecords, long batchMaxWaitMs, Duration modelWait) {
-        final RegistrySettings registrySettings = RegistrySettings.builder().warmUpRows(4).build();
-        registry = new ModelRegistry(registrySettings,
-                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
-                new DefaultArtifactFetcher(registrySettings), RegistryListener.NONE);
-        final TopologySettings settings = new TopologySettings(List.of("transactions"), "scores", "scores-dlq",
-                "model-specs", new ScoringSettings(MODEL, batchMaxRecords, batchMaxWaitMs, "transaction_id",
-                modelWait));
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scoring-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringDeserializationHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "scores-dlq");
-        driver = new TopologyTestDriver(ScoringTopology.build(settings, registry, schemas,
-                io.scorestream.topology.processor.ScoringObserver.NONE, RegistryListener.NONE), props, start);
-        transactions = driver.createInputTopic("transactions", new ByteArraySerializer(),
-                ConfluentAvroSerializer.specific(schemas, Transaction.class, false));
-        rawTransactions = driver.createInputTopic("transactions", new ByteArraySerializer(), new ByteArraySerializer());
-        models = driver.createInputTopic("model-specs", new StringSerializer(),
-                ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false));
-        scores = driver.createOutputTopic("scores", new ByteArrayDeserializer(),
-                ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false));
-        deadLetters = driver.createOutputTopic("scores-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        fixture = TopologyFixture.builder(batchMaxRecords).batchMaxWaitMs(batchMaxWaitMs).modelWait(modelWait)
+                .applicationId("scoring-test").build();
+        driver = fixture.driver();
+        scores = fixture.scores();
+        deadLetters = fixture.deadLetters();
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
-    private void publishAndAwait(String version, Mlp mlp) throws InterruptedException {
-        models.pipeInput(MODEL, ModelFixtures.spec(MODEL, version, mlp));
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!registry.live(MODEL).map(i -> i.version().equals(version)).orElse(false)) {
-            assertTrue(System.nanoTime() < deadline, "version " + version + " never went live");
-            Thread.sleep(5);
-        }
+    private void publishAndAwait(String version, Mlp mlp) {
+        fixture.publishAndAwaitVersion(ModelFixtures.spec(MODEL, version, mlp));
     }
 
     private Transaction tx(int i) {
@@ -119,8 +68,7 @@ class ScoringTopologyTest {
     }
 
     private void send(Transaction t) {
-        transactions.pipeInput(new TestRecord<>(t.getAccountId().getBytes(StandardCharsets.UTF_8), t,
-                t.getEventTime()));
+        fixture.send(t);
     }
 
     @Test
@@ -238,12 +186,9 @@ class ScoringTopologyTest {
         send(tx(0));
         assertEquals(1, scores.readValuesToList().size());
 
-        models.pipeInput(MODEL, (ModelSpec) null);
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (registry.live(MODEL).isPresent()) {
-            assertTrue(System.nanoTime() < deadline, "the tombstone never retired the model");
-            Thread.sleep(5);
-        }
+        fixture.models().pipeInput(MODEL, (ModelSpec) null);
+        fixture.await(Duration.ofSeconds(10), () -> fixture.registry().live(MODEL).isEmpty(),
+                () -> "the tombstone never retired the model");
 
         final StreamsException e = assertThrows(StreamsException.class, () -> send(tx(1)));
         assertTrue(chain(e).contains("No live version of model 'fraud' after 300 ms"), chain(e));
@@ -275,7 +220,7 @@ class ScoringTopologyTest {
         final Transaction good = tx(0);
         send(good);
         // 1. Not Confluent wire format at all.
-        rawTransactions.pipeInput("k".getBytes(StandardCharsets.UTF_8),
+        fixture.rawTransactions().pipeInput("k".getBytes(StandardCharsets.UTF_8),
                 "{\"amount\": 1}".getBytes(StandardCharsets.UTF_8));
         // 2. A record of another schema that lacks mapped field v3.
         final Schema other = SchemaBuilder.record("Transaction").namespace("io.scorestream.schemas").fields()
@@ -283,8 +228,8 @@ class ScoringTopologyTest {
         final GenericRecord partial = new GenericData.Record(other);
         partial.put("transaction_id", "partial-1");
         partial.put("amount", 10.0);
-        rawTransactions.pipeInput("k".getBytes(StandardCharsets.UTF_8),
-                ConfluentAvroSerializer.generic(schemas, false).serialize("transactions", partial));
+        fixture.rawTransactions().pipeInput("k".getBytes(StandardCharsets.UTF_8),
+                ConfluentAvroSerializer.generic(fixture.schemas(), false).serialize("transactions", partial));
         // 3. NaN in v7.
         final Transaction nan = tx(2);
         nan.setV7(Double.NaN);
@@ -319,12 +264,9 @@ class ScoringTopologyTest {
     @Test
     void aRecordThatMakesTheModelFailIsDeadLetteredAloneAndItsNeighboursAreScored() throws Exception {
         startDriver(8, 60_000, Duration.ofSeconds(10));
-        models.pipeInput(MODEL, ModelFixtures.failingSpec(MODEL, "f1"));
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (registry.live(MODEL).isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "the failing-on-some-inputs model never went live");
-            Thread.sleep(5);
-        }
+        fixture.publish(ModelFixtures.failingSpec(MODEL, "f1"));
+        fixture.await(Duration.ofSeconds(20), () -> fixture.registry().live(MODEL).isPresent(),
+                () -> "the failing-on-some-inputs model never went live");
         final List<String> ids = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             final Transaction t = tx(i);

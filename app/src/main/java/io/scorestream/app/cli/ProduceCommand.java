@@ -2,21 +2,14 @@ package io.scorestream.app.cli;
 
 import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.command.ScorestreamVersion;
-import io.scorestream.inference.training.SyntheticTransactions;
-import io.scorestream.schemas.Transaction;
+import io.scorestream.app.demo.SyntheticTransactionFeed;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
-import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import java.io.PrintStream;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,19 +54,11 @@ final class ProduceCommand implements Callable<Integer> {
         CommandLines.requireAtLeast(spec, "--rate", rate, 1);
         final PrintStream out = CommandLines.out(spec);
         final SchemaRegistry schemas = HttpSchemaRegistry.builder(registryUrl).build();
-        final SyntheticTransactions gen = new SyntheticTransactions(seed, 2000);
-        try (KafkaProducer<String, Transaction> producer = new KafkaProducer<>(producerProps(servers),
-                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, Transaction.class, false))) {
-            final long start = System.nanoTime();
-            for (long i = 0; events == 0 || i < events; i++) {
-                final long due = start + (long) (i * 1e9 / rate);
-                final long now = System.nanoTime();
-                if (due > now) {
-                    Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
-                }
-                final Instant t = Instant.now();
-                final Transaction tx = gen.next(t);
-                producer.send(new ProducerRecord<>(topic, null, t.toEpochMilli(), tx.getAccountId(), tx));
+        try (KafkaProducer<String, Object> producer = SyntheticTransactionFeed.producer(servers, schemas, Map.of())) {
+            final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, topic)
+                    .seed(seed).count(events).rate(rate).build();
+            while (feed.hasNext()) {
+                final long i = feed.sendNext().seq();
                 if (i > 0 && i % (rate * 10) == 0) {
                     out.printf(Locale.ROOT, "produced %,d transactions to '%s'%n", i, topic);
                 }
@@ -81,14 +66,5 @@ final class ProduceCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "produced %,d transactions to '%s'%n", events, topic);
         return CommandLines.OK;
-    }
-
-    private static Map<String, Object> producerProps(String bootstrap) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return p;
     }
 }

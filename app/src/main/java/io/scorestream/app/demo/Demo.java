@@ -5,15 +5,12 @@ import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.models.ModelsCommand;
 
 import io.scorestream.inference.training.BinaryClassificationMetrics;
-import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
-import io.scorestream.schemas.Transaction;
 import io.scorestream.inference.registry.KeyBuckets;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
-import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.app.config.InferenceConfig;
 import io.scorestream.app.config.KafkaStreamsConfig;
@@ -33,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -50,14 +46,12 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The demo: a real embedded Kafka broker, a model trained in Java and published to the model
@@ -185,7 +179,8 @@ public final class Demo {
             settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, "auto");
             final ScorestreamConfig config = ScorestreamConfig.of(settings);
 
-            try (KafkaProducer<String, Object> producer = producer(kafka, schemas)) {
+            try (KafkaProducer<String, Object> producer = SyntheticTransactionFeed.producer(kafka.bootstrapServers(),
+                    schemas, Map.of())) {
                 publish(producer, v1);
                 out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
                         v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
@@ -236,7 +231,7 @@ public final class Demo {
 
         final Thread scoreReader = new Thread(() -> readScores(kafka, schemas, stop, consumerRecord -> {
             final ScoreResult r = consumerRecord.value();
-            final int seq = seqOf(r.getEventId());
+            final int seq = SyntheticTransactionFeed.seqOf(r.getEventId());
             if (seq < 0 || seq >= n) {
                 return;
             }
@@ -268,11 +263,23 @@ public final class Demo {
         scoreReader.start();
         deadLetterReader.start();
 
-        final SyntheticTransactions generator = new SyntheticTransactions(options.seed(), 2_000);
         // Built now, not before the application started: it registers an older schema version.
         final PoisonRecords poison = options.poisonRate() > 0 ? new PoisonRecords(schemas, TRANSACTIONS) : null;
         final PoisonRecords.Kind[] kinds = PoisonRecords.Kind.values();
-        long poisoned = 0;
+        final AtomicLong poisonedSoFar = new AtomicLong();
+        final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, TRANSACTIONS)
+                .seed(options.seed()).count(n).rate(options.rate()).sequentialIds()
+                .records((topic, seq, timestamp, t) -> {
+                    final Headers headers = new RecordHeaders();
+                    headers.add(SEQ_HEADER, Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
+                    Object value = t;
+                    if (poison != null && isPoisoned((int) seq, options.poisonRate())) {
+                        // Round-robin over the kinds, so a small run still shows every one of them.
+                        value = poison.value(kinds[(int) (poisonedSoFar.getAndIncrement() % kinds.length)], t);
+                    }
+                    return new ProducerRecord<>(topic, null, timestamp, t.getAccountId(), value, headers);
+                })
+                .build();
         final long produceStart = System.nanoTime();
         long lastReport = produceStart;
         long lastScored = 0;
@@ -280,26 +287,10 @@ public final class Demo {
         long lastBatchSum = 0;
         int canaryFrom = -1;
         int canaryTo = -1;
-        for (int seq = 0; seq < n; seq++) {
-            // Pace to the requested rate.
-            final long due = produceStart + (long) (seq * 1e9 / options.rate());
-            long now = System.nanoTime();
-            if (due > now) {
-                Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
-            }
-            final Instant eventTime = Instant.now();
-            final Transaction t = generator.next(eventTime);
-            t.setTransactionId("tx-" + seq);
-            labels[seq] = Boolean.TRUE.equals(t.getIsFraud());
-            final Headers headers = new RecordHeaders();
-            headers.add(SEQ_HEADER, Integer.toString(seq).getBytes(StandardCharsets.US_ASCII));
-            Object value = t;
-            if (poison != null && isPoisoned(seq, options.poisonRate())) {
-                // Round-robin over the kinds, so a small run still shows every one of them.
-                value = poison.value(kinds[(int) (poisoned++ % kinds.length)], t);
-            }
-            producer.send(new ProducerRecord<>(TRANSACTIONS, null, eventTime.toEpochMilli(), t.getAccountId(), value,
-                    headers));
+        while (feed.hasNext()) {
+            final SyntheticTransactionFeed.Sent sent = feed.sendNext();
+            final int seq = (int) sent.seq();
+            labels[seq] = Boolean.TRUE.equals(sent.transaction().getIsFraud());
             if (canaryFrom < 0 && seq >= n / 3) {
                 // A gray release with the real command line: version 2 as a 10% canary, then promoted.
                 canaryFrom = seq;
@@ -311,7 +302,7 @@ public final class Demo {
                 canaryTo = seq;
                 models("promote", seq, models, "promote", "--name", MODEL);
             }
-            now = System.nanoTime();
+            final long now = System.nanoTime();
             if (now - lastReport >= 1_000_000_000L) {
                 final long s = scored.sum();
                 final long b = batchSizeSum.sum();
@@ -420,7 +411,7 @@ public final class Demo {
                 keysWhileCanary.add(keys[i]);
             }
         }
-        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisoned,
+        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisonedSoFar.get(),
                 reasons, lastRefusal, versions, auc,
                 tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
@@ -556,17 +547,6 @@ public final class Demo {
         }
     }
 
-    private static int seqOf(String eventId) {
-        if (eventId == null || !eventId.startsWith("tx-")) {
-            return -1;
-        }
-        try {
-            return Integer.parseInt(eventId.substring(3));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     private static boolean metricsServed(int port) {
         if (port <= 0) {
             return false;
@@ -580,28 +560,6 @@ public final class Demo {
         } catch (Exception e) {
             return false;
         } 
-    }
-
-    private static KafkaProducer<String, Object> producer(EmbeddedKafka kafka, InMemorySchemaRegistry schemas) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        final ConfluentAvroSerializer<Transaction> tx = ConfluentAvroSerializer.specific(schemas, Transaction.class,
-                false);
-        final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
-                false);
-        return new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> {
-            if (value == null || value instanceof byte[]) {
-                // A poison record: its bytes (or its null) go out as they are.
-                return (byte[]) value;
-            }
-            if (value instanceof Transaction t) {
-                return tx.serialize(topic, t);
-            }
-            return spec.serialize(topic, (ModelSpec) value);
-        });
     }
 
     private static void publish(KafkaProducer<String, Object> producer, ModelSpec spec) throws Exception {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.app.demo.Demo;
 import io.scorestream.app.demo.PoisonRecords;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.scorestream.tests.it.ScoringItSupport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,15 +28,11 @@ class PoisonDemoIT {
         // given: 2 400 events at 1 500/s, 1% of them poison (24: each of the 12 kinds twice)
         final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(90),
                 POISON_RATE);
-        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         // when
-        final Demo.Summary s;
-        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            s = new Demo(options, out).run();
-        }
-        final String text = printed.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
+        final ScoringItSupport.DemoRun run = ScoringItSupport.runDemo(options);
+        final Demo.Summary s = run.summary();
+        final String text = run.printed();
 
         // then: the accounting balances
         final String summary = "summary " + s;

@@ -4,22 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.inference.Device;
-import io.scorestream.inference.InferenceSettings;
-import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.onnx.Mlp;
-import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.ModelRegistry;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.inference.training.SyntheticTransactions;
-import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.registry.RegisteredSchema;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistryException;
 import io.scorestream.topology.ModelFixtures;
+import io.scorestream.topology.TopologyFixture;
 import io.scorestream.app.demo.PoisonRecords;
+import io.scorestream.topology.processor.ProcessorFixture;
 import io.scorestream.topology.processor.ScoringObserver;
 import io.scorestream.topology.processor.ScoringProcessorSupplier;
 import io.scorestream.topology.processor.ScoringSettings;
@@ -34,12 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,9 +68,7 @@ class RegistryOutageTest {
     void aBufferedRecordThatCannotBeDecodedAfterARestartKeepsItsBytes() throws Exception {
         try (ModelRegistry registry = liveModelRegistry()) {
             final FlakyRegistry schemas = new FlakyRegistry();
-            final KeyValueStore<Integer, byte[]> store = Stores.keyValueStoreBuilder(
-                    Stores.inMemoryKeyValueStore(ScoringProcessorSupplier.BUFFER_STORE), Serdes.Integer(),
-                    Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+            final KeyValueStore<Integer, byte[]> store = ProcessorFixture.bufferStore();
 
             // given: a first incarnation buffered one record, then died before flushing
             final byte[] value = new PoisonRecords(schemas, "transactions")
@@ -145,23 +136,11 @@ class RegistryOutageTest {
     }
 
     private static ModelRegistry liveModelRegistry() throws InterruptedException {
-        final RegistrySettings settings = RegistrySettings.builder().warmUpRows(2).build();
-        final ModelRegistry registry = new ModelRegistry(settings,
-                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
-                new DefaultArtifactFetcher(settings), RegistryListener.NONE);
-        registry.submit("fraud", ModelFixtures.spec("fraud", "1", Mlp.random(3, 30, 8, 1)));
-        assertTrue(registry.awaitLive("fraud", Duration.ofSeconds(20)));
-        return registry;
+        return TopologyFixture.liveModelRegistry(2, ModelFixtures.spec("fraud", "1", Mlp.random(3, 30, 8, 1)));
     }
 
     private static MockProcessorContext<byte[], Object> context(KeyValueStore<Integer, byte[]> store) {
-        final MockProcessorContext<byte[], Object> ctx = new MockProcessorContext<>();
-        if (!store.isOpen()) {
-            store.init(ctx.getStateStoreContext(), store);
-        }
-        ctx.addStateStore(store);
-        ctx.setCurrentSystemTimeMs(1_000_000L);
-        return ctx;
+        return ProcessorFixture.context(store);
     }
 
     private static Processor<byte[], FeatureEvent, byte[], Object> processor(ModelRegistry registry,

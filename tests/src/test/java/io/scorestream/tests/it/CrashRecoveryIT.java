@@ -8,43 +8,31 @@ import static io.scorestream.tests.it.ScoringItSupport.appSettings;
 import static io.scorestream.tests.it.ScoringItSupport.createTopics;
 import static io.scorestream.tests.it.ScoringItSupport.publish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.app.demo.DemoModels;
-import io.scorestream.app.cli.ScorestreamApp;
-import io.scorestream.app.config.BatchingConfig;
-import io.scorestream.app.config.KafkaStreamsConfig;
-import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.config.SchemaRegistryConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
 import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
+import io.scorestream.tests.reliability.ReliabilitySupport;
+import io.scorestream.tests.reliability.ReliabilitySupport.ChildScorer;
 import java.io.IOException;
-import java.io.Writer;
-import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
@@ -72,8 +60,6 @@ class CrashRecoveryIT {
     /** One second of input: the scorer keeps up when its committed scores trail the input by less. */
     private static final long MAX_LAG_AT_KILL = RATE;
     private static final Duration CHILD_READY = Duration.ofSeconds(90);
-    private static final Pattern RESTORED =
-            Pattern.compile("(\\d+) buffered record\\(s\\) restored from the changelog");
 
     @TempDir
     Path work;
@@ -83,11 +69,11 @@ class CrashRecoveryIT {
     private KafkaProducer<String, Object> producer;
     private TransactionFeed feed;
     private ScoreReader scores;
-    private final List<Scorer> scorers = new ArrayList<>();
+    private final List<ChildScorer> scorers = new ArrayList<>();
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (Scorer s : scorers) {
+        for (ChildScorer s : scorers) {
             s.close();
         }
         if (feed != null) {
@@ -152,7 +138,7 @@ class CrashRecoveryIT {
             publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
             final Path config = writeConfig(applicationId, guarantee);
 
-            final Scorer first = startScorer(config, name, 1);
+            final ChildScorer first = startScorer(config, name, 1);
             first.awaitReady(CHILD_READY);
 
             final int killAfter = (int) (EVENTS * (0.2 + 0.4 * new Random(seed).nextDouble()));
@@ -185,7 +171,7 @@ class CrashRecoveryIT {
             assertEquals(137, exit, "exit code of the killed scorer (128 + SIGKILL)");
             assertTrue(committedAtKill < EVENTS, "the scorer was killed after it had scored everything");
 
-            final Scorer second = startScorer(config, name, 2);
+            final ChildScorer second = startScorer(config, name, 2);
             feed.awaitAllAcked(Duration.ofSeconds(60));
             final boolean all = scores.readUntilDistinct(EVENTS, Duration.ofSeconds(150), second::assertAlive,
                     () -> feed.finished()
@@ -202,8 +188,8 @@ class CrashRecoveryIT {
             second.stop();
             return restored;
         } catch (Throwable t) {
-            for (Scorer s : scorers) {
-                System.out.println("==== tail of " + s.log + " ====");
+            for (ChildScorer s : scorers) {
+                System.out.println("==== tail of " + s.log() + " ====");
                 System.out.println(s.tail(80));
             }
             throw t;
@@ -222,156 +208,15 @@ class CrashRecoveryIT {
         settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "true");
         // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
-        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
-        settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
-        final Properties props = new Properties();
-        settings.forEach((k, v) -> props.setProperty(k, v.toString()));
-        final Path file = work.resolve("scorestream.properties");
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            props.store(w, "CrashRecoveryIT");
-        }
-        return file;
+        ReliabilitySupport.fastGroupFailureDetection(settings);
+        return ReliabilitySupport.writeProperties(work.resolve("scorestream.properties"), settings,
+                "CrashRecoveryIT");
     }
 
-    private Scorer startScorer(Path config, String testName, int attempt) throws IOException {
-        final Path logDir = Path.of(System.getProperty("basedir", "."), "target", "it-logs");
-        Files.createDirectories(logDir);
-        final Scorer s = Scorer.start(config, freePort(),
-                logDir.resolve(String.format(Locale.ROOT, "CrashRecoveryIT-%s-%d.log", testName, attempt)));
+    private ChildScorer startScorer(Path config, String testName, int attempt) throws IOException {
+        final ChildScorer s = ChildScorer.start(config, ReliabilitySupport.itLogDir().resolve(
+                String.format(Locale.ROOT, "CrashRecoveryIT-%s-%d.log", testName, attempt)), "scorer " + attempt);
         scorers.add(s);
         return s;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /**
-     * The classpath of this test JVM, spelled out: Failsafe's {@code surefire.test.class.path}
-     * (its {@code java.class.path} is a manifest-only jar by default), else {@code java.class.path}.
-     */
-    private static String testClasspath() {
-        final String surefire = System.getProperty("surefire.test.class.path");
-        if (surefire != null && !surefire.isBlank()) {
-            return surefire;
-        }
-        LOG.info("surefire.test.class.path is not set; the scorer JVM gets java.class.path");
-        return System.getProperty("java.class.path");
-    }
-
-    /**
-     * One {@code scorestream run} child JVM, its output in a log file. {@link #close()} ends it if
-     * still running.
-     */
-    private static final class Scorer implements AutoCloseable {
-
-        private final Process process;
-        private final Path log;
-        private final int metricsPort;
-
-        private Scorer(Process process, Path log, int metricsPort) {
-            this.process = process;
-            this.log = log;
-            this.metricsPort = metricsPort;
-        }
-
-        static Scorer start(Path config, int metricsPort, Path log) throws IOException {
-            final List<String> command = List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx768m",
-                    "-Dfile.encoding=UTF-8",
-                    "-cp", testClasspath(),
-                    ScorestreamApp.class.getName(),
-                    "run", "--config", config.toString(),
-                    "--set", MetricsConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
-            final Process p = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            LOG.info("Started scorer pid {} (metrics port {}), output in {}", p.pid(), metricsPort, log);
-            return new Scorer(p, log, metricsPort);
-        }
-
-        /** Waits until {@code /readyz} answers 200: Kafka Streams RUNNING and the model live. */
-        void awaitReady(Duration timeout) throws Exception {
-            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            final HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/readyz"))
-                    .timeout(Duration.ofSeconds(5)).build();
-            final long deadline = System.nanoTime() + timeout.toNanos();
-            String last = "no answer";
-            while (System.nanoTime() < deadline) {
-                assertAlive();
-                try {
-                    final HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
-                        return;
-                    }
-                    last = r.statusCode() + " " + r.body();
-                } catch (ConnectException e) {
-                    last = "connection refused";
-                }
-                Thread.sleep(200);
-            }
-            fail("scorer pid " + process.pid() + " not ready within " + timeout + " (last /readyz: " + last
-                    + "); log " + log);
-        }
-
-        void assertAlive() {
-            if (!process.toHandle().isAlive()) {
-                fail("scorer pid " + process.pid() + " exited with " + process.exitValue() + "; log " + log
-                        + ", tail:\n" + tail(40));
-            }
-        }
-
-        /** SIGKILL ({@code kill -9}); returns the exit code. */
-        int kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "scorer pid " + process.pid() + " survived SIGKILL");
-            assertFalse(process.toHandle().isAlive(), "scorer pid " + process.pid() + " still alive");
-            return process.exitValue();
-        }
-
-        /** SIGTERM: the scorer closes Kafka Streams and exits. */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        }
-
-        /** Records restored into batch buffers, as the scorer logged. */
-        long restoredRecords() throws IOException {
-            long n = 0;
-            for (String line : lines()) {
-                final Matcher m = RESTORED.matcher(line);
-                if (m.find()) {
-                    n += Long.parseLong(m.group(1));
-                }
-            }
-            return n;
-        }
-
-        /** The log's lines; lenient about bytes that are not UTF-8 (native code writes there too). */
-        private List<String> lines() throws IOException {
-            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
-        }
-
-        String tail(int lines) {
-            try {
-                final List<String> all = lines();
-                return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                stop();
-            }
-        }
     }
 }

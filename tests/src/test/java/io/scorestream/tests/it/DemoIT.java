@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.app.demo.Demo;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -27,15 +24,11 @@ class DemoIT {
     void demoScoresEveryTransactionOnceAcrossTheCanaryAndPromotionAndPrintsTheSummary() throws Exception {
         // given: the demo at 3 000 transactions, 1 500/s, 3 partitions, 256 / 5 ms batches, any free metrics port
         final Demo.Options options = new Demo.Options(EVENTS, 1_500, 3, 256, 5, 0, 42, Duration.ofSeconds(60));
-        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         // when: it runs
-        final Demo.Summary s;
-        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            s = new Demo(options, out).run();
-        }
-        final String text = printed.toString(StandardCharsets.UTF_8);
-        System.out.println(text);
+        final ScoringItSupport.DemoRun run = ScoringItSupport.runDemo(options);
+        final Demo.Summary s = run.summary();
+        final String text = run.printed();
 
         // then: every transaction is accounted for, once
         final String summary = "summary " + s;

@@ -18,10 +18,10 @@ import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
-import io.scorestream.app.config.BatchingConfig;
-import io.scorestream.app.config.KafkaStreamsConfig;
-import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport.Score;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -99,9 +99,7 @@ class ModelSwapUnderLoadIT {
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "256");
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
 
         // when: 40 000 transactions at 4 000/s, and version 2 is published right after the 20 000th
         feed = TransactionFeed.start(producer, EVENTS, RATE, 11, true, EVENTS / 2 - 1, () -> publish(producer, spec2));

@@ -24,10 +24,10 @@ import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.topology.PipelineSettings;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
-import io.scorestream.app.config.BatchingConfig;
-import io.scorestream.app.config.KafkaStreamsConfig;
-import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -95,9 +95,7 @@ class RolloutIT {
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "128");
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "5");
         settings.put(MetricsConfig.METRICS_PORT_CONFIG, "0");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "version 1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
 
         // Phase a: a 10% canary of version 2.
         publishAndAwait(withCandidate(spec1, spec2, RolloutRole.CANARY, 10), "fraud@1 + 2 as canary for 10.0% of keys");

@@ -1,25 +1,30 @@
 package io.scorestream.tests.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
-import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
-import io.scorestream.schemas.serde.ConfluentAvroSerializer;
-import io.scorestream.app.config.InferenceConfig;
-import io.scorestream.app.config.KafkaStreamsConfig;
-import io.scorestream.app.config.ModelsConfig;
+import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.config.TopicsConfig;
+import io.scorestream.app.config.ModelsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.InferenceConfig;
+import io.scorestream.app.demo.Demo;
+import io.scorestream.app.demo.SyntheticTransactionFeed;
 import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.topology.processor.ScoringProcessor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -28,9 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -48,7 +50,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -72,10 +73,18 @@ public final class ScoringItSupport {
 
     /** transactions and scores with {@code partitions} partitions, a one-partition DLQ, a compacted model topic. */
     public static void createTopics(EmbeddedKafka kafka, int partitions) {
-        kafka.createTopic(TRANSACTIONS, partitions, Map.of());
-        kafka.createTopic(SCORES, partitions, Map.of());
-        kafka.createTopic(DEAD_LETTERS, 1, Map.of());
-        kafka.createCompactedTopic(MODELS, 1);
+        createTopics(kafka.admin(), partitions);
+    }
+
+    /**
+     * As {@link #createTopics(EmbeddedKafka, int)}, on the single-node cluster {@code admin} reaches
+     * (each topic ready to take records within {@link EmbeddedKafka#DEFAULT_TIMEOUT}).
+     */
+    public static void createTopics(Admin admin, int partitions) {
+        KafkaTopics.create(admin, TRANSACTIONS, partitions, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, SCORES, partitions, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, DEAD_LETTERS, 1, Map.of(), EmbeddedKafka.DEFAULT_TIMEOUT);
+        KafkaTopics.create(admin, MODELS, 1, KafkaTopics.COMPACTED, EmbeddedKafka.DEFAULT_TIMEOUT);
     }
 
     /**
@@ -97,6 +106,41 @@ public final class ScoringItSupport {
         return s;
     }
 
+    /**
+     * Starts a scoring instance in this JVM with {@code settings} (e.g. from {@link #appSettings})
+     * and waits until its model is live and Kafka Streams is RUNNING (60 s); fails otherwise,
+     * closing it. The caller owns (closes) it.
+     */
+    public static ScoringApplication startScoring(Map<String, Object> settings, SchemaRegistry schemas)
+            throws InterruptedException {
+        final ScoringApplication app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
+        try {
+            assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: "
+                    + app.state());
+            return app;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            Utils.closeQuietly(app, "scoring application");
+            throw e;
+        }
+    }
+
+    /** What one run of the demo returned, and what it printed. */
+    public record DemoRun(Demo.Summary summary, String printed) {
+    }
+
+    /** Runs the demo with {@code options}, capturing what it prints (UTF-8), and echoes that to stdout. */
+    public static DemoRun runDemo(Demo.Options options) throws Exception {
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final Demo.Summary s;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            s = new Demo(options, out).run();
+        }
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+        return new DemoRun(s, text);
+    }
+
     /** An idempotent, acks=all producer of transactions and model specs (Confluent wire format). */
     public static KafkaProducer<String, Object> producer(String bootstrapServers, SchemaRegistry schemas) {
         return producer(bootstrapServers, schemas, Map.of());
@@ -109,18 +153,10 @@ public final class ScoringItSupport {
     public static KafkaProducer<String, Object> producer(String bootstrapServers, SchemaRegistry schemas,
                                                          Map<String, Object> overrides) {
         final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
         p.putAll(overrides);
-        final ConfluentAvroSerializer<Transaction> tx = ConfluentAvroSerializer.specific(schemas, Transaction.class,
-                false);
-        final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
-                false);
-        return new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> value instanceof Transaction t
-                ? tx.serialize(topic, t) : spec.serialize(topic, (ModelSpec) value));
+        return SyntheticTransactionFeed.producer(bootstrapServers, schemas, p);
     }
 
     /** Publishes {@code spec} to the model topic and waits for the broker's acknowledgement. */
@@ -135,20 +171,14 @@ public final class ScoringItSupport {
         }
     }
 
+    /** The id of transaction {@code seq} of a {@link TransactionFeed}: {@code tx-<seq>}. */
     public static String eventId(int seq) {
-        return "tx-" + seq;
+        return SyntheticTransactionFeed.eventId(seq);
     }
 
     /** The sequence number of an id made by {@link #eventId}, or -1. */
     public static int seqOf(String eventId) {
-        if (eventId == null || !eventId.startsWith("tx-")) {
-            return -1;
-        }
-        try {
-            return Integer.parseInt(eventId.substring(3));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return SyntheticTransactionFeed.seqOf(eventId);
     }
 
     /** Sum of the end offsets of {@code topic} as a read_committed consumer sees them (the last stable offsets). */
@@ -272,25 +302,19 @@ public final class ScoringItSupport {
      * account, on a background thread, paced to a rate (or as fast as the producer takes them), and
      * remembers each one's key, timestamp and (optionally) feature row. Record {@code n} is stamped
      * {@code start - events + n} ms: distinct, increasing, never in the future. An optional action
-     * runs on the producing thread right after a given record is sent (the model hot swap). Not
-     * thread-safe apart from the progress getters.
+     * runs on the producing thread right after a given record is sent (the model hot swap). A
+     * {@link SyntheticTransactionFeed} on a thread of its own. Not thread-safe apart from the
+     * progress getters.
      */
     public static final class TransactionFeed implements AutoCloseable {
 
-        private final KafkaProducer<String, Object> producer;
+        private final SyntheticTransactionFeed feed;
         private final int events;
-        private final long ratePerSecond;
-        private final SyntheticTransactions generator;
-        private final int actionAfter;
-        private final Runnable action;
         private final String[] keys;
         private final long[] timestamps;
         private final double[][] features;
-        private final AtomicInteger sent = new AtomicInteger();
-        private final AtomicLong acked = new AtomicLong();
-        private final AtomicLong failed = new AtomicLong();
-        private final AtomicReference<Throwable> firstError = new AtomicReference<>();
-        private final AtomicBoolean stop = new AtomicBoolean();
+        /** What ended the producing thread, other than a send failure (those the feed counts). */
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final Thread thread;
 
         /**
@@ -300,15 +324,25 @@ public final class ScoringItSupport {
          */
         public TransactionFeed(KafkaProducer<String, Object> producer, int events, long ratePerSecond, long seed,
                         boolean keepFeatures, int actionAfter, Runnable action) {
-            this.producer = producer;
             this.events = events;
-            this.ratePerSecond = ratePerSecond;
-            this.generator = new SyntheticTransactions(seed, 2_000);
-            this.actionAfter = actionAfter;
-            this.action = action;
             this.keys = new String[events];
             this.timestamps = new long[events];
             this.features = keepFeatures ? new double[events][] : null;
+            this.feed = SyntheticTransactionFeed.builder(producer, TRANSACTIONS).seed(seed).count(events)
+                    .rate(ratePerSecond).sequentialIds()
+                    .eventTimes(SyntheticTransactionFeed.EventTimes.endingAtStart(events))
+                    .onSent(s -> {
+                        final int seq = (int) s.seq();
+                        keys[seq] = s.transaction().getAccountId();
+                        timestamps[seq] = s.timestamp();
+                        if (features != null) {
+                            features[seq] = SyntheticTransactions.features(s.transaction());
+                        }
+                        if (seq == actionAfter && action != null) {
+                            action.run();
+                        }
+                    })
+                    .build();
             this.thread = new Thread(this::produce, "it-transaction-feed");
             this.thread.setDaemon(true);
         }
@@ -328,45 +362,11 @@ public final class ScoringItSupport {
 
         private void produce() {
             try {
-                final long startNanos = System.nanoTime();
-                // Distinct timestamps (so a score can be matched to its input by timestamp too)
-                // that never run ahead of the wall clock, as a 1 ms step at 1 000+/s would.
-                final long firstTimestamp = System.currentTimeMillis() - events;
-                for (int seq = 0; seq < events && !stop.get(); seq++) {
-                    if (ratePerSecond > 0) {
-                        final long due = startNanos + (long) (seq * 1e9 / ratePerSecond);
-                        final long wait = due - System.nanoTime();
-                        if (wait > 0) {
-                            TimeUnit.NANOSECONDS.sleep(wait);
-                        }
-                    }
-                    final long timestamp = firstTimestamp + seq;
-                    final Transaction t = generator.next(Instant.ofEpochMilli(timestamp));
-                    t.setTransactionId(eventId(seq));
-                    keys[seq] = t.getAccountId();
-                    timestamps[seq] = timestamp;
-                    if (features != null) {
-                        features[seq] = SyntheticTransactions.features(t);
-                    }
-                    producer.send(new ProducerRecord<>(TRANSACTIONS, null, timestamp, t.getAccountId(), t),
-                            (metadata, e) -> {
-                                if (e == null) {
-                                    acked.incrementAndGet();
-                                } else {
-                                    failed.incrementAndGet();
-                                    firstError.compareAndSet(null, e);
-                                }
-                            });
-                    sent.set(seq + 1);
-                    if (seq == actionAfter && action != null) {
-                        action.run();
-                    }
-                }
-                producer.flush();
+                feed.run();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Throwable e) {
-                firstError.compareAndSet(null, e);
+                failure.compareAndSet(null, e);
             }
         }
 
@@ -377,7 +377,7 @@ public final class ScoringItSupport {
 
         /** Records handed to the producer so far. */
         public int sent() {
-            return sent.get();
+            return (int) feed.sent();
         }
 
         /** Waits until every record is acknowledged; fails naming the first error or the progress. */
@@ -385,13 +385,14 @@ public final class ScoringItSupport {
             thread.join(timeout.toMillis());
             if (thread.isAlive()) {
                 fail(String.format(Locale.ROOT, "producing %,d transactions did not finish within %s: sent %,d, "
-                        + "acked %,d", events, timeout, sent.get(), acked.get()));
+                        + "acked %,d", events, timeout, feed.sent(), feed.acked()));
             }
-            if (firstError.get() != null) {
+            final Throwable error = failure.get() != null ? failure.get() : feed.firstError().orElse(null);
+            if (error != null) {
                 throw new AssertionError(String.format(Locale.ROOT, "producing failed (%,d send errors, %,d acked)",
-                        failed.get(), acked.get()), firstError.get());
+                        feed.failed(), feed.acked()), error);
             }
-            assertEquals(events, acked.get(), "acknowledged transactions");
+            assertEquals(events, feed.acked(), "acknowledged transactions");
         }
 
         public String key(int seq) {
@@ -409,7 +410,7 @@ public final class ScoringItSupport {
         /** Stops producing (records already handed to the producer may still be sent) and waits for the thread. */
         @Override
         public void close() {
-            stop.set(true);
+            feed.stop();
             try {
                 thread.join(10_000);
             } catch (InterruptedException e) {

@@ -8,16 +8,15 @@ import static io.scorestream.tests.it.ScoringItSupport.publish;
 import static io.scorestream.tests.reliability.ReliabilitySupport.committedScores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.ScoringApplication;
-import io.scorestream.app.config.BatchingConfig;
-import io.scorestream.app.config.KafkaStreamsConfig;
-import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -93,9 +92,7 @@ class BrokerRestartIT {
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "200");
         settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
-        assertTrue(app.awaitModel(), "model " + MODEL + " v1 did not go live");
-        assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams did not reach RUNNING: " + app.state());
+        app = ScoringItSupport.startScoring(settings, schemas);
         feed = TransactionFeed.start(producer, EVENTS, RATE, 3);
         scores = new ScoreReader(kafka.bootstrapServers(), schemas);
         ReliabilitySupport.await("a fifth of the stream scored", Duration.ofSeconds(180),

@@ -10,8 +10,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.app.cli.ScorestreamApp;
-import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.Score;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -51,9 +52,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the fault-injection tests share beyond {@link ScoringItSupport}: a scorer in a child JVM
  * that can be SIGKILLed, a capture of the "buffered record(s) restored" log lines of in-process
- * scorers, bounded waits, and the per-partition checks on the scores.
+ * scorers, bounded waits, and the per-partition checks on the scores. Public for the crash test of
+ * {@code io.scorestream.tests.it} ({@code CrashRecoveryIT}).
  */
-final class ReliabilitySupport {
+public final class ReliabilitySupport {
 
     private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(ReliabilitySupport.class);
 
@@ -65,7 +67,7 @@ final class ReliabilitySupport {
     }
 
     /** Kafka settings for fast failure detection: a member that vanishes (kill -9, no LeaveGroup) is dropped in 6 s. */
-    static void fastGroupFailureDetection(Map<String, Object> settings) {
+    public static void fastGroupFailureDetection(Map<String, Object> settings) {
         settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "session.timeout.ms", "6000");
         settings.put(KafkaStreamsConfig.KAFKA_PREFIX + "heartbeat.interval.ms", "1000");
     }
@@ -213,14 +215,14 @@ final class ReliabilitySupport {
     }
 
     /** {@code target/it-logs} of the module, created. */
-    static Path itLogDir() throws IOException {
+    public static Path itLogDir() throws IOException {
         final Path dir = Path.of(System.getProperty("basedir", "."), "target", "it-logs");
         Files.createDirectories(dir);
         return dir;
     }
 
     /** Writes {@code settings} as a properties file. */
-    static Path writeProperties(Path file, Map<String, Object> settings, String comment) throws IOException {
+    public static Path writeProperties(Path file, Map<String, Object> settings, String comment) throws IOException {
         final Properties props = new Properties();
         settings.forEach((k, v) -> props.setProperty(k, v.toString()));
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
@@ -242,10 +244,11 @@ final class ReliabilitySupport {
     }
 
     /**
-     * One {@code scorestream run --config FILE} child JVM with its output in a log file, as
-     * {@code CrashRecoveryIT} runs it. {@link #close()} ends it (SIGTERM, then SIGKILL) if still running.
+     * One {@code scorestream run --config FILE} child JVM ({@code -Xmx768m} and the given JVM
+     * options) with its output in a log file and its metrics port free, chosen at start. The test
+     * that starts it owns it: {@link #close()} ends it (SIGTERM, then SIGKILL) if still running.
      */
-    static final class ChildScorer implements AutoCloseable {
+    public static final class ChildScorer implements AutoCloseable {
 
         private final Process process;
         private final Path log;
@@ -259,17 +262,24 @@ final class ReliabilitySupport {
             this.name = name;
         }
 
-        static ChildScorer start(Path config, Path log, String name) throws IOException {
+        /**
+         * Starts {@code scorestream run --config config}, its output in {@code log}.
+         *
+         * @param name what the test's messages call it
+         * @param jvmOptions further options of the child JVM, e.g. {@code -XX:+UseSerialGC}
+         */
+        public static ChildScorer start(Path config, Path log, String name, String... jvmOptions)
+                throws IOException {
             final int metricsPort = freePort();
-            final List<String> command = List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx768m",
-                    "-XX:+UseSerialGC",
+            final List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of(
                     "-Dfile.encoding=UTF-8",
                     "-cp", testClasspath(),
                     ScorestreamApp.class.getName(),
                     "run", "--config", config.toString(),
-                    "--set", MetricsConfig.METRICS_PORT_CONFIG + "=" + metricsPort);
+                    "--set", MetricsConfig.METRICS_PORT_CONFIG + "=" + metricsPort));
             final Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
@@ -278,16 +288,16 @@ final class ReliabilitySupport {
             return new ChildScorer(p, log, metricsPort, name);
         }
 
-        String name() {
+        public String name() {
             return name;
         }
 
-        long pid() {
+        public long pid() {
             return process.pid();
         }
 
         /** Whether {@code /readyz} answers 200 now: Kafka Streams RUNNING and the model live. */
-        boolean ready() {
+        public boolean ready() {
             try {
                 final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
                 final HttpRequest ready = HttpRequest.newBuilder(
@@ -305,7 +315,7 @@ final class ReliabilitySupport {
         }
 
         /** Waits until {@link #ready()}; fails if the child exits or the timeout passes. */
-        void awaitReady(Duration timeout) throws InterruptedException {
+        public void awaitReady(Duration timeout) throws InterruptedException {
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (!ready()) {
                 assertAlive();
@@ -317,7 +327,7 @@ final class ReliabilitySupport {
             }
         }
 
-        void assertAlive() {
+        public void assertAlive() {
             if (!process.toHandle().isAlive()) {
                 fail(name + " (pid " + process.pid() + ") exited with " + process.exitValue() + "; log " + log
                         + ", tail:\n" + tail(40));
@@ -325,7 +335,7 @@ final class ReliabilitySupport {
         }
 
         /** SIGKILL ({@code kill -9}, via {@code destroyForcibly}); returns the exit code. */
-        int kill() throws InterruptedException {
+        public int kill() throws InterruptedException {
             process.destroyForcibly();
             assertTrue(process.waitFor(30, TimeUnit.SECONDS), name + " (pid " + process.pid() + ") survived SIGKILL");
             assertFalse(process.toHandle().isAlive(), name + " (pid " + process.pid() + ") still alive");
@@ -333,7 +343,7 @@ final class ReliabilitySupport {
         }
 
         /** SIGTERM: the scorer closes Kafka Streams and exits; SIGKILL if it takes over a minute. */
-        void stop() throws InterruptedException {
+        public void stop() throws InterruptedException {
             process.destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -341,7 +351,7 @@ final class ReliabilitySupport {
         }
 
         /** Records restored into batch buffers at task start, as this child logged them. */
-        long restoredRecords() throws IOException {
+        public long restoredRecords() throws IOException {
             long n = 0;
             for (String line : lines()) {
                 final Matcher m = RESTORED.matcher(line);
@@ -357,7 +367,7 @@ final class ReliabilitySupport {
             return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
         }
 
-        String tail(int lines) {
+        public String tail(int lines) {
             try {
                 final List<String> all = lines();
                 return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
@@ -366,7 +376,7 @@ final class ReliabilitySupport {
             }
         }
 
-        Path log() {
+        public Path log() {
             return log;
         }
 

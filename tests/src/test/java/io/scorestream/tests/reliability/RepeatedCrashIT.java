@@ -295,7 +295,8 @@ class RepeatedCrashIT {
     private ChildScorer startScorer(Path config, String testName, int restart) throws IOException {
         final String label = restart == 0 ? "scorer" : "scorer after kill " + restart;
         final ChildScorer s = ChildScorer.start(config, ReliabilitySupport.itLogDir().resolve(
-                String.format(Locale.ROOT, "RepeatedCrashIT-%s-%d.log", testName, restart)), label);
+                String.format(Locale.ROOT, "RepeatedCrashIT-%s-%d.log", testName, restart)), label,
+                "-XX:+UseSerialGC");
         scorers.add(s);
         return s;
     }

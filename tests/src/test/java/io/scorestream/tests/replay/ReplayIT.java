@@ -22,6 +22,7 @@ import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.demo.DemoModels;
+import io.scorestream.app.demo.SyntheticTransactionFeed;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.topology.processor.ScoringProcessor;
@@ -42,8 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -96,17 +95,7 @@ class ReplayIT {
         kafka = EmbeddedKafka.startDefault();
         schemas = new InMemorySchemaRegistry();
         registry = SchemaRegistryServer.start(schemas);
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        final ConfluentAvroSerializer<Transaction> tx = ConfluentAvroSerializer.specific(schemas, Transaction.class,
-                false);
-        final ConfluentAvroSerializer<ModelSpec> spec = ConfluentAvroSerializer.specific(schemas, ModelSpec.class,
-                false);
-        producer = new KafkaProducer<>(p, new StringSerializer(), (topic, value) -> value == null ? null
-                : value instanceof Transaction t ? tx.serialize(topic, t) : spec.serialize(topic, (ModelSpec) value));
+        producer = SyntheticTransactionFeed.producer(kafka.bootstrapServers(), schemas, Map.of());
     }
 
     @AfterAll
@@ -277,20 +266,10 @@ class ReplayIT {
         kafka.createCompactedTopic("live-specs", 1);
         publish("live-specs", randomSpec("1", 9), BASE);
         produce("live-tx", 2, 3_000, BASE, 1, 0, 500);
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicLong appended = new AtomicLong();
+        final SyntheticTransactionFeed appending = SyntheticTransactionFeed.builder(producer, "live-tx")
+                .generator(new SyntheticTransactions(99, 500)).rate(500).build();
         final ExecutorService pool = Executors.newSingleThreadExecutor();
-        final Future<?> feed = pool.submit(() -> {
-            final SyntheticTransactions gen = new SyntheticTransactions(99, 500);
-            while (!stop.get()) {
-                final Transaction t = gen.next(Instant.now());
-                producer.send(new ProducerRecord<>("live-tx", null, System.currentTimeMillis(), t.getAccountId(), t));
-                appended.incrementAndGet();
-                Thread.sleep(2);
-            }
-            producer.flush();
-            return null;
-        });
+        final Future<Long> feed = pool.submit(appending::run);
         final JsonNode report;
         final long startNanos = System.nanoTime();
         try {
@@ -300,13 +279,13 @@ class ReplayIT {
                     "--from", Long.toString(BASE + 1_000), "--out", "live-out",
                     "--report", dir.resolve("live.json").toString());
         } finally {
-            stop.set(true);
+            appending.stop();
             feed.get(30, TimeUnit.SECONDS);
             pool.shutdownNow();
         }
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
         LOG.info(String.format(Locale.ROOT, "replay finished in %.1f s while %,d events were appended", seconds,
-                appended.get()));
+                appending.sent()));
         assertTrue(seconds < 120, "the replay took " + seconds + " s to stop");
 
         // then: it stopped by itself, having scored exactly the records of its range: from the first
@@ -477,18 +456,18 @@ class ReplayIT {
      */
     private static void produce(String topic, int partitions, int events, long base, long stepMs, double nullKeys,
                                 int accounts) throws Exception {
-        final SyntheticTransactions gen = new SyntheticTransactions(17 + topic.hashCode(), accounts);
-        final List<Future<?>> sent = new ArrayList<>();
-        for (int i = 0; i < events; i++) {
-            final long ts = base + i * stepMs;
-            final Transaction t = gen.next(Instant.ofEpochMilli(ts));
-            final boolean noKey = (i * 7919 % 100) < nullKeys * 100;
-            sent.add(noKey ? producer.send(new ProducerRecord<>(topic, i % partitions, ts, null, t))
-                    : producer.send(new ProducerRecord<>(topic, null, ts, t.getAccountId(), t)));
-        }
-        for (Future<?> f : sent) {
-            f.get(60, TimeUnit.SECONDS);
-        }
+        final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, topic)
+                .generator(new SyntheticTransactions(17 + topic.hashCode(), accounts)).count(events)
+                .eventTimes(SyntheticTransactionFeed.EventTimes.steps(base, stepMs))
+                .records((name, seq, ts, t) -> {
+                    final int i = (int) seq;
+                    final boolean noKey = (i * 7919 % 100) < nullKeys * 100;
+                    return noKey ? new ProducerRecord<>(name, i % partitions, ts, null, t)
+                            : new ProducerRecord<>(name, null, ts, t.getAccountId(), t);
+                })
+                .build();
+        feed.run();
+        feed.checkDelivered();
     }
 
     /** One output record: everything that must be identical across runs. */

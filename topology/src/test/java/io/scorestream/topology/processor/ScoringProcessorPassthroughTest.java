@@ -4,30 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.inference.Device;
-import io.scorestream.inference.InferenceSettings;
-import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.onnx.Mlp;
-import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.ModelRegistry;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.ModelFixtures;
+import io.scorestream.topology.TopologyFixture;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,14 +38,9 @@ class ScoringProcessorPassthroughTest {
 
     @BeforeEach
     void liveModel() throws InterruptedException {
-        final RegistrySettings settings = RegistrySettings.builder().warmUpRows(2).build();
-        registry = new ModelRegistry(settings,
-                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
-                new DefaultArtifactFetcher(settings), RegistryListener.NONE);
         // A bias large enough that every real score is far above the passthrough's 0.0.
-        registry.submit("fraud", ModelFixtures.spec("fraud", "1", new Mlp(
+        registry = TopologyFixture.liveModelRegistry(2, ModelFixtures.spec("fraud", "1", new Mlp(
                 List.<float[][]>of(new float[30][1]), List.of(new float[] {10f}))));
-        assertTrue(registry.awaitLive("fraud", Duration.ofSeconds(20)));
     }
 
     @AfterEach
@@ -62,13 +49,7 @@ class ScoringProcessorPassthroughTest {
     }
 
     private List<ScoreResult> scoreTwo(ScoringSettings settings) {
-        final KeyValueStore<Integer, byte[]> store = Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ScoringProcessorSupplier.BUFFER_STORE), Serdes.Integer(),
-                Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
-        final MockProcessorContext<byte[], Object> ctx = new MockProcessorContext<>();
-        store.init(ctx.getStateStoreContext(), store);
-        ctx.addStateStore(store);
-        ctx.setCurrentSystemTimeMs(1_000_000L);
+        final MockProcessorContext<byte[], Object> ctx = ProcessorFixture.context(ProcessorFixture.bufferStore());
         final ScoringProcessor p = new ScoringProcessor(settings, new LiveModelPlans(registry, settings.modelName()), serde,
                 ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
         p.init(ctx);

@@ -3,31 +3,24 @@ package io.scorestream.topology.processor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.scorestream.inference.Device;
-import io.scorestream.inference.InferenceSettings;
-import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.onnx.Mlp;
-import io.scorestream.inference.registry.DefaultArtifactFetcher;
 import io.scorestream.inference.registry.ModelRegistry;
-import io.scorestream.inference.registry.RegistryListener;
-import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.ModelFixtures;
+import io.scorestream.topology.TopologyFixture;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,15 +43,9 @@ class ScoringProcessorTest {
 
     @BeforeEach
     void liveModel() throws InterruptedException {
-        final RegistrySettings settings = RegistrySettings.builder().warmUpRows(2).build();
-        registry = new ModelRegistry(settings,
-                new OnnxModelLoader(InferenceSettings.builder().device(Device.CPU).intraOpThreads(1).build()),
-                new DefaultArtifactFetcher(settings), RegistryListener.NONE);
-        registry.submit("fraud", ModelFixtures.spec("fraud", "1", MLP));
-        assertTrue(registry.awaitLive("fraud", Duration.ofSeconds(20)));
+        registry = TopologyFixture.liveModelRegistry(2, ModelFixtures.spec("fraud", "1", MLP));
         // The same store object plays the changelog-restored store of the next incarnation.
-        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessorSupplier.BUFFER_STORE),
-                Serdes.Integer(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+        store = ProcessorFixture.bufferStore();
     }
 
     @AfterEach
@@ -67,13 +54,7 @@ class ScoringProcessorTest {
     }
 
     private MockProcessorContext<byte[], Object> context() {
-        final MockProcessorContext<byte[], Object> ctx = new MockProcessorContext<>();
-        if (!store.isOpen()) {
-            store.init(ctx.getStateStoreContext(), store);
-        }
-        ctx.addStateStore(store);
-        ctx.setCurrentSystemTimeMs(1_000_000L);
-        return ctx;
+        return ProcessorFixture.context(store);
     }
 
     private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, int batchMaxRecords) {
