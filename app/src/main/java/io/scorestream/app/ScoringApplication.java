@@ -16,8 +16,6 @@ import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.topology.PipelineSettings;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
-import io.scorestream.schemas.registry.SchemaRegistryException;
-import io.scorestream.schemas.registry.TopicNameStrategy;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
 import io.scorestream.app.config.SchemaRegistryConfig;
@@ -88,7 +86,6 @@ public final class ScoringApplication implements AutoCloseable {
         config.models().cacheDir().ifPresentOrElse(
                 dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.models().cacheMaxBytes()),
                 () -> LOG.info("Model artifact cache disabled"));
-        registerKnownFeatureSchemas();
 
         final TopologySettings topologySettings = config.topologySettings();
         final Properties props = config.kafka().streamsProperties();
@@ -163,26 +160,6 @@ public final class ScoringApplication implements AutoCloseable {
         final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
         config.schemaRegistry().basicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
         return b.build();
-    }
-
-    /**
-     * Feature schemas already registered for each pipeline's input topics: new versions of that
-     * pipeline's model must fit them.
-     */
-    private void registerKnownFeatureSchemas() {
-        for (PipelineSettings p : config.pipelines()) {
-            for (String topic : p.inputTopics()) {
-                try {
-                    models.registerFeatureSchema(p.scoring().modelName(),
-                            schemas.latest(TopicNameStrategy.subject(topic, false)).schema());
-                } catch (SchemaRegistryException e) {
-                    if (!e.isNotFound()) {
-                        LOG.warn("Cannot read the schema of topic '{}' from the schema registry: {}", topic,
-                                e.getMessage());
-                    }
-                }
-            }
-        }
     }
 
     /**

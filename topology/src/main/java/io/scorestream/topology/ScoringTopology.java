@@ -10,11 +10,14 @@ import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.processor.LiveModelPlans;
 import io.scorestream.topology.processor.ModelPlans;
 import io.scorestream.topology.processor.ModelSpecUpdater;
+import io.scorestream.topology.processor.RegisteredFeatureSchemas;
 import io.scorestream.topology.processor.ScoringObserver;
 import io.scorestream.topology.processor.ScoringProcessorSupplier;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -113,7 +116,17 @@ public final class ScoringTopology {
                 ConfluentAvroDeserializer.specific(schemas, ModelSpec.class, false);
         topology.addGlobalStore(modelStore, MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.modelTopic(), MODEL_UPDATER,
-                () -> new ModelSpecUpdater(settings.modelTopic(), MODEL_STORE, registry, specs, listener));
+                () -> new ModelSpecUpdater(settings.modelTopic(), MODEL_STORE, registry, specs, listener,
+                        new RegisteredFeatureSchemas(inputTopicsByModel(settings), schemas, registry)));
         return topology;
+    }
+
+    /** Each pipeline's model and the topics its records come from. */
+    private static Map<String, List<String>> inputTopicsByModel(TopologySettings settings) {
+        final Map<String, List<String>> byModel = new LinkedHashMap<>();
+        for (PipelineSettings p : settings.pipelines()) {
+            byModel.computeIfAbsent(p.scoring().modelName(), m -> new ArrayList<>()).addAll(p.inputTopics());
+        }
+        return byModel;
     }
 }

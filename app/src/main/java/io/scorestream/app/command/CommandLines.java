@@ -165,6 +165,11 @@ public final class CommandLines {
 
     private static int failure(final Exception e, final CommandLine cl, final ParseResult parsed) {
         final PrintWriter err = cl.getErr();
+        if (e instanceof Refused) {
+            err.println(label(cl) + ": " + e.getMessage());
+            err.flush();
+            return USAGE;
+        }
         if (e instanceof ConfigException) {
             err.println(ROOT + ": bad configuration: " + e.getMessage());
             err.flush();
@@ -203,6 +208,20 @@ public final class CommandLines {
      * A {@link PrintWriter} that prints through a {@link PrintStream}, in the stream's own encoding;
      * closing it flushes the stream and leaves it open.
      */
+    /**
+     * A check of what the command was asked to do failed, before anything was written: the command
+     * exits {@value #USAGE} with the message alone (no stack trace, no usage text). The message must
+     * say what was refused, why, and how to go on.
+     */
+    public static final class Refused extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        public Refused(final String message) {
+            super(message);
+        }
+    }
+
     private static final class StreamWriter extends PrintWriter {
 
         private final PrintStream stream;

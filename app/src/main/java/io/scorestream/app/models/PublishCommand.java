@@ -13,6 +13,7 @@ import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -110,6 +111,16 @@ public class PublishCommand implements Callable<Integer> {
                     + "100.")
     Double percent;
 
+    @Option(names = "--feature-topic", paramLabel = "TOPIC",
+            description = "A topic of the feature records this model will score (repeatable): the latest value schema "
+                    + "registered for it must fill the input mapping, or nothing is published.")
+    List<String> featureTopics;
+
+    @Option(names = "--force",
+            description = "Publish even if a check fails (the applications will then refuse the version and keep "
+                    + "the one they serve); says which check failed.")
+    boolean force;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -156,6 +167,7 @@ public class PublishCommand implements Callable<Integer> {
         final ModelsCommand.Target target = connection.target(spec);
         final BuiltSpec built = buildSpec(model, v);
         final ModelSpec published = built.spec();
+        check(target, built);
 
         if (role == null) {
             final RecordMetadata at = target.send(model, published);
@@ -215,10 +227,39 @@ public class PublishCommand implements Callable<Integer> {
         return candidate.role;
     }
 
-    /** A spec built from the command line, and what its artifact is, for the printed line. */
-    private record BuiltSpec(ModelSpec spec, int artifactBytes, URI uri) {
+    /**
+     * Runs {@link PublishChecks} and prints what was checked; a failed check ends the command
+     * (exit 2, nothing written) unless {@code --force}, which prints the failure and goes on.
+     */
+    private void check(final ModelsCommand.Target target, final BuiltSpec built) {
+        final List<String> topics = new ArrayList<>();
+        if (featureTopics != null) {
+            for (String t : featureTopics) {
+                topics.add(CommandLines.requireNonBlank(spec, "--feature-topic", t));
+            }
+        }
+        final PublishChecks.Outcome outcome = PublishChecks.run(built.spec(), built.artifact(), target.schemas(),
+                topics);
+        final PrintStream out = CommandLines.out(spec);
+        for (String line : outcome.checked()) {
+            out.println("checked: " + line);
+        }
+        if (outcome.passed()) {
+            return;
+        }
+        if (!force) {
+            throw new CommandLines.Refused(outcome.refusal() + ". Nothing was published: every application would "
+                    + "refuse this version and keep serving the one it has. Fix the mapping (--input) or the model; "
+                    + "--force publishes it anyway.");
+        }
+        CommandLines.err(spec).println("warning: publishing despite a failed check (--force): " + outcome.refusal()
+                + ". The applications will refuse this version and keep serving the one they have.");
+    }
+
+    /** A spec built from the command line, its artifact's bytes, and where the artifact is, for the printed line. */
+    private record BuiltSpec(ModelSpec spec, byte[] artifact, URI uri) {
         String describe() {
-            return String.format(Locale.ROOT, "%,d bytes %s, sha256 %s", artifactBytes,
+            return String.format(Locale.ROOT, "%,d bytes %s, sha256 %s", artifact.length,
                     uri == null ? "inline" : "at " + uri, spec.getSha256());
         }
     }
@@ -285,7 +326,7 @@ public class PublishCommand implements Callable<Integer> {
         } else {
             b.setArtifactUri(null).setArtifactBytes(ByteBuffer.wrap(onnx));
         }
-        return new BuiltSpec(b.build(), onnx.length, uri);
+        return new BuiltSpec(b.build(), onnx, uri);
     }
 
     /** {@code field}, {@code field:default} or {@code field[width]} / {@code field[width]:default}. */

@@ -24,6 +24,10 @@ import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.app.models.ModelTopicHistory.Entry;
 import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.TopicNameStrategy;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -304,6 +308,54 @@ class ModelsCommandIT {
         final List<Entry> ghostTimeline = history().timeline("ghost");
         assertEquals(1, ghostTimeline.size());
         assertTrue(ghostTimeline.get(0).isTombstone());
+    }
+
+    @Test
+    void publishRefusesAMappingTheFeatureTopicsRegisteredSchemaCannotFillUnlessForced() throws Exception {
+        // given: the schema registered for topic checked-transactions lacks 'amount', a mapped field;
+        // the one of good-transactions is the full Transaction schema
+        schemas.register(TopicNameStrategy.subject("checked-transactions", false), withoutField("amount"));
+        schemas.register(TopicNameStrategy.subject("good-transactions", false), Transaction.getClassSchema());
+        final String model = file(onnx(41));
+
+        // when: publishing against the topic whose records cannot fill the mapping
+        final Result refused = models("publish", "--name", "checked", "--version", "1", "--onnx", model,
+                "--feature-topic", "checked-transactions");
+
+        // then: exit 2 with the refusal the applications would log, and nothing written
+        assertEquals(2, refused.code, refused.err);
+        assertTrue(refused.err.contains("Model 'checked' version '1' refused (input_mapping)"), refused.err);
+        assertTrue(refused.err.contains("amount"), refused.err);
+        assertTrue(refused.err.contains("Nothing was published"), refused.err);
+        assertTrue(history().timeline("checked").isEmpty(), "a refused version was written");
+
+        // when: the same with --force
+        final Result forced = models("publish", "--name", "checked", "--version", "1", "--onnx", model,
+                "--feature-topic", "checked-transactions", "--force");
+
+        // then: published, saying which check failed
+        forced.assertOk();
+        assertTrue(forced.err.contains("publishing despite a failed check (--force)"), forced.err);
+        assertEquals("1", last("checked").getVersion());
+
+        // and: against a topic whose schema fits, the checks pass and say what they checked
+        final Result good = models("publish", "--name", "checked", "--version", "2", "--onnx", model,
+                "--feature-topic", "good-transactions");
+        good.assertOk();
+        assertTrue(good.out.contains("checked: feature topic 'good-transactions'"), good.out);
+        assertEquals("2", last("checked").getVersion());
+    }
+
+    /** The demo's Transaction schema without one field (an older producer's schema, say). */
+    private static Schema withoutField(String name) {
+        final SchemaBuilder.FieldAssembler<Schema> fields = SchemaBuilder.record("Transaction")
+                .namespace(Transaction.getClassSchema().getNamespace()).fields();
+        for (Schema.Field field : Transaction.getClassSchema().getFields()) {
+            if (!field.name().equals(name)) {
+                fields.name(field.name()).type(field.schema()).noDefault();
+            }
+        }
+        return fields.endRecord();
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.scorestream.topology.processor;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelSpec;
+import java.util.Objects;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,15 +31,28 @@ public final class ModelSpecUpdater implements Processor<String, byte[], Void, V
     private final Deserializer<ModelSpec> specs;
     private final RegistryListener listener;
     private final String topic;
+    private final Consumer<String> beforeSubmit;
     private KeyValueStore<String, byte[]> store;
 
     public ModelSpecUpdater(String topic, String storeName, ModelRegistry registry, Deserializer<ModelSpec> specs,
                             RegistryListener listener) {
+        this(topic, storeName, registry, specs, listener, name -> { });
+    }
+
+    /**
+     * @param beforeSubmit called with the model name on this thread before each spec of that model is
+     *     handed to the registry, e.g. to {@linkplain ModelRegistry#registerFeatureSchema register} the
+     *     feature schemas now registered for its input topics, so that the version is checked against
+     *     them whether or not a record of them was seen; must not throw
+     */
+    public ModelSpecUpdater(String topic, String storeName, ModelRegistry registry, Deserializer<ModelSpec> specs,
+                            RegistryListener listener, Consumer<String> beforeSubmit) {
         this.topic = topic;
         this.storeName = storeName;
         this.registry = registry;
         this.specs = specs;
         this.listener = listener;
+        this.beforeSubmit = Objects.requireNonNull(beforeSubmit, "beforeSubmit");
     }
 
     @Override
@@ -79,6 +94,7 @@ public final class ModelSpecUpdater implements Processor<String, byte[], Void, V
             listener.onRefused(name, "unknown", "invalid_spec", e.getMessage());
             return false;
         }
+        beforeSubmit.accept(name);
         registry.submit(name, spec);
         return true;
     }
