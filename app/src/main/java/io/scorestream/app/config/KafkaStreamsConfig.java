@@ -4,14 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -25,7 +24,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * handed, prefix stripped, to every Kafka client and to Kafka Streams
  * ({@code kafka.security.protocol}, {@code kafka.sasl.jaas.config}, ...). A pass-through key that a
  * key here owns ({@code kafka.bootstrap.servers}, {@code kafka.application.id}, ...) is refused, so
- * that one setting never has two spellings.
+ * that one setting never has two spellings. So is, unless {@value #UNKNOWN_KEYS_CONFIG} is
+ * {@value #UNKNOWN_KEYS_WARN}, one whose setting Kafka does not know ({@link KafkaKeys} says which it
+ * knows), with the closest known key when one is a few edits away: {@code kafka.linger.mss} would
+ * otherwise be ignored without a word.
  *
  * <p>An instance is the typed reading of these keys for one {@link ScorestreamConfig}
  * ({@link ScorestreamConfig#kafka()}). Immutable, but for the temporary state directory, created at
@@ -65,6 +67,21 @@ public final class KafkaStreamsConfig {
     public static final String STATE_DIR_CONFIG = "state.dir";
     private static final String STATE_DIR_DOC = "Directory for Kafka Streams local state. Empty: a fresh "
             + "temporary directory per start (state is rebuilt from changelogs after a restart).";
+
+    /** Our key, despite its prefix: what to do with a pass-through key whose setting Kafka does not know. */
+    public static final String UNKNOWN_KEYS_CONFIG = "kafka.config.unknown";
+    /** {@value #UNKNOWN_KEYS_CONFIG}: a pass-through key whose setting Kafka does not know stops the start. */
+    public static final String UNKNOWN_KEYS_ERROR = "error";
+    /** {@value #UNKNOWN_KEYS_CONFIG}: a pass-through key whose setting Kafka does not know is logged and passed on. */
+    public static final String UNKNOWN_KEYS_WARN = "warn";
+    private static final String UNKNOWN_KEYS_DOC = "What to do with a key kafka.<setting> whose setting Kafka "
+            + "does not know: not a setting of a producer, consumer or admin client or of Kafka Streams, nor one "
+            + "of theirs behind a Kafka Streams prefix (producer., consumer., main.consumer., restore.consumer., "
+            + "global.consumer., admin.; topic. with a topic setting), nor config.providers.<name>.class, "
+            + "config.providers.<name>.param.*, metrics.context.* or client.tag.*. error: stop the start, "
+            + "naming the key and the closest known one. warn: log a warning naming it and pass it on (for "
+            + "settings that only a plugin, such as a serde or an interceptor, reads). This key itself is not "
+            + "passed to Kafka.";
 
     /** Kafka settings a key here owns; {@code kafka.<one of these>} is refused. */
     private static final Map<String, String> OWNED_KAFKA_KEYS = Map.of(
@@ -113,14 +130,36 @@ public final class KafkaStreamsConfig {
                         NUM_STREAM_THREADS_DOC)
                 .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(0), Importance.MEDIUM,
                         COMMIT_INTERVAL_MS_DOC)
-                .define(STATE_DIR_CONFIG, Type.STRING, "", null, Importance.MEDIUM, STATE_DIR_DOC);
+                .define(STATE_DIR_CONFIG, Type.STRING, "", null, Importance.MEDIUM, STATE_DIR_DOC)
+                .define(UNKNOWN_KEYS_CONFIG, Type.STRING, UNKNOWN_KEYS_ERROR,
+                        ValidString.in(UNKNOWN_KEYS_ERROR, UNKNOWN_KEYS_WARN), Importance.LOW, UNKNOWN_KEYS_DOC);
+    }
+
+    /**
+     * Whether {@code originals} set {@value #UNKNOWN_KEYS_CONFIG} to {@value #UNKNOWN_KEYS_WARN}; its
+     * value is validated alone first, as {@code def} defines it, since how every pass-through key is
+     * checked depends on it.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException when the value is invalid, naming the key and
+     *     where it was set
+     */
+    static boolean passesUnknownKeys(final ConfigDef def, final Map<String, ?> originals,
+                                     final Map<String, String> sources) {
+        if (!originals.containsKey(UNKNOWN_KEYS_CONFIG)) {
+            return false;
+        }
+        final Object value = originals.get(UNKNOWN_KEYS_CONFIG);
+        KeyMessages.validate(def, UNKNOWN_KEYS_CONFIG, value, sources);
+        return UNKNOWN_KEYS_WARN.equals(ConfigDef.parseType(UNKNOWN_KEYS_CONFIG, value, Type.STRING));
     }
 
     /**
      * Why the pass-through key {@code key} (which starts with {@value #KAFKA_PREFIX}) is refused, naming
-     * it and where it was set; {@code null} when it is accepted.
+     * it and where it was set; {@code null} when it is accepted. A key whose setting Kafka does not know
+     * is refused unless {@code passUnknown} (then see {@link #unknownKeyWarning}).
      */
-    static String passThroughProblem(final String key, final Map<String, String> sources) {
+    static String passThroughProblem(final String key, final Map<String, String> sources,
+                                     final boolean passUnknown) {
         final String clientKey = clientKey(key);
         if (clientKey.isBlank()) {
             return "Configuration key '" + key + "'" + KeyMessages.from(sources, key)
@@ -130,7 +169,34 @@ public final class KafkaStreamsConfig {
             return "Configuration key '" + key + "'" + KeyMessages.from(sources, key) + " is not allowed: set '"
                     + OWNED_KAFKA_KEYS.get(clientKey) + "' instead";
         }
+        if (!passUnknown && !KafkaKeys.isKnown(clientKey)) {
+            return unknownSetting(key, sources).append(" (").append(UNKNOWN_KEYS_CONFIG).append('=')
+                    .append(UNKNOWN_KEYS_WARN).append(" passes such keys on)").toString();
+        }
         return null;
+    }
+
+    /**
+     * The warning for the accepted pass-through key {@code key} when Kafka does not know its setting,
+     * naming it, where it was set and the closest known key; {@code null} when Kafka knows it.
+     */
+    static String unknownKeyWarning(final String key, final Map<String, String> sources) {
+        if (KafkaKeys.isKnown(clientKey(key))) {
+            return null;
+        }
+        return unknownSetting(key, sources).append(" Passed on to Kafka unchecked, as ").append(UNKNOWN_KEYS_CONFIG)
+                .append('=').append(UNKNOWN_KEYS_WARN).append('.').toString();
+    }
+
+    /** That Kafka does not know the setting of {@code key}, with the closest known key when there is one. */
+    private static StringBuilder unknownSetting(final String key, final Map<String, String> sources) {
+        final StringBuilder msg = KeyMessages.unknown(key, sources)
+                .append(": Kafka's clients and Kafka Streams define no setting '").append(clientKey(key)).append('\'');
+        final String closest = KeyMessages.closestKey(key, Suggestions.KEYS);
+        if (closest != null) {
+            KeyMessages.suggest(msg, closest, KeyMessages.fromEnvironment(sources, key));
+        }
+        return msg;
     }
 
     /** The Kafka setting of the pass-through key {@code key}: {@code key} without {@value #KAFKA_PREFIX}. */
@@ -140,10 +206,7 @@ public final class KafkaStreamsConfig {
 
     /** Whether {@code key} is a setting of Kafka Streams or of a Kafka producer, consumer or admin client. */
     static boolean isClientKey(final String key) {
-        return StreamsConfig.configDef().names().contains(key)
-                || ConsumerConfig.configNames().contains(key)
-                || ProducerConfig.configNames().contains(key)
-                || AdminClientConfig.configNames().contains(key);
+        return KafkaKeys.isClientOrStreamsSetting(key);
     }
 
     public String bootstrapServers() {
@@ -237,5 +300,25 @@ public final class KafkaStreamsConfig {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir().toString());
         props.putAll(overrides);
         return props;
+    }
+
+    /**
+     * The keys a misspelt pass-through key is compared with: each of {@link KafkaKeys#names()} but those
+     * a key here owns, behind {@value #KAFKA_PREFIX}; and {@value #UNKNOWN_KEYS_CONFIG}. Built on first use.
+     */
+    private static final class Suggestions {
+
+        static final List<String> KEYS = keys();
+
+        private static List<String> keys() {
+            final List<String> keys = new ArrayList<>();
+            for (final String setting : KafkaKeys.names()) {
+                if (!OWNED_KAFKA_KEYS.containsKey(setting)) {
+                    keys.add(KAFKA_PREFIX + setting);
+                }
+            }
+            keys.add(UNKNOWN_KEYS_CONFIG);
+            return List.copyOf(keys);
+        }
     }
 }

@@ -28,6 +28,8 @@ import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every setting of the application, defined once in one {@link ConfigDef} (type, default,
@@ -61,8 +63,11 @@ import org.apache.kafka.common.config.types.Password;
  * <h2>Failing at start</h2>
  * Every problem is a {@link ConfigException} whose message names the key: an unknown key (with the
  * closest defined key when one is a small edit away), an unknown {@code SCORESTREAM_*} variable, a
- * missing required key, a value of the wrong type or out of range. Where the value came from (file,
- * variable, override) is appended to the message.
+ * missing required key, a value of the wrong type or out of range, a {@code kafka.*} key whose setting
+ * Kafka does not know (unless {@value KafkaStreamsConfig#UNKNOWN_KEYS_CONFIG} is
+ * {@value KafkaStreamsConfig#UNKNOWN_KEYS_WARN}: then it is passed on, and logged as a WARN once the
+ * configuration is read). Where the value came from (file, variable, override) is appended to the
+ * message.
  *
  * <h2>Secrets</h2>
  * Values of {@link Type#PASSWORD} keys, and of keys whose name contains {@code password},
@@ -85,6 +90,8 @@ public final class ScorestreamConfig {
 
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
+    private static final Logger LOG = LoggerFactory.getLogger(ScorestreamConfig.class);
+
     /** {@link #CONFIG_DEF} plus the keys of this configuration's declared pipelines. */
     private final ConfigDef definition;
     private final ConfigValues values;
@@ -105,7 +112,9 @@ public final class ScorestreamConfig {
         final Map<String, Object> defined = new HashMap<>();
         final Map<String, Object> definedPipelineKeys = new HashMap<>();
         final Map<String, Object> kafkaOverrides = new TreeMap<>();
+        final boolean passUnknownKafkaKeys = KafkaStreamsConfig.passesUnknownKeys(CONFIG_DEF, originals, sources);
         final List<String> problems = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
         for (final Map.Entry<String, ?> e : originals.entrySet()) {
             final String key = e.getKey();
             if (CONFIG_DEF.names().contains(key)) {
@@ -115,9 +124,13 @@ public final class ScorestreamConfig {
             } else if (key.startsWith(PipelinesConfig.PIPELINE_PREFIX)) {
                 problems.add(PipelinesConfig.unknownKeyMessage(key, declared, knownKeys, sources));
             } else if (key.startsWith(KafkaStreamsConfig.KAFKA_PREFIX)) {
-                final String problem = KafkaStreamsConfig.passThroughProblem(key, sources);
+                final String problem = KafkaStreamsConfig.passThroughProblem(key, sources, passUnknownKafkaKeys);
                 if (problem == null) {
                     kafkaOverrides.put(KafkaStreamsConfig.clientKey(key), e.getValue());
+                    final String warning = KafkaStreamsConfig.unknownKeyWarning(key, sources);
+                    if (warning != null) {
+                        warnings.add(warning);
+                    }
                 } else {
                     problems.add(problem);
                 }
@@ -154,6 +167,9 @@ public final class ScorestreamConfig {
         this.models = new ModelsConfig(values);
         this.metrics = new MetricsConfig(values);
         this.pipelines = new PipelinesConfig(values, declared, defined.keySet(), topics, batching, models);
+        for (final String warning : warnings) {
+            LOG.warn(warning);
+        }
     }
 
     // ---- construction -----------------------------------------------------------------------

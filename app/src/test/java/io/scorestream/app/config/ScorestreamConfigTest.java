@@ -445,7 +445,9 @@ class ScorestreamConfigTest {
                 "model.artifact.allowed.schemes", "model.artifact.allowed.hosts", "metrics.enabled",
                 "metrics.port", "metrics.bind.address",
                 // several pipelines, shadow scores, the artifact cache
-                "pipelines", "shadow.topic", "model.cache.dir", "model.cache.max.bytes");
+                "pipelines", "shadow.topic", "model.cache.dir", "model.cache.max.bytes",
+                // what an unknown kafka.* setting does
+                "kafka.config.unknown");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 
