@@ -34,14 +34,24 @@ final class OutputReader {
     /** ZipMap key of the score class (Long or String). */
     private final Object scoreClass;
     private final String labelOutput;
+    /** Softmax across the columns of a matrix output before it is read. */
+    private final boolean softmax;
+    /** Names of a matrix output's classes, in column order; null when the spec gives none. */
+    private final String[] classLabels;
+    /** How many of the most probable classes each score lists; 0 for none. */
+    private final int topK;
     private final Set<String> requested;
 
-    private OutputReader(String scoreOutput, ScoreShape shape, int column, Object scoreClass, String labelOutput) {
+    private OutputReader(String scoreOutput, ScoreShape shape, int column, Object scoreClass, String labelOutput,
+                         boolean softmax, String[] classLabels, int topK) {
         this.scoreOutput = scoreOutput;
         this.shape = shape;
         this.column = column;
         this.scoreClass = scoreClass;
         this.labelOutput = labelOutput;
+        this.softmax = softmax;
+        this.classLabels = classLabels;
+        this.topK = topK;
         final Set<String> r = new LinkedHashSet<>();
         r.add(scoreOutput);
         if (labelOutput != null) {
@@ -120,7 +130,56 @@ final class OutputReader {
                 throw refuse(modelName, version, "label output " + l + " must be an int64, int32 or string tensor [N]");
             }
         }
-        return new OutputReader(name, shape, column, scoreClass, label);
+        final boolean soft = Boolean.TRUE.equals(out.getSoftmax());
+        final List<String> names = out.getClassLabels();
+        String[] classes = null;
+        if (soft && (shape != ScoreShape.MATRIX || spec.dim(1) == 1)) {
+            throw refuse(modelName, version, "softmax applies to an [N,k] score tensor of k >= 2 columns; score "
+                    + "output " + spec + " is not one");
+        }
+        if (names != null) {
+            if (shape != ScoreShape.MATRIX) {
+                throw refuse(modelName, version, "class_labels name the columns of an [N,k] score tensor; score output "
+                        + spec + " is not one" + (shape == ScoreShape.ZIPMAP ? " (a ZipMap output names its classes "
+                        + "itself)" : ""));
+            }
+            final long k = spec.dim(1);
+            if (k >= 0 && names.size() != k) {
+                throw refuse(modelName, version, "class_labels name " + names.size() + " class(es) but score output "
+                        + spec + " has " + k + " column(s)");
+            }
+            if (names.stream().anyMatch(java.util.Objects::isNull)
+                    || new java.util.HashSet<>(names).size() != names.size()) {
+                throw refuse(modelName, version, "class_labels " + names + " must be distinct names");
+            }
+            classes = names.toArray(new String[0]);
+            if (out.getScoreClass() != null) {
+                if (out.getScoreColumn() != null) {
+                    throw refuse(modelName, version, "the spec picks the score both by column (" + out.getScoreColumn()
+                            + ") and by class ('" + out.getScoreClass() + "'); give one");
+                }
+                column = names.indexOf(out.getScoreClass());
+                if (column < 0) {
+                    throw refuse(modelName, version, "score class '" + out.getScoreClass() + "' is not among "
+                            + "class_labels " + names);
+                }
+            }
+        } else if (shape == ScoreShape.MATRIX && out.getScoreClass() != null) {
+            throw refuse(modelName, version, "score class '" + out.getScoreClass() + "' picks a column of score output "
+                    + spec + " by name, which needs class_labels");
+        }
+        final int top = out.getTopK() == null ? 0 : out.getTopK();
+        if (out.getTopK() != null) {
+            if (classes == null && shape != ScoreShape.ZIPMAP) {
+                throw refuse(modelName, version, "top_k needs class probabilities: class_labels for an [N,k] score "
+                        + "tensor, or a ZipMap output");
+            }
+            if (top < 1 || (classes != null && top > classes.length)) {
+                throw refuse(modelName, version, "top_k " + top + " must be 1 to the number of classes"
+                        + (classes != null ? " (" + classes.length + ")" : ""));
+            }
+        }
+        return new OutputReader(name, shape, column, scoreClass, label, soft, classes, top);
     }
 
     private static ModelLoadException refuse(String name, String version, String detail) {
@@ -132,12 +191,18 @@ final class OutputReader {
         return requested;
     }
 
+    /** Whether each row gets a label: from the label output, or the argmax of named classes. */
     boolean hasLabels() {
-        return labelOutput != null;
+        return labelOutput != null || classLabels != null;
     }
 
     boolean hasClassProbabilities() {
-        return shape == ScoreShape.ZIPMAP;
+        return shape == ScoreShape.ZIPMAP || classLabels != null;
+    }
+
+    /** How many of the most probable classes each score lists; 0 for none. */
+    int topK() {
+        return topK;
     }
 
     /**
@@ -150,7 +215,7 @@ final class OutputReader {
                 new IllegalStateException("the run returned no output '" + scoreOutput + "'"));
         switch (shape) {
             case VECTOR -> readVector((OnnxTensor) value, n, offset, scores);
-            case MATRIX -> readMatrix((OnnxTensor) value, n, offset, scores);
+            case MATRIX -> readMatrix((OnnxTensor) value, n, offset, scores, labels, probabilities);
             case ZIPMAP -> readZipMap((OnnxSequence) value, n, offset, scores, probabilities);
             default -> throw new IllegalStateException(shape.name());
         }
@@ -174,7 +239,8 @@ final class OutputReader {
         }
     }
 
-    private void readMatrix(OnnxTensor t, int n, int offset, double[] scores) {
+    private void readMatrix(OnnxTensor t, int n, int offset, double[] scores, String[] labels,
+                            Map<String, Double>[] probabilities) {
         final long[] dims = t.getInfo().getShape();
         final int k = (int) dims[1];
         final int col = column < 0 ? k - 1 : column;
@@ -182,16 +248,61 @@ final class OutputReader {
             throw new IllegalStateException("score column " + col + " is out of range: the output has " + k
                     + " column(s)");
         }
-        if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE) {
-            final DoubleBuffer b = t.getDoubleBuffer();
+        if (classLabels != null && classLabels.length != k) {
+            throw new IllegalStateException("the spec names " + classLabels.length + " classes but the output has "
+                    + k + " column(s)");
+        }
+        final boolean doubles = t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE;
+        final DoubleBuffer db = doubles ? t.getDoubleBuffer() : null;
+        final FloatBuffer fb = doubles ? null : t.getFloatBuffer();
+        if (!softmax && classLabels == null) {
+            // The common case: one column, no per-row work beyond the copy.
             for (int r = 0; r < n; r++) {
-                scores[offset + r] = b.get(r * k + col);
+                scores[offset + r] = doubles ? db.get(r * k + col) : fb.get(r * k + col);
             }
-        } else {
-            final FloatBuffer b = t.getFloatBuffer();
-            for (int r = 0; r < n; r++) {
-                scores[offset + r] = b.get(r * k + col);
+            return;
+        }
+        final double[] row = new double[k];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < k; c++) {
+                row[c] = doubles ? db.get(r * k + c) : fb.get(r * k + c);
             }
+            if (softmax) {
+                softmaxInPlace(row);
+            }
+            scores[offset + r] = row[col];
+            if (classLabels != null) {
+                int best = 0;
+                for (int c = 1; c < k; c++) {
+                    if (row[c] > row[best]) {
+                        best = c;
+                    }
+                }
+                if (labelOutput == null) {
+                    labels[offset + r] = classLabels[best];
+                }
+                final Map<String, Double> byClass = new LinkedHashMap<>(k * 2);
+                for (int c = 0; c < k; c++) {
+                    byClass.put(classLabels[c], row[c]);
+                }
+                probabilities[offset + r] = byClass;
+            }
+        }
+    }
+
+    /** Softmax of {@code v} in place, computed stably (the maximum subtracted first) in double precision. */
+    static void softmaxInPlace(double[] v) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.exp(v[i] - max);
+            sum += v[i];
+        }
+        for (int i = 0; i < v.length; i++) {
+            v[i] /= sum;
         }
     }
 

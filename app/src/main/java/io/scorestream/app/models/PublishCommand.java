@@ -89,11 +89,26 @@ public class PublishCommand implements Callable<Integer> {
     Integer scoreColumn;
 
     @Option(names = "--score-class", paramLabel = "C",
-            description = "Class of a sequence-of-maps (ZipMap) score output (default: 1).")
+            description = "Class whose probability is the score: of a sequence-of-maps (ZipMap) output (default: 1), "
+                    + "or, with --class-labels, of an [N,k] output.")
     String scoreClass;
 
     @Option(names = "--label-output", paramLabel = "NAME", description = "An output holding the predicted label.")
     String labelOutput;
+
+    @Option(names = "--class-labels", paramLabel = "C1,C2,...", split = ",",
+            description = "Names of the classes of an [N,k] score output, in column order: each score then carries "
+                    + "the predicted class (argmax) and every class's probability; --score-class may then pick the "
+                    + "score's column by name.")
+    List<String> classLabels;
+
+    @Option(names = "--softmax", description = "Apply softmax across the columns of an [N,k] score output first "
+            + "(the model outputs logits).")
+    boolean softmax;
+
+    @Option(names = "--top-k", paramLabel = "K",
+            description = "List the K most probable classes on each score (needs --class-labels or a ZipMap output).")
+    Integer topK;
 
     @Option(names = "--threshold", paramLabel = "X", description = "Decision threshold: positive when score >= X.")
     double threshold = 0.5;
@@ -316,6 +331,9 @@ public class PublishCommand implements Callable<Integer> {
                         .setScoreColumn(scoreColumn)
                         .setScoreClass(scoreClass)
                         .setLabelOutput(labelOutput)
+                        .setSoftmax(softmax ? Boolean.TRUE : null)
+                        .setClassLabels(classLabels == null ? null : List.copyOf(classLabels))
+                        .setTopK(topK)
                         .build())
                 .setThreshold(threshold)
                 .setCreatedAt(Instant.now())

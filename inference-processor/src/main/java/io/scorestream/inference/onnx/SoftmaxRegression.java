@@ -14,6 +14,9 @@ public final class SoftmaxRegression {
     /** Output name of the exported model: float [N, k]. */
     public static final String OUTPUT = "probabilities";
 
+    /** Output name of the {@linkplain #toOnnxLogits() logits export}: float [N, k]. */
+    public static final String LOGITS = "logits";
+
     private final float[][] weights;
     private final float[] bias;
 
@@ -67,8 +70,8 @@ public final class SoftmaxRegression {
         return bias.length;
     }
 
-    /** The class probabilities for one row, in double precision; they sum to 1. */
-    public double[] predict(final double[] row) {
+    /** The class logits {@code x W + b} for one row, in double precision. */
+    public double[] logits(final double[] row) {
         if (row.length != weights.length) {
             throw new IllegalArgumentException("expected " + weights.length + " features, got " + row.length);
         }
@@ -82,6 +85,13 @@ public final class SoftmaxRegression {
                 z[j] += row[i] * weights[i][j];
             }
         }
+        return z;
+    }
+
+    /** The class probabilities for one row, in double precision; they sum to 1. */
+    public double[] predict(final double[] row) {
+        final int k = bias.length;
+        final double[] z = logits(row);
         double max = Double.NEGATIVE_INFINITY;
         for (final double v : z) {
             max = Math.max(max, v);
@@ -97,14 +107,34 @@ public final class SoftmaxRegression {
         return z;
     }
 
+    /**
+     * The model without its softmax, as many exporters leave classifiers: input "features" float
+     * [N, in] → Gemm → {@value #LOGITS} float [N, k].
+     */
+    public byte[] toOnnxLogits() {
+        return new OnnxGraphBuilder("softmax_regression_logits")
+                .input(Mlp.INPUT, ElementType.FLOAT, -1, weights.length)
+                .output(LOGITS, ElementType.FLOAT, -1, bias.length)
+                .initializer("softmax_w", flatWeights(), weights.length, bias.length)
+                .initializer("softmax_b", bias.clone(), bias.length)
+                .node("Gemm", List.of(Mlp.INPUT, "softmax_w", "softmax_b"), List.of(LOGITS))
+                .build();
+    }
+
+    private float[] flatWeights() {
+        final int k = bias.length;
+        final float[] flat = new float[weights.length * k];
+        for (int i = 0; i < weights.length; i++) {
+            System.arraycopy(weights[i], 0, flat, i * k, k);
+        }
+        return flat;
+    }
+
     /** The model: input "features" float [N, in] → Gemm → Softmax(axis 1) → {@value #OUTPUT} float [N, k]. */
     public byte[] toOnnx() {
         final int in = weights.length;
         final int k = bias.length;
-        final float[] flat = new float[in * k];
-        for (int i = 0; i < in; i++) {
-            System.arraycopy(weights[i], 0, flat, i * k, k);
-        }
+        final float[] flat = flatWeights();
         return new OnnxGraphBuilder("softmax_regression")
                 .input(Mlp.INPUT, ElementType.FLOAT, -1, in)
                 .output(OUTPUT, ElementType.FLOAT, -1, k)

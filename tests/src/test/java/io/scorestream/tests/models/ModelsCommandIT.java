@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.scorestream.inference.Sha256;
 import io.scorestream.inference.onnx.LogisticRegression;
 import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.inference.onnx.SoftmaxRegression;
+import io.scorestream.schemas.ModelOutput;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
@@ -344,6 +346,32 @@ class ModelsCommandIT {
         good.assertOk();
         assertTrue(good.out.contains("checked: feature topic 'good-transactions'"), good.out);
         assertEquals("2", last("checked").getVersion());
+    }
+
+    @Test
+    void publishCarriesTheClassOutputsOfAMultiClassModel() throws Exception {
+        // given: a 3-class model whose output is logits
+        final String model = file(SoftmaxRegression.random(5, 30, 3).toOnnxLogits());
+
+        // when: published with its classes, softmax, the score by class name and the top 2
+        final Result r = models("publish", "--name", "tiers", "--version", "1", "--onnx", model,
+                "--output", SoftmaxRegression.LOGITS, "--softmax", "--class-labels", "low,medium,high",
+                "--score-class", "high", "--top-k", "2");
+
+        // then: the checks passed and the spec on the topic says so
+        r.assertOk();
+        final ModelOutput out = last("tiers").getOutput();
+        assertEquals(List.of("low", "medium", "high"), out.getClassLabels());
+        assertEquals(Boolean.TRUE, out.getSoftmax());
+        assertEquals("high", out.getScoreClass());
+        assertEquals(2, out.getTopK());
+
+        // and: class labels that do not match the output's width are refused before publishing
+        final Result bad = models("publish", "--name", "tiers", "--version", "2", "--onnx", model,
+                "--output", SoftmaxRegression.LOGITS, "--class-labels", "low,high");
+        assertEquals(2, bad.code, bad.err);
+        assertTrue(bad.err.contains("(output_mapping)") && bad.err.contains("class_labels name 2 class(es)"), bad.err);
+        assertEquals("1", last("tiers").getVersion());
     }
 
     /** The demo's Transaction schema without one field (an older producer's schema, say). */

@@ -4,6 +4,7 @@ import io.scorestream.inference.BatchScorer;
 import io.scorestream.inference.FeatureException;
 import io.scorestream.inference.ScoredBatch;
 import io.scorestream.inference.ScoringException;
+import io.scorestream.schemas.ClassProbability;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.serde.WireFormatException;
 import io.scorestream.topology.errors.DeadLetters;
@@ -147,6 +148,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final boolean[] decision;
         final String[] label;
         final Object[] classProbabilities;
+        /** Per row: the spec's top_k classes (a List of ClassProbability), or null. */
+        final Object[] topClasses;
         final Exception[] failure;
         long inferenceNanos;
 
@@ -157,6 +160,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             decision = new boolean[capacity];
             label = new String[capacity];
             classProbabilities = new Object[capacity];
+            topClasses = new Object[capacity];
             failure = new Exception[capacity];
         }
 
@@ -464,6 +468,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 lane.decision[row] = false;
                 lane.label[row] = null;
                 lane.classProbabilities[row] = null;
+                lane.topClasses[row] = null;
                 lane.failure[row] = null;
             }
             return;
@@ -486,6 +491,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             lane.decision[row] = batch.decision(i);
             lane.label[row] = batch.label(i);
             lane.classProbabilities[row] = batch.classProbabilities(i);
+            lane.topClasses[row] = batch.topClasses(i);
             lane.failure[row] = null;
         }
     }
@@ -602,6 +608,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final long at = fixed ? r.timestamp() : scoredAt;
         @SuppressWarnings("unchecked")
         final Map<String, Double> probabilities = (Map<String, Double>) lane.classProbabilities[row];
+        @SuppressWarnings("unchecked")
+        final java.util.List<ClassProbability> top = (java.util.List<ClassProbability>) lane.topClasses[row];
         // The all-args constructor, not the builder: a builder copies the schema's field list and
         // validates every field, per record, on the hot path. Required fields are non-null here.
         return new ScoreResult(eventId, keyText(r.key()), lane.model, lane.version,
@@ -617,7 +625,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 r.topic(),
                 r.partition() < 0 ? null : r.partition(),
                 r.offset() < 0 ? null : r.offset(),
-                lane.role);
+                lane.role,
+                top);
     }
 
     private int eventIdPosition(Schema schema) {
@@ -668,6 +677,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         for (Lane lane : lanes) {
             java.util.Arrays.fill(lane.label, null);
             java.util.Arrays.fill(lane.classProbabilities, null);
+            java.util.Arrays.fill(lane.topClasses, null);
             java.util.Arrays.fill(lane.failure, null);
         }
         count = 0;
