@@ -20,6 +20,13 @@ import org.apache.avro.generic.IndexedRecord;
  * reused per batch. Feature extractors are compiled once per record schema and cached. For a
  * model with a fixed batch dimension B, a batch runs in chunks of B rows, the last one padded.
  *
+ * <p>A padded scorer ({@link ScoringModel#newPaddedScorer(int)}) runs every batch as exactly
+ * {@link #capacity()} rows: the rows after the batch's own are all zero, and their results are
+ * never read. ONNX Runtime may pick a different kernel path by the number of rows (a binary
+ * {@code LinearClassifier} does for one row), so a row's score can differ in the last bits with the
+ * size of the batch it is in; a padded scorer makes that size a constant. An ordinary scorer runs
+ * exactly the rows it holds.
+ *
  * <p>Not thread-safe: one scorer per stream task. The scorer owns its buffers and tensors and
  * closes them in {@link #close()}; it does not own the {@link ScoringModel}.
  */
@@ -29,6 +36,7 @@ public final class BatchScorer implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final int capacity;
     private final int chunk;
+    private final boolean padded;
     private final String[] inputNames;
     private final int[] widths;
     private final FloatBuffer[] buffers;
@@ -46,15 +54,25 @@ public final class BatchScorer implements AutoCloseable {
     private int cachedRows = -1;
 
     private int size;
+    /**
+     * Rows {@code [0, written)} may hold data; the rest of every buffer is zero. Kept so a padded run
+     * clears only the rows a previous batch wrote.
+     */
+    private int written;
     private long lastInferenceNanos;
     private boolean closed;
 
+    /**
+     * @param capacity rows per batch (rounded up to a multiple of a fixed batch dimension)
+     * @param padded whether every run is padded with zero rows to {@code capacity} rows
+     */
     @SuppressWarnings("unchecked")
-    BatchScorer(ScoringModel model, int capacity) {
+    BatchScorer(ScoringModel model, int capacity, boolean padded) {
         if (capacity < 1) {
             throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
         }
         this.model = model;
+        this.padded = padded;
         final FeatureMapping mapping = model.mapping();
         this.chunk = mapping.fixedBatch();
         this.capacity = chunk > 0 ? ((capacity + chunk - 1) / chunk) * chunk : capacity;
@@ -82,6 +100,19 @@ public final class BatchScorer implements AutoCloseable {
         return capacity;
     }
 
+    /**
+     * Rows of every ONNX Runtime run this scorer makes: the model's fixed batch dimension if it has
+     * one, else {@link #capacity()} for a padded scorer; 0 when a run has as many rows as the batch.
+     */
+    public int runRows() {
+        return chunk > 0 ? chunk : padded ? capacity : 0;
+    }
+
+    /** Whether every batch is run padded to {@link #capacity()} rows. */
+    public boolean isPadded() {
+        return padded;
+    }
+
     /** Rows added since the last {@link #clear()}. */
     public int size() {
         return size;
@@ -102,12 +133,18 @@ public final class BatchScorer implements AutoCloseable {
         if (size >= capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " rows); score and clear it first");
         }
-        extractorFor(record.getSchema()).extract(record, buffers, size);
+        final FeatureExtractor extractor = extractorFor(record.getSchema());
+        // Counted before extracting: a record refused half-way may have written part of the row.
+        if (size >= written) {
+            written = size + 1;
+        }
+        extractor.extract(record, buffers, size);
         return size++;
     }
 
     void addZeroRows(int rows) {
         for (int r = 0; r < rows && size < capacity; r++) {
+            written = Math.max(written, size + 1);
             for (int i = 0; i < buffers.length; i++) {
                 final int base = size * widths[i];
                 for (int c = 0; c < widths[i]; c++) {
@@ -141,7 +178,8 @@ public final class BatchScorer implements AutoCloseable {
     }
 
     /**
-     * Scores the rows added so far, in one run (one per chunk for fixed-batch models).
+     * Scores the rows added so far, in one run (one per chunk for fixed-batch models; for a padded
+     * scorer, one run of {@link #capacity()} rows whatever the batch's size).
      *
      * @return a view of the results, valid until the next {@link #add} or {@link #clear()}
      * @throws ScoringException carrying the model name and version when ONNX Runtime fails
@@ -153,12 +191,15 @@ public final class BatchScorer implements AutoCloseable {
         final long start = System.nanoTime();
         if (size > 0) {
             try {
+                if (padded) {
+                    zeroRowsAfterBatch();
+                }
                 if (chunk > 0) {
                     for (int from = 0; from < size; from += chunk) {
                         run(from, chunk, Math.min(chunk, size - from));
                     }
                 } else {
-                    run(0, size, size);
+                    run(0, padded ? capacity : size, size);
                 }
             } catch (OrtException | RuntimeException e) {
                 throw new ScoringException(model.name(), model.version(), size,
@@ -167,6 +208,18 @@ public final class BatchScorer implements AutoCloseable {
         }
         lastInferenceNanos = System.nanoTime() - start;
         return view;
+    }
+
+    /** Clears the rows after the batch's own that an earlier batch wrote, so the padding is all zero. */
+    private void zeroRowsAfterBatch() {
+        for (int i = 0; i < buffers.length; i++) {
+            final FloatBuffer b = buffers[i];
+            final int end = written * widths[i];
+            for (int k = size * widths[i]; k < end; k++) {
+                b.put(k, 0f);
+            }
+        }
+        written = size;
     }
 
     private void run(int from, int rows, int used) throws OrtException {

@@ -97,7 +97,20 @@ public final class ScoringModel implements AutoCloseable {
 
     /** A new scorer with room for {@code capacity} rows; owned (closed) by the caller. */
     public BatchScorer newScorer(int capacity) {
-        return new BatchScorer(this, capacity);
+        return new BatchScorer(this, capacity, false);
+    }
+
+    /**
+     * A new scorer with room for {@code rows} rows that runs every batch as exactly that many rows
+     * (rounded up to a multiple of a fixed batch dimension), padding a shorter batch with zero rows
+     * whose results are discarded. A row's score then cannot depend on how many rows happened to be
+     * scored with it. It costs a full-size run for every batch, so only a replay asks for it. Owned
+     * (closed) by the caller.
+     *
+     * @see BatchScorer#runRows()
+     */
+    public BatchScorer newPaddedScorer(int rows) {
+        return new BatchScorer(this, rows, true);
     }
 
     public String name() {

@@ -2,9 +2,12 @@ package io.scorestream.topology;
 
 import io.scorestream.inference.Sha256;
 import io.scorestream.inference.onnx.ElementType;
+import io.scorestream.inference.onnx.LogisticRegression;
 import io.scorestream.inference.onnx.Mlp;
 import io.scorestream.inference.onnx.OnnxAttribute;
 import io.scorestream.inference.onnx.OnnxGraphBuilder;
+import io.scorestream.inference.onnx.TreeEnsemble;
+import io.scorestream.inference.training.LogisticRegressionTrainer;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
@@ -27,7 +30,28 @@ public final class ModelFixtures {
 
     /** A spec carrying {@code mlp} inline, mapping the 30 Transaction features to its input. */
     public static ModelSpec spec(String name, String version, Mlp mlp) {
-        final byte[] onnx = mlp.toOnnx();
+        return spec(name, version, mlp.toOnnx(), Mlp.OUTPUT);
+    }
+
+    /**
+     * A logistic regression trained on 2 000 synthetic transactions, like one trained in
+     * scikit-learn on the same features.
+     */
+    public static LogisticRegression trainedRegression(long seed) {
+        return new LogisticRegressionTrainer(seed).train(new SyntheticTransactions(seed, 500)
+                .sample(2_000, Instant.parse("2026-01-01T00:00:00Z"), 1_000));
+    }
+
+    /**
+     * A spec carrying {@code lr} in the shape skl2onnx gives a scikit-learn logistic regression
+     * ({@link LogisticRegression#toOnnxLinearClassifier}), scored from its P(class 1) column. ONNX
+     * Runtime gives some rows other score bits when they are scored alone than in a larger batch.
+     */
+    public static ModelSpec convertedRegressionSpec(String name, String version, LogisticRegression lr) {
+        return spec(name, version, lr.toOnnxLinearClassifier(false), TreeEnsemble.PROBABILITIES);
+    }
+
+    private static ModelSpec spec(String name, String version, byte[] onnx, String scoreOutput) {
         final List<FeatureColumn> columns = new ArrayList<>();
         for (String f : SyntheticTransactions.FEATURE_FIELDS) {
             columns.add(FeatureColumn.newBuilder().setField(f).build());
@@ -38,7 +62,7 @@ public final class ModelFixtures {
                 .setArtifactBytes(ByteBuffer.wrap(onnx))
                 .setSha256(Sha256.hex(onnx))
                 .setInputs(List.of(ModelInput.newBuilder().setInputName(Mlp.INPUT).setColumns(columns).build()))
-                .setOutput(ModelOutput.newBuilder().setScoreOutput(Mlp.OUTPUT).build())
+                .setOutput(ModelOutput.newBuilder().setScoreOutput(scoreOutput).build())
                 .setThreshold(0.5)
                 .setCreatedAt(Instant.parse("2026-11-01T00:00:00Z"))
                 .setMetadata(Map.of())

@@ -129,7 +129,7 @@ final class Replay {
             final ReplayReport report = ReplayReport.compute(collector, new ReplayReport.Run(
                     applicationId, options.topic(), options.out(), options.deadLetterTopic(), options.modelName(),
                     options.asOf(), lanes.versions(), options.from(), options.to(), options.batchMaxRecords(),
-                    options.labels(), startedAt, Instant.now(), range), thresholds);
+                    options.batchMaxWaitMs(), options.labels(), startedAt, Instant.now(), range), thresholds);
             out.print(report.toText());
             writeReport(report);
             out.println("report written to " + options.report().toAbsolutePath());
@@ -158,8 +158,8 @@ final class Replay {
             }
             admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
-            final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(), 0,
-                    null, Duration.ofSeconds(30)).withDeterministicOutput(true);
+            final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(),
+                    options.batchMaxWaitMs(), null, Duration.ofSeconds(30)).withDeterministicOutput(true);
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
                     List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
             final Topology topology = ScoringTopology.build(settings, p -> plans, null, schemas, collector,

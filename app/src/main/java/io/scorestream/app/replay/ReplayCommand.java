@@ -96,8 +96,15 @@ public final class ReplayCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--batch-max-records", paramLabel = "N",
-            description = "The scoring batch size, 1 to 1000000; the scores do not depend on it.")
+            description = "The scoring batch size, 1 to 1000000: every batch is scored as N rows (a shorter one "
+                    + "padded), so the scores do not depend on how batches are cut. Another N may change the "
+                    + "last bits of some models' scores.")
     int batchMaxRecords = ReplayOptions.DEFAULT_BATCH_MAX_RECORDS;
+
+    @Option(names = "--batch-max-wait-ms", paramLabel = "MS",
+            description = "How long a batch waits to fill, 0 to 60000 ms; 0: a batch holds what one poll delivered. "
+                    + "Speed only: the scores do not depend on it.")
+    long batchMaxWaitMs = ReplayOptions.DEFAULT_BATCH_MAX_WAIT_MS;
 
     @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
@@ -183,7 +190,7 @@ public final class ReplayCommand implements Callable<Integer> {
     /**
      * The options, checked: non-blank names (trimmed), {@code --from} before {@code --to}, the
      * versions of one model and each once, at most {@value ReplayOptions#MAX_VERSIONS}, a batch size
-     * in range, and four distinct topics.
+     * and wait in range, and four distinct topics.
      *
      * @param now the time the default report file name is stamped with
      * @throws picocli.CommandLine.ParameterException naming the first wrong option
@@ -226,12 +233,17 @@ public final class ReplayCommand implements Callable<Integer> {
             throw CommandLines.usage(spec, "option --batch-max-records must be within 1 and 1000000, got "
                     + batchMaxRecords);
         }
+        if (batchMaxWaitMs < 0 || batchMaxWaitMs > ReplayOptions.MAX_BATCH_MAX_WAIT_MS) {
+            throw CommandLines.usage(spec, "option --batch-max-wait-ms must be within 0 and "
+                    + ReplayOptions.MAX_BATCH_MAX_WAIT_MS + ", got " + batchMaxWaitMs);
+        }
         final String labelField = labels == null ? null : CommandLines.requireNonBlank(spec, "--labels", labels);
         final Path reportFile = report != null ? report
                 : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
         checkDistinct(input, output, deadLetters, specs);
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
-                models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, deadLetters);
+                models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
+                deadLetters);
     }
 
     private void checkDistinct(String input, String output, String deadLetters, String specs) {

@@ -29,8 +29,11 @@ import org.apache.avro.Schema;
  * within the default size and time limits; no on-disk cache), its sha256 required and verified, its
  * inputs and output checked against the model, a warm-up run of
  * {@value RegistrySettings#DEFAULT_WARM_UP_ROWS} rows. Sessions run on the CPU with one intra-op
- * thread: the CPU execution provider gives a row the same score bits whatever the batch it is in
- * (measured, see docs/BACKTESTING.md), which a GPU does not promise.
+ * thread, so a run of the same rows gives the same bits every time (a GPU does not promise it). A run
+ * of another number of rows may not: ONNX Runtime's CPU kernels can take another path by the row
+ * count (a converted scikit-learn logistic regression does for one row), which is why the replay's
+ * processor scores every batch padded to {@code --batch-max-records} rows
+ * ({@link ReplayPlans#fixedSizeRuns()}; see docs/BACKTESTING.md).
  *
  * <p>Ownership: owns the models; {@link #close()} them after Kafka Streams has closed. Immutable
  * otherwise and safe to share between threads.

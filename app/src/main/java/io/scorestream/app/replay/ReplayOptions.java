@@ -31,17 +31,24 @@ import picocli.CommandLine.TypeConversionException;
  * @param labels the event field holding the true label (boolean, or 0/1 number); null = none
  * @param modelTopic the model topic the versions and their history are read from
  * @param report where the JSON report is written
- * @param batchMaxRecords the scoring processor's batch size
+ * @param batchMaxRecords the scoring processor's batch size: every batch is scored as this many rows
+ * @param batchMaxWaitMs how long a batch waits to fill, in wall-clock milliseconds; 0 = it holds what
+ *     one poll loop delivered. Changes how batches are cut, never the scores
  * @param deadLetterTopic where records that cannot be scored go (created if missing)
  */
 record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, Instant from, Instant to,
                             String modelName, List<String> versions, boolean asOf, String out, String labels,
-                            String modelTopic, Path report, int batchMaxRecords, String deadLetterTopic) {
+                            String modelTopic, Path report, int batchMaxRecords, long batchMaxWaitMs,
+                            String deadLetterTopic) {
 
     /** The model topic when {@code --model-topic} is not given. */
     public static final String DEFAULT_MODEL_TOPIC = "model-specs";
     /** Batch size when {@code --batch-max-records} is not given. */
     public static final int DEFAULT_BATCH_MAX_RECORDS = 1024;
+    /** Batch wait when {@code --batch-max-wait-ms} is not given: a batch holds what one poll loop delivered. */
+    public static final long DEFAULT_BATCH_MAX_WAIT_MS = 0;
+    /** Largest {@code --batch-max-wait-ms}. */
+    public static final long MAX_BATCH_MAX_WAIT_MS = 60_000;
     /** Most versions one replay scores side by side (one processor lane each). */
     public static final int MAX_VERSIONS = 31;
 

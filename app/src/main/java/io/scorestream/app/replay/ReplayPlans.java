@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * side; the version live at the record's time for an as-of replay). Only records inside the
  * {@link ReplayRange} are accepted; the rest are skipped without output.
  *
+ * <p>It asks the scoring processor for {@linkplain #fixedSizeRuns() fixed-size runs}: every batch is
+ * scored padded to {@code --batch-max-records} rows, so a score cannot depend on how many records a
+ * flush happened to find (ONNX Runtime may take another kernel path for another row count).
+ *
  * <p>For the stop rule it counts the batches open now ({@link #openBatches()}: a plan is open from
  * {@link #open()} until its {@link BatchPlan#close()}) and ever opened ({@link #openedBatches()}).
  *
@@ -113,6 +117,12 @@ final class ReplayPlans implements ModelPlans {
             return true;
         }
         return false;
+    }
+
+    /** Always: a replay's scores must not depend on how its batches happened to be cut. */
+    @Override
+    public boolean fixedSizeRuns() {
+        return true;
     }
 
     @Override

@@ -70,8 +70,8 @@ final class ReplayReport {
 
     /** What was replayed, for the report's header. */
     record Run(String applicationId, String topic, String out, String deadLetterTopic, String model, boolean asOf,
-               List<String> versions, Instant from, Instant to, int batchMaxRecords, String labels,
-               Instant startedAt, Instant finishedAt, ReplayRange range) {
+               List<String> versions, Instant from, Instant to, int batchMaxRecords, long batchMaxWaitMs,
+               String labels, Instant startedAt, Instant finishedAt, ReplayRange range) {
     }
 
     private final Run run;
@@ -251,6 +251,9 @@ final class ReplayReport {
         r.put("from", run.from() == null ? null : run.from().toString());
         r.put("to", run.to() == null ? null : run.to().toString());
         r.put("batch_max_records", run.batchMaxRecords());
+        // Every batch is scored padded to this many rows (ReplayPlans asks for fixed-size runs).
+        r.put("fixed_batch_rows", run.batchMaxRecords());
+        r.put("batch_max_wait_ms", run.batchMaxWaitMs());
         r.put("labels", run.labels());
         r.put("started_at", run.startedAt().toString());
         r.put("finished_at", run.finishedAt().toString());
@@ -357,6 +360,7 @@ final class ReplayReport {
                 run.asOf() ? "as of each event's time" : "versions " + String.join(", ", run.versions())));
         s.append(String.format(Locale.ROOT, "time range       %s .. %s%n",
                 run.from() == null ? "beginning" : run.from(), run.to() == null ? "end at start" : run.to()));
+        s.append(String.format(Locale.ROOT, "fixed batch rows %,d (padded)%n", run.batchMaxRecords()));
         s.append(String.format(Locale.ROOT, "records          %,d in range, %,d dead letters%s, %,d unaccounted%n",
                 recordsInRange, deadLetters, deadLettersByReason.isEmpty() ? "" : " " + deadLettersByReason,
                 unaccounted));

@@ -94,7 +94,7 @@ class ReplayOptionsTest {
     void parsesVersionsSideBySideWithEveryOption() {
         final ReplayOptions o = parse("--model", "fraud@1", "--model=fraud@2", "--from", "2026-11-01T00:00:00Z",
                 "--to", "1793577600000", "--labels", "is_fraud", "--model-topic", "specs", "--report", "out/r.json",
-                "--batch-max-records", "7", "--dead-letter-topic", "dlq");
+                "--batch-max-records", "7", "--batch-max-wait-ms", "250", "--dead-letter-topic", "dlq");
         assertEquals("localhost:9092", o.bootstrap());
         assertEquals("http://localhost:8081", o.schemaRegistryUrl());
         assertEquals("transactions", o.topic());
@@ -108,6 +108,7 @@ class ReplayOptionsTest {
         assertEquals("specs", o.modelTopic());
         assertEquals(Path.of("out/r.json"), o.report());
         assertEquals(7, o.batchMaxRecords());
+        assertEquals(250, o.batchMaxWaitMs());
         assertEquals("dlq", o.deadLetterTopic());
     }
 
@@ -122,6 +123,7 @@ class ReplayOptionsTest {
         assertEquals("model-specs", o.modelTopic());
         assertEquals("replay-scores-dlq", o.deadLetterTopic());
         assertEquals(1024, o.batchMaxRecords());
+        assertEquals(0, o.batchMaxWaitMs());
         assertEquals(Path.of("replay-report-20261102-030405.json"), o.report());
     }
 
@@ -230,6 +232,14 @@ class ReplayOptionsTest {
         assertTrue(many.contains("Invalid value for option '--batch-max-records'")
                 && many.contains("'many' is not a whole number"), many);
         assertEquals(2048, parse("--as-of", "fraud", "--batch-max-records", "2_048").batchMaxRecords());
+    }
+
+    @Test
+    void refusesABadBatchWait() {
+        assertTrue(error("--as-of", "fraud", "--batch-max-wait-ms", "-1").contains("--batch-max-wait-ms must be "
+                + "within 0 and 60000, got -1"));
+        assertTrue(error("--as-of", "fraud", "--batch-max-wait-ms", "60001").contains("--batch-max-wait-ms must be"));
+        assertEquals(60_000, parse("--as-of", "fraud", "--batch-max-wait-ms", "60000").batchMaxWaitMs());
     }
 
     @Test

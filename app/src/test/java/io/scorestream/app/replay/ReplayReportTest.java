@@ -65,7 +65,7 @@ class ReplayReportTest {
 
     private static ReplayReport.Run run(boolean asOf, List<String> versions, ReplayRange range) {
         return new ReplayReport.Run("scorestream-replay-test", "tx", "out", "out-dlq", "fraud", asOf, versions, null,
-                null, 64, "label", Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:10Z"),
+                null, 64, 0, "label", Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:10Z"),
                 range);
     }
 
@@ -273,6 +273,8 @@ class ReplayReportTest {
         assertEquals(10, json.path("versions").get(0).path("score").path("histogram").path("counts").size());
         assertEquals(9.0 / 11, json.path("comparisons").get(0).path("decision_agreement").asDouble(), EPS);
         assertEquals(5, json.path("replay").path("partitions").get(1).path("start_offset").asLong());
+        assertEquals(64, json.path("replay").path("fixed_batch_rows").asInt(), "every batch is scored as 64 rows");
+        assertEquals(0, json.path("replay").path("batch_max_wait_ms").asLong());
         // For people: two spaces per level, an entry per line, a histogram on one line, a final line break.
         assertTrue(report.startsWith("{\n  \"replay\": {\n    \"application_id\": \"scorestream-replay-test\",\n"),
                 report);
@@ -281,5 +283,6 @@ class ReplayReportTest {
         final String text = r.toText();
         assertTrue(text.contains("version 1") && text.contains("ROC AUC 0.9600") && text.contains("compare 1 vs 2"),
                 text);
+        assertTrue(text.contains("fixed batch rows 64 (padded)"), text);
     }
 }

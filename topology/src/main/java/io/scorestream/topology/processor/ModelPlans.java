@@ -1,5 +1,6 @@
 package io.scorestream.topology.processor;
 
+import io.scorestream.inference.ScoringModel;
 import java.time.Duration;
 import org.apache.avro.Schema;
 
@@ -27,6 +28,18 @@ public interface ModelPlans {
      */
     default boolean accepts(String topic, int partition, long offset) {
         return true;
+    }
+
+    /**
+     * Whether every model run is padded to {@code batch.max.records} rows
+     * ({@link ScoringModel#newPaddedScorer}), so that a record's score cannot depend on how many
+     * records happened to be in its batch (ONNX Runtime may take another kernel path for another
+     * number of rows, and the batches a wall-clock flush closes depend on timing). It costs a
+     * full-size run for every batch: a replay asks for it, live scoring does not (the default).
+     * Read once, when a processor starts.
+     */
+    default boolean fixedSizeRuns() {
+        return false;
     }
 
     /** What it serves, for messages: e.g. {@code model 'fraud'}. */

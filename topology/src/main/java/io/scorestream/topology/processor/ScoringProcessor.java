@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * plan ("lane") scores the records routed to it in one run: a canary the keys it owns, a shadow
  * every record (its scores go to the shadow topic and are compared with the stable ones).
  *
+ * <p>When the {@link ModelPlans} ask for {@linkplain ModelPlans#fixedSizeRuns() fixed-size runs} (a
+ * replay does), every lane's run is padded to {@code batch.max.records} rows, so no score depends on
+ * how many records a flush happened to find; live scoring runs just the rows it has.
+ *
  * <p>A record that cannot feed the model (NaN, a null without default, ...) is rejected at
  * {@link #process} by throwing, so Kafka Streams' processing exception handler dead-letters it
  * with its own source coordinates; it never enters the buffer.
@@ -108,6 +112,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private Lane[] lanes = new Lane[0];
     /** Per buffered record: the lanes scoring it (bit mask). */
     private int[] routes;
+    /** Whether every run is padded to batch.max.records rows ({@link ModelPlans#fixedSizeRuns()}). */
+    private boolean paddedRuns;
     /** Scorers kept across batches, by model, so a plan with the same versions reuses their buffers. */
     private final Map<io.scorestream.inference.ScoringModel, BatchScorer> scorers = new java.util.IdentityHashMap<>();
 
@@ -175,6 +181,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         this.store = context.getStateStore(storeName);
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
         this.routes = new int[settings.batchMaxRecords()];
+        this.paddedRuns = plans.fixedSizeRuns();
         restoreBuffer();
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
@@ -357,7 +364,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             final Lane lane = lanes[l];
             final io.scorestream.inference.ScoringModel model = plan.model(l);
             if (lane.scorer == null || lane.scorer.model() != model) {
-                lane.scorer = scorers.computeIfAbsent(model, m -> m.newScorer(buffer.length));
+                lane.scorer = scorers.computeIfAbsent(model,
+                        m -> paddedRuns ? m.newPaddedScorer(buffer.length) : m.newScorer(buffer.length));
                 lane.model = model.name();
                 lane.version = model.version();
                 lane.modelBytes = lane.model.getBytes(StandardCharsets.UTF_8);
