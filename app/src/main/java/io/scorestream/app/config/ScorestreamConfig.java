@@ -39,8 +39,8 @@ import org.apache.kafka.common.config.types.Password;
  * ({@code define(ConfigDef)}) and reads them into typed values: {@link KafkaStreamsConfig} (with the
  * {@code kafka.*} pass-through), {@link TopicsConfig}, {@link BatchingConfig},
  * {@link PipelinesConfig} (with the {@code pipeline.<name>.*} pattern keys),
- * {@link SchemaRegistryConfig}, {@link InferenceConfig}, {@link ModelsConfig} and
- * {@link MetricsConfig}. This class assembles the one definition from the parts, in the order of the
+ * {@link SchemaRegistryConfig}, {@link InferenceConfig}, {@link ModelsConfig},
+ * {@link MetricsConfig} and {@link FleetStatusConfig}. This class assembles the one definition from the parts, in the order of the
  * groups in the {@linkplain #documentation() documentation}, reads a configuration with it, and
  * hands out each part's reading ({@link #kafka()}, {@link #models()}, ...) and the pipelines built
  * from them ({@link #pipelines()}, {@link #topologySettings()}).
@@ -95,6 +95,7 @@ public final class ScorestreamConfig {
     private final InferenceConfig inference;
     private final ModelsConfig models;
     private final MetricsConfig metrics;
+    private final FleetStatusConfig fleetStatus;
     private final PipelinesConfig pipelines;
 
     private ScorestreamConfig(final Map<String, ?> originals, final Map<String, String> sources) {
@@ -153,6 +154,7 @@ public final class ScorestreamConfig {
         this.inference = new InferenceConfig(values);
         this.models = new ModelsConfig(values);
         this.metrics = new MetricsConfig(values);
+        this.fleetStatus = new FleetStatusConfig(values);
         this.pipelines = new PipelinesConfig(values, declared, defined.keySet(), topics, batching, models);
     }
 
@@ -275,6 +277,11 @@ public final class ScorestreamConfig {
         return metrics;
     }
 
+    /** Where and how often the instance reports what it serves (the status topic). */
+    public FleetStatusConfig fleetStatus() {
+        return fleetStatus;
+    }
+
     // ---- pipelines: what the topology is built from -----------------------------------------
 
     /**
@@ -383,6 +390,7 @@ public final class ScorestreamConfig {
         InferenceConfig.define(def);
         ModelsConfig.define(def);
         MetricsConfig.define(def);
+        FleetStatusConfig.define(def);
         return def;
     }
 
