@@ -1,5 +1,7 @@
 package io.scorestream.app;
 
+import io.scorestream.app.fleet.FleetStatusPublisher;
+import io.scorestream.app.fleet.ModelStatuses;
 import io.scorestream.app.metrics.MetricsBridge;
 
 import io.micrometer.core.instrument.Tag;
@@ -12,6 +14,8 @@ import io.scorestream.inference.registry.LiveModelInfo;
 import io.scorestream.inference.registry.LiveRollout;
 import io.scorestream.app.metrics.RolloutMetrics;
 import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RegistryListener;
+import io.scorestream.schemas.ModelStatus;
 import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.topology.PipelineSettings;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
@@ -27,6 +31,7 @@ import io.scorestream.app.metrics.ObservabilityServer;
 import io.scorestream.app.metrics.ScoringMetrics;
 import io.scorestream.topology.processor.ScoringObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +56,13 @@ import org.slf4j.LoggerFactory;
  * cache} unless it is disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and
  * every pipeline's model has a live version.
  *
- * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (Kafka
- * Streams first, so buffered records stay in the changelog for whoever takes over). Thread-safe.
+ * <p>Each instance reports what it serves, per model, to the status topic
+ * ({@link io.scorestream.app.config.FleetStatusConfig}) through a {@link FleetStatusPublisher}: at
+ * start, every {@code status.interval.ms}, and soon after a version goes live or is refused.
+ *
+ * <p>Lifecycle: {@link #start} builds and starts everything; {@link #close()} stops it (the status
+ * publisher first, which removes the instance's records from the status topic, then Kafka Streams,
+ * so buffered records stay in the changelog for whoever takes over). Thread-safe.
  */
 public final class ScoringApplication implements AutoCloseable {
 
@@ -63,6 +73,7 @@ public final class ScoringApplication implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final ScoringMetrics metrics;
     private final ModelRegistry models;
+    private final FleetStatusPublisher status;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final ObservabilityServer server;
@@ -80,9 +91,13 @@ public final class ScoringApplication implements AutoCloseable {
         final MetricsBridge bridge = new MetricsBridge(metrics,
                 new RolloutMetrics(meters, List.of(Tag.of("application", config.kafka().applicationId()))));
 
+        this.status = new FleetStatusPublisher(config.fleetStatus().statusTopic(), config.fleetStatus().intervalMs(),
+                config.kafka().clientProperties(), schemas, this::statuses,
+                "scorestream-status-" + config.fleetStatus().instanceId());
         final RegistrySettings registrySettings = config.models().registrySettings();
         this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inference().settings()),
-                new DefaultArtifactFetcher(registrySettings), bridge, config.models().artifactCache().orElse(null));
+                new DefaultArtifactFetcher(registrySettings), RegistryListener.both(bridge, status.listener()),
+                config.models().artifactCache().orElse(null));
         config.models().cacheDir().ifPresentOrElse(
                 dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.models().cacheMaxBytes()),
                 () -> LOG.info("Model artifact cache disabled"));
@@ -149,8 +164,30 @@ public final class ScoringApplication implements AutoCloseable {
             LOG.info("Metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metrics().bindAddress(),
                     app.server.port());
         }
+        app.status.start();
         app.streams.start();
         return app;
+    }
+
+    /**
+     * What this instance serves now, one status per model of its pipelines, in pipeline order.
+     * Called on the status publisher's thread.
+     */
+    private List<ModelStatus> statuses(final Instant now) {
+        final String device = config.inference().device().toString();
+        final List<ModelStatus> statuses = new ArrayList<>();
+        for (String model : config.modelNames()) {
+            final List<String> pipelines = new ArrayList<>();
+            for (PipelineSettings p : config.pipelines()) {
+                if (p.scoring().modelName().equals(model)) {
+                    pipelines.add(p.name());
+                }
+            }
+            statuses.add(ModelStatuses.of(config.kafka().applicationId(), config.fleetStatus().instanceId(), model,
+                    models.rollout(model).orElse(null), models.lastRefusal(model).orElse(null), device, pipelines,
+                    now, config.fleetStatus().intervalMs()));
+        }
+        return statuses;
     }
 
     private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
@@ -258,6 +295,7 @@ public final class ScoringApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        status.close();
         streams.close(Duration.ofSeconds(60));
         streamsMetrics.close();
         if (server != null) {

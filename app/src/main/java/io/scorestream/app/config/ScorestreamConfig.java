@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * ({@code define(ConfigDef)}) and reads them into typed values: {@link KafkaStreamsConfig} (with the
  * {@code kafka.*} pass-through), {@link TopicsConfig}, {@link BatchingConfig},
  * {@link PipelinesConfig} (with the {@code pipeline.<name>.*} pattern keys),
- * {@link SchemaRegistryConfig}, {@link InferenceConfig}, {@link ModelsConfig} and
- * {@link MetricsConfig}. This class assembles the one definition from the parts, in the order of the
+ * {@link SchemaRegistryConfig}, {@link InferenceConfig}, {@link ModelsConfig},
+ * {@link MetricsConfig} and {@link FleetStatusConfig}. This class assembles the one definition from the parts, in the order of the
  * groups in the {@linkplain #documentation() documentation}, reads a configuration with it, and
  * hands out each part's reading ({@link #kafka()}, {@link #models()}, ...) and the pipelines built
  * from them ({@link #pipelines()}, {@link #topologySettings()}).
@@ -102,6 +102,7 @@ public final class ScorestreamConfig {
     private final InferenceConfig inference;
     private final ModelsConfig models;
     private final MetricsConfig metrics;
+    private final FleetStatusConfig fleetStatus;
     private final PipelinesConfig pipelines;
 
     private ScorestreamConfig(final Map<String, ?> originals, final Map<String, String> sources) {
@@ -166,6 +167,7 @@ public final class ScorestreamConfig {
         this.inference = new InferenceConfig(values);
         this.models = new ModelsConfig(values);
         this.metrics = new MetricsConfig(values);
+        this.fleetStatus = new FleetStatusConfig(values);
         this.pipelines = new PipelinesConfig(values, declared, defined.keySet(), topics, batching, models);
         for (final String warning : warnings) {
             LOG.warn(warning);
@@ -291,6 +293,11 @@ public final class ScorestreamConfig {
         return metrics;
     }
 
+    /** Where and how often the instance reports what it serves (the status topic). */
+    public FleetStatusConfig fleetStatus() {
+        return fleetStatus;
+    }
+
     // ---- pipelines: what the topology is built from -----------------------------------------
 
     /**
@@ -399,6 +406,7 @@ public final class ScorestreamConfig {
         InferenceConfig.define(def);
         ModelsConfig.define(def);
         MetricsConfig.define(def);
+        FleetStatusConfig.define(def);
         return def;
     }
 

@@ -12,7 +12,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,16 +20,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,9 +58,6 @@ public final class ModelTopicHistory {
     private static final Comparator<Entry> TIME_ORDER = Comparator.comparingLong(Entry::timestamp)
             .thenComparingInt(Entry::partition)
             .thenComparingLong(Entry::offset);
-
-    /** Longest single wait inside the read loop, so that the deadline is checked often. */
-    private static final Duration POLL = Duration.ofMillis(200);
 
     /**
      * One record of the model topic.
@@ -156,35 +145,44 @@ public final class ModelTopicHistory {
      */
     public static ModelTopicHistory read(final Map<String, Object> clientProps, final SchemaRegistry schemas,
             final String topic, final Duration timeout) {
-        Objects.requireNonNull(clientProps, "clientProps");
         Objects.requireNonNull(schemas, "schemas");
-        Objects.requireNonNull(topic, "topic");
-        Objects.requireNonNull(timeout, "timeout");
-        final Object bootstrap = clientProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
-        if (bootstrap == null || bootstrap.toString().isBlank()) {
-            throw new IllegalArgumentException("clientProps must set " + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
-        }
-        final long deadline = System.nanoTime() + timeout.toNanos();
         final ConfluentAvroDeserializer<ModelSpec> values = ConfluentAvroDeserializer.specific(schemas,
                 ModelSpec.class, false);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(clientProps),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            return new Reader(consumer, values, topic, String.valueOf(bootstrap), timeout, deadline).readAll();
+        final List<Entry> read = new ArrayList<>();
+        int undecodable = 0;
+        for (ConsumerRecord<byte[], byte[]> r : CompactedTopicReader.readToEnd(clientProps, topic, "model topic",
+                "scorestream-model-history", timeout)) {
+            final Entry e = decode(r, values);
+            if (e == null) {
+                undecodable++;
+            } else {
+                read.add(e);
+            }
         }
+        return new ModelTopicHistory(topic, read, undecodable);
     }
 
-    private static Map<String, Object> consumerProps(final Map<String, Object> clientProps) {
-        final Map<String, Object> p = new HashMap<>(clientProps);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "scorestream-model-history");
-        p.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
-        p.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
-        return p;
+    /** The entry of one record, or null (logged) when its key or value cannot be read. */
+    private static Entry decode(final ConsumerRecord<byte[], byte[]> r,
+            final ConfluentAvroDeserializer<ModelSpec> values) {
+        if (r.key() == null) {
+            skip(r, "it has no key (a model topic is keyed by model name)");
+            return null;
+        }
+        final String name = new String(r.key(), StandardCharsets.UTF_8);
+        final ModelSpec spec;
+        try {
+            spec = values.deserialize(r.topic(), r.value());
+        } catch (WireFormatException e) {
+            skip(r, e.getMessage());
+            return null;
+        }
+        return new Entry(name, spec, r.timestamp(), r.partition(), r.offset());
+    }
+
+    private static void skip(final ConsumerRecord<byte[], byte[]> r, final String why) {
+        LOG.warn("Skipping the record at partition {} offset {} of model topic '{}': {}", r.partition(), r.offset(),
+                r.topic(), why);
     }
 
     /** The topic this history was read from. */
@@ -300,148 +298,5 @@ public final class ModelTopicHistory {
     public String toString() {
         return String.format(Locale.ROOT, "ModelTopicHistory[%s: %d records, %d undecodable]", topic,
                 entries.size(), undecodable);
-    }
-
-    /** One read of the topic to its end offsets; used by a single call of {@link #read}. */
-    private static final class Reader {
-
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final ConfluentAvroDeserializer<ModelSpec> values;
-        private final String topic;
-        private final String bootstrap;
-        private final Duration timeout;
-        private final long deadline;
-        private final List<Entry> read = new ArrayList<>();
-        private int undecodable;
-
-        Reader(final KafkaConsumer<byte[], byte[]> consumer, final ConfluentAvroDeserializer<ModelSpec> values,
-                final String topic, final String bootstrap, final Duration timeout, final long deadline) {
-            this.consumer = consumer;
-            this.values = values;
-            this.topic = topic;
-            this.bootstrap = bootstrap;
-            this.timeout = timeout;
-            this.deadline = deadline;
-        }
-
-        ModelTopicHistory readAll() {
-            final List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end;
-            try {
-                // read_committed: these are the last stable offsets, so an open transaction does
-                // not make the read wait for it.
-                end = consumer.endOffsets(partitions, remaining());
-            } catch (TimeoutException e) {
-                throw timedOut("the end offsets were not known", e);
-            }
-            final Set<TopicPartition> pending = new HashSet<>(partitions);
-            removeFinished(pending, end);
-            while (!pending.isEmpty()) {
-                if (System.nanoTime() - deadline >= 0) {
-                    throw timedOut(progress(pending, end), null);
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(pollTime())) {
-                    final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    // Records appended after the read started are not part of this history.
-                    if (r.offset() < end.get(tp)) {
-                        add(r);
-                    }
-                }
-                removeFinished(pending, end);
-            }
-            return new ModelTopicHistory(topic, read, undecodable);
-        }
-
-        private List<TopicPartition> partitions() {
-            final List<PartitionInfo> infos;
-            try {
-                infos = consumer.partitionsFor(topic, remaining());
-            } catch (TimeoutException e) {
-                throw timedOut("its partitions were not known (is the broker reachable?)", e);
-            }
-            if (infos == null || infos.isEmpty()) {
-                throw new UnknownTopicOrPartitionException(String.format(Locale.ROOT,
-                        "model topic '%s' does not exist on %s", topic, bootstrap));
-            }
-            final List<TopicPartition> partitions = new ArrayList<>(infos.size());
-            for (PartitionInfo info : infos) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            partitions.sort(Comparator.comparingInt(TopicPartition::partition));
-            return partitions;
-        }
-
-        /** Drops the partitions read to their end offset from {@code pending}, and pauses them. */
-        private void removeFinished(final Set<TopicPartition> pending, final Map<TopicPartition, Long> end) {
-            final List<TopicPartition> finished = new ArrayList<>();
-            for (TopicPartition tp : pending) {
-                final long position;
-                try {
-                    position = consumer.position(tp, remaining());
-                } catch (TimeoutException e) {
-                    throw timedOut(progress(pending, end), e);
-                }
-                if (position >= end.get(tp)) {
-                    finished.add(tp);
-                }
-            }
-            if (!finished.isEmpty()) {
-                pending.removeAll(finished);
-                consumer.pause(finished);
-            }
-        }
-
-        private void add(final ConsumerRecord<byte[], byte[]> r) {
-            if (r.key() == null) {
-                skip(r, "it has no key (a model topic is keyed by model name)");
-                return;
-            }
-            final String name = new String(r.key(), StandardCharsets.UTF_8);
-            final ModelSpec spec;
-            try {
-                spec = values.deserialize(r.topic(), r.value());
-            } catch (WireFormatException e) {
-                skip(r, e.getMessage());
-                return;
-            }
-            read.add(new Entry(name, spec, r.timestamp(), r.partition(), r.offset()));
-        }
-
-        private void skip(final ConsumerRecord<byte[], byte[]> r, final String why) {
-            undecodable++;
-            LOG.warn("Skipping the record at partition {} offset {} of model topic '{}': {}", r.partition(),
-                    r.offset(), topic, why);
-        }
-
-        private String progress(final Set<TopicPartition> pending, final Map<TopicPartition, Long> end) {
-            final StringBuilder s = new StringBuilder("partitions not read to their end (partition: position/end):");
-            pending.stream().sorted(Comparator.comparingInt(TopicPartition::partition)).forEach(tp -> {
-                String position;
-                try {
-                    position = Long.toString(consumer.position(tp, Duration.ZERO));
-                } catch (RuntimeException e) {
-                    position = "?";
-                }
-                s.append(' ').append(tp.partition()).append(": ").append(position).append('/').append(end.get(tp));
-            });
-            return s.append("; ").append(read.size()).append(" records read").toString();
-        }
-
-        private TimeoutException timedOut(final String what, final Throwable cause) {
-            final String message = String.format(Locale.ROOT, "Could not read model topic '%s' from %s within %s: %s",
-                    topic, bootstrap, timeout, what);
-            return cause == null ? new TimeoutException(message) : new TimeoutException(message, cause);
-        }
-
-        private Duration remaining() {
-            return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        }
-
-        private Duration pollTime() {
-            final Duration left = remaining();
-            return left.compareTo(POLL) < 0 ? left : POLL;
-        }
     }
 }

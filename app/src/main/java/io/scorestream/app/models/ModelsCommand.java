@@ -2,6 +2,9 @@ package io.scorestream.app.models;
 
 import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.command.ScorestreamVersion;
+import io.scorestream.app.config.FleetStatusConfig;
+import io.scorestream.schemas.ModelRefusal;
+import io.scorestream.schemas.ModelStatus;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
@@ -39,6 +42,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,12 +51,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code scorestream models <list|publish|ramp|promote|rollback|retire>}: what is live on the model
- * topic, and the changes of a gray release, each one record on that topic.
+ * {@code scorestream models <list|publish|ramp|promote|rollback|retire|status>}: what is live on
+ * the model topic, the changes of a gray release, each one record on that topic, and what the
+ * application instances actually serve, as they report it on the status topic ({@link FleetView}).
  *
  * <ul>
  *   <li>{@code list}: the live models (stable version, sha256, created_at, candidate with role and
- *       canary percent), or with {@code --history NAME} every record of one name;
+ *       canary percent, and what the instances serve of it), or with {@code --history NAME} every
+ *       record of one name;
  *   <li>{@code publish} ({@link PublishCommand}): a new version, as the stable spec (replacing any
  *       rollout) or, with {@code --candidate canary|shadow}, as the candidate beside the live stable
  *       spec;
@@ -60,7 +66,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code promote}: the candidate becomes the stable spec, without a rollout;
  *   <li>{@code rollback}: drops the candidate, or with {@code --to VERSION} republishes an earlier
  *       version found in the topic's history;
- *   <li>{@code retire}: a tombstone.
+ *   <li>{@code retire}: a tombstone;
+ *   <li>{@code status}: one row per application instance and model, as the instance reported it.
  * </ul>
  *
  * <p>Each sub-command is a picocli command; every one takes the {@link Connection} options. This
@@ -78,10 +85,12 @@ import picocli.CommandLine.Spec;
  * (exit code 2). Every command creates and closes its own Kafka clients.
  */
 @Command(name = "models", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
-        description = {"Manages the model topic: list, publish, ramp, promote, rollback, retire.",
-            "What is live, and the changes of a gray release, each one record on the model topic.", ""},
+        description = {"Manages the model topic: list, publish, ramp, promote, rollback, retire, status.",
+            "What is live, and the changes of a gray release, each one record on the model topic; what the "
+                    + "application instances serve, from the status topic.", ""},
         subcommands = {ModelsCommand.ListModels.class, PublishCommand.class, ModelsCommand.Ramp.class,
-            ModelsCommand.Promote.class, ModelsCommand.Rollback.class, ModelsCommand.Retire.class})
+            ModelsCommand.Promote.class, ModelsCommand.Rollback.class, ModelsCommand.Retire.class,
+            ModelsCommand.Status.class})
 public final class ModelsCommand {
 
     static final String DEFAULT_TOPIC = "model-specs";
@@ -112,6 +121,10 @@ public final class ModelsCommand {
         @Option(names = "--topic", paramLabel = "TOPIC", description = "The model topic.")
         String topic = DEFAULT_TOPIC;
 
+        @Option(names = "--status-topic", paramLabel = "TOPIC",
+                description = "The status topic the application instances report to (their status.topic).")
+        String statusTopic = FleetStatusConfig.STATUS_TOPIC_DEFAULT;
+
         @Option(names = "--client-config", paramLabel = "FILE",
                 description = "Kafka client properties (e.g. security.protocol) for the reads and the writes.")
         Path clientConfig;
@@ -131,6 +144,9 @@ public final class ModelsCommand {
             if (topic.isBlank()) {
                 throw CommandLines.usage(spec, "--topic must not be blank");
             }
+            if (statusTopic.isBlank()) {
+                throw CommandLines.usage(spec, "--status-topic must not be blank");
+            }
             CommandLines.requireAtLeast(spec, "--timeout-ms", timeoutMs, 1);
             final Map<String, Object> props = new HashMap<>();
             if (clientConfig != null) {
@@ -143,7 +159,8 @@ public final class ModelsCommand {
             } catch (IllegalArgumentException e) {
                 throw CommandLines.usage(spec, "bad --schema-registry '" + registryUrl + "': " + e.getMessage());
             }
-            return new Target(spec.qualifiedName(), Map.copyOf(props), schemas, topic, Duration.ofMillis(timeoutMs));
+            return new Target(spec.qualifiedName(), Map.copyOf(props), schemas, topic, statusTopic,
+                    Duration.ofMillis(timeoutMs));
         }
 
         private static Map<String, Object> clientConfig(final CommandSpec spec, final Path file) {
@@ -168,8 +185,9 @@ public final class ModelsCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
             sortOptions = false, sortSynopsis = false, showDefaultValues = true,
             description = {"The live models, or every record of one model.",
-                "One row per live model: stable version, sha256, created_at, candidate, role, canary %%. With "
-                        + "--history NAME, that model's records in time order, with what each changed.", ""})
+                "One row per live model: stable version, sha256, created_at, candidate, role, canary %%, and what "
+                        + "the application instances serve of it (SERVED, from the status topic). With --history "
+                        + "NAME, that model's records in time order, with what each changed.", ""})
     static final class ListModels implements Callable<Integer> {
 
         @Spec
@@ -186,16 +204,24 @@ public final class ModelsCommand {
                         + "each changed.")
         String history;
 
+        @Option(names = "--stale-after-ms", paramLabel = "MS",
+                description = "An instance whose last status is older is counted as stale (default: 3 of its "
+                        + "status intervals).")
+        Long staleAfterMs;
+
         @Override
         public Integer call() {
             final String name = history == null ? null : CommandLines.requireNonBlank(spec, "--history", history);
+            if (staleAfterMs != null) {
+                CommandLines.requireAtLeast(spec, "--stale-after-ms", staleAfterMs, 1);
+            }
             final Target t = connection.target(spec);
             final PrintStream out = CommandLines.out(spec);
             final ModelTopicHistory read = t.history();
             if (name != null) {
                 printHistory(spec, read, name, full, out);
             } else {
-                printLive(read, full, out);
+                printLive(read, t.fleet(), full, staleAfterMs, out);
             }
             if (read.undecodable() > 0) {
                 out.printf(Locale.ROOT, "(%d undecodable record(s) skipped; the log names them)%n", read.undecodable());
@@ -204,23 +230,40 @@ public final class ModelsCommand {
         }
     }
 
-    private static void printLive(final ModelTopicHistory history, final boolean full, final PrintStream out) {
+    /**
+     * The live models, each with what the instances serve of it.
+     *
+     * @param fleet the status topic read, or why it could not be
+     */
+    private static void printLive(final ModelTopicHistory history, final Fleet fleet, final boolean full,
+            final Long staleAfterMs, final PrintStream out) {
         final Map<String, Entry> live = history.latest();
         if (live.isEmpty()) {
             out.printf(Locale.ROOT, "no live models on '%s' (%d records read)%n", history.topic(),
                     history.entries().size());
-            return;
+        } else {
+            final Instant now = Instant.now();
+            final Table table = new Table("NAME", "STABLE", "SHA256", "CREATED_AT", "CANDIDATE", "ROLE", "CANARY_%",
+                    "SERVED");
+            for (Entry e : live.values()) {
+                final ModelSpec spec = e.specOrNull();
+                final Rollout r = spec.getRollout();
+                final String candidate = r == null ? null : r.getCandidate().getVersion();
+                table.row(e.name(), spec.getVersion(), sha(spec, full), createdAt(spec),
+                        r == null ? "-" : candidate,
+                        r == null ? "-" : role(r.getRole()),
+                        r == null || r.getRole() != RolloutRole.CANARY ? "-" : percent(r.getCanaryPercent()),
+                        fleet.view() == null ? "?" : FleetView.served(spec.getVersion(), candidate,
+                                fleet.view().statuses(e.name()), now, staleAfterMs));
+            }
+            table.print(out);
         }
-        final Table table = new Table("NAME", "STABLE", "SHA256", "CREATED_AT", "CANDIDATE", "ROLE", "CANARY_%");
-        for (Entry e : live.values()) {
-            final ModelSpec spec = e.specOrNull();
-            final Rollout r = spec.getRollout();
-            table.row(e.name(), spec.getVersion(), sha(spec, full), createdAt(spec),
-                    r == null ? "-" : r.getCandidate().getVersion(),
-                    r == null ? "-" : role(r.getRole()),
-                    r == null || r.getRole() != RolloutRole.CANARY ? "-" : percent(r.getCanaryPercent()));
+        if (fleet.view() == null) {
+            out.printf(Locale.ROOT, "(fleet view unavailable: %s)%n", fleet.whyNot());
+        } else if (fleet.view().undecodable() > 0) {
+            out.printf(Locale.ROOT, "(%d undecodable status record(s) skipped; the log names them)%n",
+                    fleet.view().undecodable());
         }
-        table.print(out);
     }
 
     private static void printHistory(final CommandSpec command, final ModelTopicHistory history, final String name,
@@ -500,6 +543,93 @@ public final class ModelsCommand {
         }
     }
 
+    // -------------------------------------------------------------------------------- status
+
+    /** {@code models status [--name N]}: one row per application instance and model, as reported. */
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
+            sortOptions = false, sortSynopsis = false, showDefaultValues = true,
+            description = {"What each application instance serves, as it reports it on the status topic.",
+                "One row per instance and model: application, instance, model, stable and candidate versions, role, "
+                        + "device, last refusal, and the age of its last report (stale when older than 3 of its "
+                        + "intervals, or --stale-after-ms).", ""})
+    static final class Status implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "Only model NAME.")
+        String name;
+
+        @Option(names = "--stale-after-ms", paramLabel = "MS",
+                description = "An instance whose last status is older is marked stale (default: 3 of its status "
+                        + "intervals).")
+        Long staleAfterMs;
+
+        @Override
+        public Integer call() {
+            final String model = name == null ? null : CommandLines.requireNonBlank(spec, "--name", name);
+            if (staleAfterMs != null) {
+                CommandLines.requireAtLeast(spec, "--stale-after-ms", staleAfterMs, 1);
+            }
+            final Target t = connection.target(spec);
+            final PrintStream out = CommandLines.out(spec);
+            final Fleet fleet = t.fleet();
+            if (fleet.view() == null) {
+                out.printf(Locale.ROOT, "fleet view unavailable: %s%n", fleet.whyNot());
+                return CommandLines.FAILED;
+            }
+            final FleetView view = fleet.view();
+            final List<ModelStatus> rows = model == null ? view.statuses() : view.statuses(model);
+            if (rows.isEmpty()) {
+                out.printf(Locale.ROOT, "no instance reports%s on '%s'%n",
+                        model == null ? "" : " model '" + model + "'", view.topic());
+            } else {
+                printStatus(rows, Instant.now(), staleAfterMs, out);
+            }
+            if (view.undecodable() > 0) {
+                out.printf(Locale.ROOT, "(%d undecodable status record(s) skipped; the log names them)%n",
+                        view.undecodable());
+            }
+            return CommandLines.OK;
+        }
+    }
+
+    static void printStatus(final List<ModelStatus> rows, final Instant now, final Long staleAfterMs,
+            final PrintStream out) {
+        final Table table = new Table("APPLICATION", "INSTANCE", "MODEL", "STABLE", "CANDIDATE", "ROLE", "DEVICE",
+                "LAST_REFUSAL", "HEARTBEAT");
+        for (ModelStatus s : rows) {
+            final ModelRefusal r = s.getLastRefusal();
+            final String role = s.getRole() == null ? "-" : s.getCanaryPercent() == null ? s.getRole()
+                    : s.getRole() + " " + percent(s.getCanaryPercent()) + "%";
+            table.row(s.getApplicationId(), s.getInstanceId(), s.getModel(),
+                    s.getStableVersion() == null ? "-" : s.getStableVersion(),
+                    s.getCandidateVersion() == null ? "-" : s.getCandidateVersion(),
+                    role, s.getDevice(),
+                    r == null ? "-"
+                            : r.getVersion() + " " + r.getReason() + ": " + FleetView.shortMessage(r.getMessage()),
+                    age(Duration.between(s.getHeartbeat(), now))
+                            + (FleetView.stale(s, now, staleAfterMs) ? " (stale)" : ""));
+        }
+        table.print(out);
+    }
+
+    /** {@code 0.4s ago}, {@code 12m05s ago}, {@code 3h02m ago}. */
+    static String age(final Duration age) {
+        final long ms = Math.max(0, age.toMillis());
+        if (ms < 60_000) {
+            return String.format(Locale.ROOT, "%.1fs ago", ms / 1000.0);
+        }
+        final long s = ms / 1000;
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds ago", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%dh%02dm ago", s / 3600, (s % 3600) / 60);
+    }
+
     // ----------------------------------------------------------------------------- helpers
 
     private static ModelSpec requireLive(final CommandSpec spec, final Target t, final ModelTopicHistory history,
@@ -565,11 +695,28 @@ public final class ModelsCommand {
      * @param cmd the command's full name, for messages
      */
     record Target(String cmd, Map<String, Object> clientProps, SchemaRegistry schemas, String topic,
-                          Duration timeout) {
+                  String statusTopic, Duration timeout) {
 
         ModelTopicHistory history() {
             return ModelTopicHistory.read(clientProps, schemas, topic, timeout);
         }
+
+        /**
+         * The status topic read, or, when it cannot be (it does not exist, it cannot be read in
+         * time, the client may not read it), why not.
+         */
+        Fleet fleet() {
+            try {
+                return new Fleet(FleetView.read(clientProps, schemas, statusTopic, timeout), null);
+            } catch (UnknownTopicOrPartitionException e) {
+                return new Fleet(null, String.format(Locale.ROOT, "status topic '%s' does not exist (no application "
+                        + "has reported to it yet; their status.topic may differ: --status-topic)", statusTopic));
+            } catch (KafkaException e) {
+                return new Fleet(null, String.format(Locale.ROOT, "status topic '%s' cannot be read: %s", statusTopic,
+                        e.getMessage()));
+            }
+        }
+
 
         /**
          * Writes one record ({@code spec} {@code null}: a tombstone) and waits for the broker's
@@ -601,6 +748,10 @@ public final class ModelsCommand {
                 producer.close(CLOSE_TIMEOUT);
             }
         }
+    }
+
+    /** The status topic as read, or why it could not be read: exactly one of the two is non-null. */
+    record Fleet(FleetView view, String whyNot) {
     }
 
     /** A plain-text table: columns as wide as their widest cell, two spaces apart. Not thread-safe. */

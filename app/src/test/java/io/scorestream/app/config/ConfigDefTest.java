@@ -26,7 +26,7 @@ class ConfigDefTest {
 
     /** The group headings of the documentation, in their order. */
     private static final List<String> GROUPS = List.of("Kafka Streams", "Topics", "Batching", "Pipelines",
-            "Schema registry", "Inference", "Models", "Metrics and health");
+            "Schema registry", "Inference", "Models", "Metrics and health", "Fleet status");
 
     /** Each part's {@code define}, by the group it owns, in the order of {@link #GROUPS}. */
     private static Map<String, Consumer<ConfigDef>> parts() {
@@ -39,6 +39,7 @@ class ConfigDefTest {
         parts.put(InferenceConfig.GROUP, InferenceConfig::define);
         parts.put(ModelsConfig.GROUP, ModelsConfig::define);
         parts.put(MetricsConfig.GROUP, MetricsConfig::define);
+        parts.put(FleetStatusConfig.GROUP, FleetStatusConfig::define);
         return parts;
     }
 

@@ -447,8 +447,33 @@ class ScorestreamConfigTest {
                 // several pipelines, shadow scores, the artifact cache
                 "pipelines", "shadow.topic", "model.cache.dir", "model.cache.max.bytes",
                 // what an unknown kafka.* setting does
-                "kafka.config.unknown");
+                "kafka.config.unknown",
+                // the fleet status
+                "status.topic", "status.interval.ms", "instance.id");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
+    }
+
+    @Test
+    void instanceIdDefaultsToHostAndProcessIdAndRefusesASlash() {
+        // when nothing is set
+        final FleetStatusConfig defaults = ScorestreamConfig.of(required()).fleetStatus();
+
+        // then
+        assertEquals("scorestream-status", defaults.statusTopic());
+        assertEquals(10_000L, defaults.intervalMs());
+        assertTrue(defaults.instanceId().endsWith("-" + ProcessHandle.current().pid()), defaults.instanceId());
+        assertFalse(defaults.instanceId().contains("/"), defaults.instanceId());
+
+        // when set
+        final FleetStatusConfig set = ScorestreamConfig.of(required(FleetStatusConfig.INSTANCE_ID_CONFIG, "node-7",
+                FleetStatusConfig.STATUS_INTERVAL_MS_CONFIG, "500")).fleetStatus();
+        assertEquals("node-7", set.instanceId());
+        assertEquals(500L, set.intervalMs());
+
+        // and a key separator is refused, naming the key
+        final ConfigException e = assertThrows(ConfigException.class, () -> ScorestreamConfig.of(
+                required(FleetStatusConfig.INSTANCE_ID_CONFIG, "a/b")));
+        assertTrue(e.getMessage().contains(FleetStatusConfig.INSTANCE_ID_CONFIG), e.getMessage());
     }
 
     @Test

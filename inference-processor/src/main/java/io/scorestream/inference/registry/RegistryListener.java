@@ -1,5 +1,7 @@
 package io.scorestream.inference.registry;
 
+import java.util.Objects;
+
 /**
  * Hears what the {@link ModelRegistry} does, e.g. to count loads and refusals and to show the live
  * version in metrics and health. Every method has a no-op default.
@@ -13,6 +15,61 @@ public interface RegistryListener {
     /** A listener that does nothing. */
     RegistryListener NONE = new RegistryListener() {
     };
+
+    /**
+     * A listener that tells {@code first}, then {@code second}, of every event. When one throws,
+     * the other is still told, and the first exception is rethrown.
+     */
+    static RegistryListener both(RegistryListener first, RegistryListener second) {
+        Objects.requireNonNull(first, "first");
+        Objects.requireNonNull(second, "second");
+        return new RegistryListener() {
+            @Override
+            public void onLoaded(String name, String version, long loadNanos, String device) {
+                try {
+                    first.onLoaded(name, version, loadNanos, device);
+                } finally {
+                    second.onLoaded(name, version, loadNanos, device);
+                }
+            }
+
+            @Override
+            public void onRefused(String name, String version, String reasonTag, String message) {
+                try {
+                    first.onRefused(name, version, reasonTag, message);
+                } finally {
+                    second.onRefused(name, version, reasonTag, message);
+                }
+            }
+
+            @Override
+            public void onRetired(String name, String version) {
+                try {
+                    first.onRetired(name, version);
+                } finally {
+                    second.onRetired(name, version);
+                }
+            }
+
+            @Override
+            public void onSwapped(String name, String oldVersionOrNull, String newVersion) {
+                try {
+                    first.onSwapped(name, oldVersionOrNull, newVersion);
+                } finally {
+                    second.onSwapped(name, oldVersionOrNull, newVersion);
+                }
+            }
+
+            @Override
+            public void onRolloutChanged(String name, LiveRollout nowOrNull) {
+                try {
+                    first.onRolloutChanged(name, nowOrNull);
+                } finally {
+                    second.onRolloutChanged(name, nowOrNull);
+                }
+            }
+        };
+    }
 
     /**
      * A version was fetched, verified, validated, warmed up and made live.
