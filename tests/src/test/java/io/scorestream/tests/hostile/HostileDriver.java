@@ -50,8 +50,10 @@ final class HostileDriver implements AutoCloseable {
         this.fixture = TopologyFixture.builder(batchMaxRecords).applicationId("hostile-test").warmUpRows(2)
                 .schemas(schemas).build();
         try {
-            poison = new PoisonRecords(schemas, TOPIC);
+            // Version 1 first, then the poison generator: it registers an older schema under the
+            // topic's subject, which a first version would (rightly) be checked against.
             publishAndAwait("1", V1);
+            poison = new PoisonRecords(schemas, TOPIC);
         } catch (RuntimeException | Error e) {
             fixture.close();
             throw e;

@@ -1,6 +1,8 @@
 package io.scorestream.topology.processor;
 
+import io.scorestream.inference.ModelLoadException;
 import io.scorestream.inference.registry.ModelRegistry;
+import io.scorestream.inference.registry.RolloutLease;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistryException;
 import io.scorestream.schemas.registry.TopicNameStrategy;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * input mapping is checked against them at load time: a mapping those records cannot fill is
  * refused before the first record arrives, not after, and whatever the timing. The registry also
  * learns schemas from the records it sees; this adds what the schema registry already knows.
+ *
+ * <p>With a version live, a latest schema that the live version cannot read either is not used (an
+ * older producer's schema registered last must not block every new version; its records fail
+ * whichever version is live). With none live, the latest schema is binding: the first version
+ * must fit what the producers registered.
  *
  * <p>A subject not registered yet is skipped (nothing to check against); a registry that cannot
  * be read is logged and skipped, so an outage of the schema registry never holds a model back.
@@ -52,7 +60,11 @@ public final class RegisteredFeatureSchemas implements Consumer<String> {
         for (String topic : inputTopicsByModel.getOrDefault(modelName, Set.of())) {
             final String subject = TopicNameStrategy.subject(topic, false);
             try {
-                registry.registerFeatureSchema(modelName, schemas.latest(subject).schema());
+                final Schema latest = schemas.latest(subject).schema();
+                if (liveVersionCannotRead(modelName, latest, topic)) {
+                    continue;
+                }
+                registry.registerFeatureSchema(modelName, latest);
             } catch (SchemaRegistryException e) {
                 if (!e.isNotFound()) {
                     LOG.warn("Cannot read the latest schema of '{}' (input topic '{}' of model '{}') from the schema "
@@ -62,6 +74,29 @@ public final class RegisteredFeatureSchemas implements Consumer<String> {
             } catch (RuntimeException e) {
                 LOG.warn("Cannot check model '{}' against the registered schema of input topic '{}': {}", modelName,
                         topic, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Whether a version of {@code modelName} is live and cannot read {@code latest} either. Such a
+     * schema (an older producer's, say, registered after the current one) is not what the live
+     * version scores, so it must not decide whether the next version may go live: the records
+     * written with it are dead-lettered whichever version is live.
+     */
+    private boolean liveVersionCannotRead(String modelName, Schema latest, String topic) {
+        try (RolloutLease lease = registry.acquireRollout(modelName)) {
+            if (lease == null) {
+                return false;
+            }
+            try {
+                lease.stable().model().validateFeatureSchema(latest);
+                return false;
+            } catch (ModelLoadException e) {
+                LOG.info("The latest schema registered for input topic '{}' ({}) cannot feed the live version '{}' of "
+                        + "model '{}' either; new versions are not checked against it", topic, latest.getFullName(),
+                        lease.stable().model().version(), modelName);
+                return true;
             }
         }
     }
