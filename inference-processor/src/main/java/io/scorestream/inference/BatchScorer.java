@@ -31,6 +31,7 @@ public final class BatchScorer implements AutoCloseable {
     private final int chunk;
     private final String[] inputNames;
     private final int[] widths;
+    private final long[][] rowShapes;
     private final FloatBuffer[] buffers;
     private final double[] scores;
     private final String[] labels;
@@ -61,16 +62,29 @@ public final class BatchScorer implements AutoCloseable {
         final int n = mapping.inputCount();
         this.inputNames = new String[n];
         this.widths = new int[n];
+        this.rowShapes = new long[n][];
         this.buffers = new FloatBuffer[n];
         for (int i = 0; i < n; i++) {
             inputNames[i] = mapping.inputName(i);
             widths[i] = mapping.width(i);
-            buffers[i] = ByteBuffer.allocateDirect(this.capacity * widths[i] * Float.BYTES)
+            rowShapes[i] = mapping.rowShape(i);
+            buffers[i] = ByteBuffer.allocateDirect(bufferBytes(i, Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
         }
         this.scores = new double[this.capacity];
         this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
         this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
+    }
+
+    /** Bytes of a buffer of {@link #capacity} rows of input {@code i}, checked to fit one direct buffer. */
+    private int bufferBytes(int i, int elementBytes) {
+        final long bytes = (long) capacity * widths[i] * elementBytes;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a batch of " + capacity + " rows of input '" + inputNames[i]
+                    + "' (" + widths[i] + " values per row) needs " + bytes + " bytes, more than one buffer holds;"
+                    + " use a smaller batch");
+        }
+        return (int) bytes;
     }
 
     public ScoringModel model() {
@@ -179,7 +193,7 @@ public final class BatchScorer implements AutoCloseable {
             for (int i = 0; i < buffers.length; i++) {
                 final FloatBuffer view = buffers[i].duplicate();
                 view.position(from * widths[i]).limit((from + rows) * widths[i]);
-                tensors[i] = OnnxTensor.createTensor(env, view.slice(), new long[] {rows, widths[i]});
+                tensors[i] = OnnxTensor.createTensor(env, view.slice(), shape(rows, rowShapes[i]));
             }
             if (cache) {
                 closeCached();
@@ -203,6 +217,14 @@ public final class BatchScorer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** {@code [rows, d1, ..., dk]} for a row shape {@code [d1, ..., dk]}. */
+    private static long[] shape(int rows, long[] rowShape) {
+        final long[] shape = new long[rowShape.length + 1];
+        shape[0] = rows;
+        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+        return shape;
     }
 
     /**
