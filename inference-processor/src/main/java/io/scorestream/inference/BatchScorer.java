@@ -4,9 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -15,8 +12,8 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * Accumulates feature rows and scores them in one ONNX Runtime run.
  *
- * <p>Rows are written straight into direct {@link FloatBuffer}s sized once (one per model input),
- * and results land in arrays sized once, so the per-record path allocates nothing that can be
+ * <p>Rows are written straight into direct buffers sized once ({@link RowBuffers}: one per model
+ * input, of its element type), and results land in arrays sized once, so the per-record path allocates nothing that can be
  * reused per batch. Feature extractors are compiled once per record schema and cached. For a
  * model with a fixed batch dimension B, a batch runs in chunks of B rows, the last one padded.
  *
@@ -30,9 +27,8 @@ public final class BatchScorer implements AutoCloseable {
     private final int capacity;
     private final int chunk;
     private final String[] inputNames;
-    private final int[] widths;
     private final long[][] rowShapes;
-    private final FloatBuffer[] buffers;
+    private final RowBuffers rows;
     private final double[] scores;
     private final String[] labels;
     private final Map<String, Double>[] probabilities;
@@ -61,30 +57,15 @@ public final class BatchScorer implements AutoCloseable {
         this.capacity = chunk > 0 ? ((capacity + chunk - 1) / chunk) * chunk : capacity;
         final int n = mapping.inputCount();
         this.inputNames = new String[n];
-        this.widths = new int[n];
         this.rowShapes = new long[n][];
-        this.buffers = new FloatBuffer[n];
         for (int i = 0; i < n; i++) {
             inputNames[i] = mapping.inputName(i);
-            widths[i] = mapping.width(i);
             rowShapes[i] = mapping.rowShape(i);
-            buffers[i] = ByteBuffer.allocateDirect(bufferBytes(i, Float.BYTES))
-                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
         }
+        this.rows = RowBuffers.allocate(mapping, this.capacity);
         this.scores = new double[this.capacity];
         this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
         this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
-    }
-
-    /** Bytes of a buffer of {@link #capacity} rows of input {@code i}, checked to fit one direct buffer. */
-    private int bufferBytes(int i, int elementBytes) {
-        final long bytes = (long) capacity * widths[i] * elementBytes;
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("a batch of " + capacity + " rows of input '" + inputNames[i]
-                    + "' (" + widths[i] + " values per row) needs " + bytes + " bytes, more than one buffer holds;"
-                    + " use a smaller batch");
-        }
-        return (int) bytes;
     }
 
     public ScoringModel model() {
@@ -116,18 +97,13 @@ public final class BatchScorer implements AutoCloseable {
         if (size >= capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " rows); score and clear it first");
         }
-        extractorFor(record.getSchema()).extract(record, buffers, size);
+        extractorFor(record.getSchema()).extract(record, rows, size);
         return size++;
     }
 
-    void addZeroRows(int rows) {
-        for (int r = 0; r < rows && size < capacity; r++) {
-            for (int i = 0; i < buffers.length; i++) {
-                final int base = size * widths[i];
-                for (int c = 0; c < widths[i]; c++) {
-                    buffers[i].put(base + c, 0f);
-                }
-            }
+    void addZeroRows(int count) {
+        for (int r = 0; r < count && size < capacity; r++) {
+            rows.zeroRow(size);
             size++;
         }
     }
@@ -183,22 +159,20 @@ public final class BatchScorer implements AutoCloseable {
         return view;
     }
 
-    private void run(int from, int rows, int used) throws OrtException {
+    private void run(int from, int count, int used) throws OrtException {
         final OnnxTensor[] tensors;
         final boolean cache = from == 0;
-        if (cache && rows == cachedRows) {
+        if (cache && count == cachedRows) {
             tensors = cachedTensors;
         } else {
-            tensors = new OnnxTensor[buffers.length];
-            for (int i = 0; i < buffers.length; i++) {
-                final FloatBuffer view = buffers[i].duplicate();
-                view.position(from * widths[i]).limit((from + rows) * widths[i]);
-                tensors[i] = OnnxTensor.createTensor(env, view.slice(), shape(rows, rowShapes[i]));
+            tensors = new OnnxTensor[inputNames.length];
+            for (int i = 0; i < tensors.length; i++) {
+                tensors[i] = rows.tensor(env, i, from, shape(count, rowShapes[i]));
             }
             if (cache) {
                 closeCached();
                 cachedTensors = tensors;
-                cachedRows = rows;
+                cachedRows = count;
             }
         }
         try {
@@ -219,10 +193,10 @@ public final class BatchScorer implements AutoCloseable {
         }
     }
 
-    /** {@code [rows, d1, ..., dk]} for a row shape {@code [d1, ..., dk]}. */
-    private static long[] shape(int rows, long[] rowShape) {
+    /** {@code [count, d1, ..., dk]} for a row shape {@code [d1, ..., dk]}. */
+    private static long[] shape(int count, long[] rowShape) {
         final long[] shape = new long[rowShape.length + 1];
-        shape[0] = rows;
+        shape[0] = count;
         System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
         return shape;
     }

@@ -1,5 +1,6 @@
 package io.scorestream.inference;
 
+import io.scorestream.inference.onnx.ElementType;
 import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.apache.avro.Schema;
  * input {@code [N]} takes one value per row.
  *
  * <p>Checked at construction: every model input is filled by exactly one mapped input and vice
- * versa; every input is a float tensor of rank 1 or more; the mapped values per row equal the
+ * versa; every input is a tensor of rank 1 or more of float, double, int32, int64 or bool, and
+ * every default fits its element type; the mapped values per row equal the
  * product of the input's dimensions after the batch one, which must be fixed (the single
  * dimension of a rank-2 input may be symbolic: the mapping's width fills it); all inputs agree on
  * a fixed batch dimension, if any. Immutable and thread-safe.
@@ -30,14 +32,16 @@ public final class FeatureMapping {
     /** One named model input: its shape per row and the columns that fill it. */
     static final class InputPlan {
         final String inputName;
+        final ElementType type;
         /** The input's dimensions after the batch dimension, all fixed. */
         final long[] rowShape;
         /** Values per row: the product of {@link #rowShape}, which the columns fill in order. */
         final int width;
         final List<FeatureColumn> columns;
 
-        InputPlan(String inputName, long[] rowShape, int width, List<FeatureColumn> columns) {
+        InputPlan(String inputName, ElementType type, long[] rowShape, int width, List<FeatureColumn> columns) {
             this.inputName = inputName;
+            this.type = type;
             this.rowShape = rowShape;
             this.width = width;
             this.columns = columns;
@@ -79,9 +83,10 @@ public final class FeatureMapping {
             final ValueSpec spec = signature.input(inputName).orElseThrow(() -> refuse(modelName, modelVersion,
                     "the spec maps input '" + inputName + "' but the model has no such input; its inputs are "
                             + signature.inputNames()));
-            if (spec.kind() != ValueSpec.Kind.TENSOR || !"FLOAT".equals(spec.elementType())) {
+            final ElementType type = spec.kind() == ValueSpec.Kind.TENSOR ? supported(spec.elementType()) : null;
+            if (type == null) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is " + spec
-                        + "; scorestream feeds float tensors [batch, d1, ..., dk]");
+                        + "; scorestream feeds tensors [batch, d1, ..., dk] of float, double, int32, int64 or bool");
             }
             if (spec.rank() < 1) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is a scalar ("
@@ -99,9 +104,10 @@ public final class FeatureMapping {
                     throw refuse(modelName, modelVersion, "field '" + c.getField() + "' of input '" + inputName
                             + "' has width " + c.getWidth() + "; a width must be >= 1");
                 }
-                if (c.getDefaultValue() != null && !(Math.abs(c.getDefaultValue()) <= Float.MAX_VALUE)) {
+                final String badDefault = c.getDefaultValue() == null ? null : badDefault(type, c.getDefaultValue());
+                if (badDefault != null) {
                     throw refuse(modelName, modelVersion, "field '" + c.getField() + "' has default "
-                            + c.getDefaultValue() + ", which is not a finite float (tensors are float32)");
+                            + c.getDefaultValue() + ", which is not " + badDefault);
                 }
                 width += c.getWidth() == null ? 1 : c.getWidth();
             }
@@ -121,7 +127,7 @@ public final class FeatureMapping {
                 }
                 fixedBatch = batchDim;
             }
-            plans.add(new InputPlan(inputName, rowShape, (int) width, List.copyOf(in.getColumns())));
+            plans.add(new InputPlan(inputName, type, rowShape, (int) width, List.copyOf(in.getColumns())));
         }
         for (String modelInput : signature.inputNames()) {
             if (!mapped.contains(modelInput)) {
@@ -138,6 +144,37 @@ public final class FeatureMapping {
                     + " and others a symbolic one");
         }
         return new FeatureMapping(modelName, modelVersion, List.copyOf(plans), (int) Math.max(fixedBatch, 0));
+    }
+
+    /** The element type named {@code ortName} (ONNX Runtime's Java naming), if scorestream feeds it, else null. */
+    private static ElementType supported(String ortName) {
+        return switch (ortName) {
+            case "FLOAT" -> ElementType.FLOAT;
+            case "DOUBLE" -> ElementType.DOUBLE;
+            case "INT32" -> ElementType.INT32;
+            case "INT64" -> ElementType.INT64;
+            case "BOOL" -> ElementType.BOOL;
+            default -> null;
+        };
+    }
+
+    /**
+     * Why {@code value} cannot be a default of an input of {@code type} (what it should be), or null
+     * when it can: a finite float (saturation is for record values, a spec should say what it means),
+     * a finite double, an integer in range, or 0 or 1 for bool.
+     */
+    private static String badDefault(ElementType type, double value) {
+        return switch (type) {
+            case FLOAT -> Math.abs(value) <= Float.MAX_VALUE ? null : "a finite float (tensors are float32)";
+            case DOUBLE -> Double.isFinite(value) ? null : "a finite number";
+            case INT32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE
+                    ? null : "an int32 (an integer from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ")";
+            // 2^63 is exactly representable as a double and is the first value past the long range.
+            case INT64 -> value == Math.rint(value) && value >= -0x1p63 && value < 0x1p63
+                    ? null : "an int64 (an integer from -2^63 to 2^63-1)";
+            case BOOL -> value == 0.0 || value == 1.0 ? null : "0 or 1 (the input is bool)";
+            default -> "usable for an input of " + type;
+        };
     }
 
     /**
@@ -273,6 +310,11 @@ public final class FeatureMapping {
     /** Number of values per row of input {@code i}: the product of {@link #rowShape(int)}. */
     public int width(int i) {
         return plans.get(i).width;
+    }
+
+    /** The element type of input {@code i}: FLOAT, DOUBLE, INT32, INT64 or BOOL. */
+    public ElementType elementType(int i) {
+        return plans.get(i).type;
     }
 
     /** The dimensions of one row of input {@code i} (its shape after the batch dimension); a copy. */

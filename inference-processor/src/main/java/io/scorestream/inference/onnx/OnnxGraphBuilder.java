@@ -128,6 +128,12 @@ public final class OnnxGraphBuilder {
         return this;
     }
 
+    /** Adds a constant double tensor; the product of {@code dims} must equal {@code data.length}. */
+    public OnnxGraphBuilder initializer(final String name, final double[] data, final long... dims) {
+        initializers.add(TensorValue.ofDoubles(requireName(name, "initializer name"), data, dims));
+        return this;
+    }
+
     /** Adds a constant int64 tensor; the product of {@code dims} must equal {@code data.length}. */
     public OnnxGraphBuilder initializer(final String name, final long[] data, final long... dims) {
         initializers.add(TensorValue.ofLongs(requireName(name, "initializer name"), data, dims));

@@ -1,5 +1,6 @@
 package io.scorestream.inference.onnx;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,14 +31,10 @@ public final class ShapedModels {
      * @throws IllegalArgumentException if the product of the row dimensions is not the MLP's input width
      */
     public static byte[] flattened(final Mlp mlp, final ElementType type, final long... shape) {
-        long values = 1;
-        for (int d = 1; d < shape.length; d++) {
-            values *= shape[d];
+        if (shape.length < 1) {
+            throw new IllegalArgumentException("the shape needs at least the batch dimension");
         }
-        if (shape.length < 1 || values != mlp.inputWidth()) {
-            throw new IllegalArgumentException("rows of " + values + " values cannot feed an MLP of input width "
-                    + mlp.inputWidth());
-        }
+        requireWidth(Arrays.copyOfRange(shape, 1, shape.length), mlp.inputWidth());
         final OnnxGraphBuilder b = new OnnxGraphBuilder("flattened_" + type.name().toLowerCase(Locale.ROOT))
                 .input(INPUT, type, shape)
                 .output(OUTPUT, ElementType.FLOAT, shape[0], mlp.outputWidth());
@@ -49,5 +46,89 @@ public final class ShapedModels {
         b.node("Flatten", List.of(x), List.of("rows"), OnnxAttribute.intAttr("axis", 1));
         mlp.appendLayers(b, "rows", OUTPUT);
         return b.build();
+    }
+
+    /**
+     * A linear model computed in double precision: input {@value #INPUT} double {@code [N, d1, ...,
+     * dk]}, flattened, times {@code weights} plus {@code bias}; output {@value #OUTPUT} double
+     * {@code [N, 1]}. The reference of a row is {@code bias + Σ weights[j] · row[j]} in double.
+     *
+     * @param rowDims the fixed dimensions after the batch; their product is {@code weights.length}
+     */
+    public static byte[] doubleLinear(final double[] weights, final double bias, final long... rowDims) {
+        final long[] shape = batchFirst(rowDims);
+        requireWidth(rowDims, weights.length);
+        final OnnxGraphBuilder b = new OnnxGraphBuilder("double_linear")
+                .input(INPUT, ElementType.DOUBLE, shape)
+                .output(OUTPUT, ElementType.DOUBLE, -1, 1)
+                .initializer("w", weights, weights.length, 1)
+                .initializer("b", new double[] {bias}, 1)
+                .node("Flatten", List.of(INPUT), List.of("rows"), OnnxAttribute.intAttr("axis", 1))
+                .node("MatMul", List.of("rows", "w"), List.of("product"))
+                .node("Add", List.of("product", "b"), List.of(OUTPUT));
+        return b.build();
+    }
+
+    /**
+     * An embedding lookup: input {@value #INPUT} of {@code indexType} (int32 or int64) and shape
+     * {@code [N, T]} picks rows of {@code table} ({@code [V, E]}, Gather on axis 0) to a
+     * {@code [N, T, E]} tensor, flattened to {@code [N, T × E]} and fed to {@code mlp}. The
+     * reference of a row of indices is {@code mlp.predict(table[i1] ++ ... ++ table[iT])}.
+     *
+     * @throws IllegalArgumentException if {@code T × E} is not the MLP's input width
+     */
+    public static byte[] embedding(final Mlp mlp, final float[][] table, final ElementType indexType,
+                                   final long tokens) {
+        final int vocabulary = table.length;
+        final int dim = table[0].length;
+        requireWidth(new long[] {tokens, dim}, mlp.inputWidth());
+        final float[] flat = new float[vocabulary * dim];
+        for (int v = 0; v < vocabulary; v++) {
+            System.arraycopy(table[v], 0, flat, v * dim, dim);
+        }
+        final OnnxGraphBuilder b = new OnnxGraphBuilder("embedding")
+                .input(INPUT, indexType, -1, tokens)
+                .output(OUTPUT, ElementType.FLOAT, -1, mlp.outputWidth())
+                .initializer("table", flat, vocabulary, dim)
+                .node("Gather", List.of("table", INPUT), List.of("vectors"), OnnxAttribute.intAttr("axis", 0))
+                .node("Flatten", List.of("vectors"), List.of("rows"), OnnxAttribute.intAttr("axis", 1));
+        mlp.appendLayers(b, "rows", OUTPUT);
+        return b.build();
+    }
+
+    /**
+     * Boolean flags choosing values: input {@value #INPUT} bool {@code [N, k]} selects, per column,
+     * {@code whenTrue[j]} or {@code whenFalse[j]} (Where) into a float {@code [N, k]} fed to
+     * {@code mlp}. The reference of a row of flags is {@code mlp.predict(flag ? whenTrue : whenFalse)}.
+     */
+    public static byte[] gated(final Mlp mlp, final float[] whenTrue, final float[] whenFalse) {
+        requireWidth(new long[] {whenTrue.length}, mlp.inputWidth());
+        requireWidth(new long[] {whenFalse.length}, mlp.inputWidth());
+        final OnnxGraphBuilder b = new OnnxGraphBuilder("gated")
+                .input(INPUT, ElementType.BOOL, -1, whenTrue.length)
+                .output(OUTPUT, ElementType.FLOAT, -1, mlp.outputWidth())
+                .initializer("when_true", whenTrue, whenTrue.length)
+                .initializer("when_false", whenFalse, whenFalse.length)
+                .node("Where", List.of(INPUT, "when_true", "when_false"), List.of("rows"));
+        mlp.appendLayers(b, "rows", OUTPUT);
+        return b.build();
+    }
+
+    private static long[] batchFirst(final long[] rowDims) {
+        final long[] shape = new long[rowDims.length + 1];
+        shape[0] = -1;
+        System.arraycopy(rowDims, 0, shape, 1, rowDims.length);
+        return shape;
+    }
+
+    private static void requireWidth(final long[] rowDims, final int width) {
+        long values = 1;
+        for (final long d : rowDims) {
+            values *= d;
+        }
+        if (values != width) {
+            throw new IllegalArgumentException("rows of " + values + " values (" + Arrays.toString(rowDims)
+                    + ") do not fit a width of " + width);
+        }
     }
 }
