@@ -13,9 +13,12 @@ import org.apache.avro.generic.IndexedRecord;
  * Accumulates feature rows and scores them in one ONNX Runtime run.
  *
  * <p>Rows are written straight into direct buffers sized once ({@link RowBuffers}: one per model
- * input, of its element type), and results land in arrays sized once, so the per-record path allocates nothing that can be
- * reused per batch. Feature extractors are compiled once per record schema and cached. For a
- * model with a fixed batch dimension B, a batch runs in chunks of B rows, the last one padded.
+ * input, of its element type; a reused {@code String[]} for a string input), and results land in
+ * arrays sized once, so the per-record path allocates nothing that can be reused per batch. Tensors
+ * over the direct buffers are made once per run size; a string input's tensor is made for every
+ * run, since ONNX Runtime copies strings. Feature extractors are compiled once per record schema
+ * and cached. For a model with a fixed batch dimension B, a batch runs in chunks of B rows, the
+ * last one padded.
  *
  * <p>Not thread-safe: one scorer per stream task. The scorer owns its buffers and tensors and
  * closes them in {@link #close()}; it does not own the {@link ScoringModel}.
@@ -29,6 +32,8 @@ public final class BatchScorer implements AutoCloseable {
     private final String[] inputNames;
     private final long[][] rowShapes;
     private final RowBuffers rows;
+    /** Whether some input's tensor copies its values and must be made for every run. */
+    private final boolean copiesOnRun;
     private final double[] scores;
     private final String[] labels;
     private final Map<String, Double>[] probabilities;
@@ -38,7 +43,10 @@ public final class BatchScorer implements AutoCloseable {
     private Schema lastSchema;
     private FeatureExtractor lastExtractor;
 
-    /** Tensors over the whole buffers for the last run size, reused while the size repeats. */
+    /**
+     * Tensors over the whole buffers for the last run size, reused while the size repeats; null
+     * where an input's tensor copies its values.
+     */
     private OnnxTensor[] cachedTensors;
     private int cachedRows = -1;
 
@@ -63,6 +71,11 @@ public final class BatchScorer implements AutoCloseable {
             rowShapes[i] = mapping.rowShape(i);
         }
         this.rows = RowBuffers.allocate(mapping, this.capacity);
+        boolean copies = false;
+        for (int i = 0; i < n; i++) {
+            copies |= rows.copiesOnRun(i);
+        }
+        this.copiesOnRun = copies;
         this.scores = new double[this.capacity];
         this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
         this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
@@ -167,7 +180,9 @@ public final class BatchScorer implements AutoCloseable {
         } else {
             tensors = new OnnxTensor[inputNames.length];
             for (int i = 0; i < tensors.length; i++) {
-                tensors[i] = rows.tensor(env, i, from, shape(count, rowShapes[i]));
+                if (!rows.copiesOnRun(i)) {
+                    tensors[i] = rows.tensor(env, i, from, shape(count, rowShapes[i]));
+                }
             }
             if (cache) {
                 closeCached();
@@ -175,10 +190,17 @@ public final class BatchScorer implements AutoCloseable {
                 cachedRows = count;
             }
         }
+        // A tensor that copies its values (strings) is made for this run only.
+        final OnnxTensor[] copies = copiesOnRun ? new OnnxTensor[inputNames.length] : null;
         try {
             final Map<String, OnnxTensor> inputs = new HashMap<>(inputNames.length * 2);
             for (int i = 0; i < inputNames.length; i++) {
-                inputs.put(inputNames[i], tensors[i]);
+                OnnxTensor t = tensors[i];
+                if (t == null) {
+                    t = rows.tensor(env, i, from, shape(count, rowShapes[i]));
+                    copies[i] = t;
+                }
+                inputs.put(inputNames[i], t);
             }
             final OrtSession session = model.loaded().session();
             try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
@@ -186,9 +208,18 @@ public final class BatchScorer implements AutoCloseable {
             }
         } finally {
             if (!cache) {
-                for (OnnxTensor t : tensors) {
-                    t.close();
-                }
+                closeAll(tensors);
+            }
+            if (copies != null) {
+                closeAll(copies);
+            }
+        }
+    }
+
+    private static void closeAll(OnnxTensor[] tensors) {
+        for (OnnxTensor t : tensors) {
+            if (t != null) {
+                t.close();
             }
         }
     }
@@ -243,9 +274,7 @@ public final class BatchScorer implements AutoCloseable {
 
     private void closeCached() {
         if (cachedTensors != null) {
-            for (OnnxTensor t : cachedTensors) {
-                t.close();
-            }
+            closeAll(cachedTensors);
             cachedTensors = null;
             cachedRows = -1;
         }

@@ -30,6 +30,9 @@ import org.apache.avro.generic.PrimitivesArrays;
  *       range is refused for an int32 input.</li>
  *   <li>bool: from boolean fields, and from int and long fields holding 0 or 1 (any other number is
  *       refused); arrays of either.</li>
+ *   <li>string: from string and enum fields (an enum gives its symbol) and arrays of them; no other
+ *       field, and no default: a null string is refused. Each value that Avro decoded as
+ *       {@code Utf8} becomes one {@link String}, the only allocation per record on this path.</li>
  * </ul>
  * A scalar field fills one value, an array field {@code width} values. A null uses the column's
  * default; no default, or a value the element type cannot hold, is a {@link FeatureException}
@@ -44,6 +47,10 @@ public final class FeatureExtractor {
     private static final byte ARRAY = 2;
     /** Field absent from the record schema, mapping has a default: always the default. */
     private static final byte CONSTANT = 3;
+    /** A string or an enum. */
+    private static final byte TEXT = 4;
+    /** An array of strings or enums. */
+    private static final byte TEXT_ARRAY = 5;
 
     private final Schema schema;
     /** Per input: its element type and the width of one row. */
@@ -139,21 +146,15 @@ public final class FeatureExtractor {
     private static byte kindOf(String name, Schema fieldSchema, Integer width, FeatureMapping.InputPlan plan) {
         final List<Schema> branches = fieldSchema.getType() == Schema.Type.UNION
                 ? fieldSchema.getTypes() : List.of(fieldSchema);
+        final boolean text = plan.type == ElementType.STRING;
         final boolean integral = plan.type != ElementType.FLOAT && plan.type != ElementType.DOUBLE;
         Byte kind = null;
         for (Schema b : branches) {
-            final Byte k = switch (b.getType()) {
-                case NULL -> null;
-                case INT, LONG -> NUMBER;
-                case FLOAT, DOUBLE -> integral ? Byte.valueOf((byte) -1) : Byte.valueOf(NUMBER);
-                case BOOLEAN -> BOOLEAN;
-                case ARRAY -> fits(b.getElementType(), integral) ? ARRAY : Byte.valueOf((byte) -1);
-                default -> Byte.valueOf((byte) -1);
-            };
+            final Byte k = b.getType() == Schema.Type.NULL ? null : text ? textKind(b) : numberKind(b, integral);
             if (k == null) {
                 continue;
             }
-            if (k == -1 || (kind != null && !kind.equals(k) && (kind == ARRAY || k == ARRAY))) {
+            if (k == -1 || (kind != null && !kind.equals(k) && (kind == ARRAY || k == ARRAY || text))) {
                 throw new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, name,
                         "mapped field '" + name + "' has type " + fieldSchema + "; " + accepted(plan));
             }
@@ -164,15 +165,40 @@ public final class FeatureExtractor {
             throw new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, name,
                     "mapped field '" + name + "' is always null (type " + fieldSchema + ")");
         }
-        if (kind == ARRAY && width == null) {
+        final boolean array = kind == ARRAY || kind == TEXT_ARRAY;
+        if (array && width == null) {
             throw new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, name,
                     "mapped field '" + name + "' is an array; the mapping must give its width (number of values)");
         }
-        if (kind != ARRAY && width != null && width != 1) {
+        if (!array && width != null && width != 1) {
             throw new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, name,
                     "mapped field '" + name + "' is a scalar but the mapping gives it width " + width);
         }
         return kind;
+    }
+
+    /** Kind of a non-null branch feeding a numeric or bool input; -1 if it cannot. */
+    private static Byte numberKind(Schema b, boolean integral) {
+        return switch (b.getType()) {
+            case INT, LONG -> NUMBER;
+            case FLOAT, DOUBLE -> integral ? Byte.valueOf((byte) -1) : Byte.valueOf(NUMBER);
+            case BOOLEAN -> BOOLEAN;
+            case ARRAY -> fits(b.getElementType(), integral) ? ARRAY : Byte.valueOf((byte) -1);
+            default -> Byte.valueOf((byte) -1);
+        };
+    }
+
+    /** Kind of a non-null branch feeding a string input; -1 if it cannot. */
+    private static Byte textKind(Schema b) {
+        return switch (b.getType()) {
+            case STRING, ENUM -> TEXT;
+            case ARRAY -> isText(b.getElementType()) ? TEXT_ARRAY : Byte.valueOf((byte) -1);
+            default -> Byte.valueOf((byte) -1);
+        };
+    }
+
+    private static boolean isText(Schema s) {
+        return s.getType() == Schema.Type.STRING || s.getType() == Schema.Type.ENUM;
     }
 
     /** What fields an input of the plan's type takes, for a refusal. */
@@ -180,6 +206,8 @@ public final class FeatureExtractor {
         return switch (plan.type) {
             case FLOAT, DOUBLE -> "only numbers, booleans and arrays of numbers or booleans can feed "
                     + plan.type.name().toLowerCase(Locale.ROOT) + " input '" + plan.inputName + "'";
+            case STRING -> "only string and enum fields and arrays of them can feed string input '"
+                    + plan.inputName + "'";
             default -> "only int, long and boolean fields and arrays of them can feed "
                     + plan.type.name().toLowerCase(Locale.ROOT) + " input '" + plan.inputName
                     + "' (float and double values are not rounded to integers)";
@@ -208,7 +236,11 @@ public final class FeatureExtractor {
      */
     public void extract(IndexedRecord record, RowBuffers rows, int row) {
         for (int i = 0; i < positions.length; i++) {
-            fill(i, record, rows.buffer(i), row * rowWidths[i]);
+            if (types[i] == ElementType.STRING) {
+                fillText(i, record, rows.textsOrNull(i), row * rowWidths[i]);
+            } else {
+                fill(i, record, rows.buffer(i), row * rowWidths[i]);
+            }
         }
     }
 
@@ -253,6 +285,40 @@ public final class FeatureExtractor {
                 default -> putDefault(i, c, buf, at++);
             }
         }
+    }
+
+
+    private void fillText(int i, IndexedRecord record, String[] out, int at) {
+        final int[] pos = positions[i];
+        for (int c = 0; c < pos.length; c++) {
+            final Object v = record.get(pos[c]);
+            if (kinds[i][c] == TEXT) {
+                out[at++] = text(i, c, v, -1);
+                continue;
+            }
+            final int width = widths[i][c];
+            final List<?> list = (List<?>) v;
+            if (list == null || list.size() != width) {
+                throw new FeatureException(list == null ? FeatureException.Reason.MISSING_VALUE
+                        : FeatureException.Reason.ARRAY_LENGTH, fields[i][c], "field '" + fields[i][c] + "' "
+                        + (list == null ? "is null" : "has " + list.size() + " element(s)") + "; the mapping expects "
+                        + width + " strings and a string input takes no default");
+            }
+            for (int k = 0; k < width; k++) {
+                out[at++] = text(i, c, list.get(k), k);
+            }
+        }
+    }
+
+    /** A string or enum value as a String; a null is refused (string inputs have no defaults). */
+    private String text(int i, int c, Object v, int element) {
+        if (v == null) {
+            throw new FeatureException(FeatureException.Reason.MISSING_VALUE, fields[i][c],
+                    "field '" + fields[i][c] + "'" + (element >= 0 ? " element " + element : "")
+                            + " is null and string input '" + inputNames[i] + "' takes no default");
+        }
+        // Utf8 caches the String it makes; a String or an enum symbol is returned as is.
+        return v.toString();
     }
 
     /** Writes a floating-point value; only float and double inputs are compiled to receive one. */

@@ -21,8 +21,8 @@ import org.apache.avro.Schema;
  * input {@code [N]} takes one value per row.
  *
  * <p>Checked at construction: every model input is filled by exactly one mapped input and vice
- * versa; every input is a tensor of rank 1 or more of float, double, int32, int64 or bool, and
- * every default fits its element type; the mapped values per row equal the
+ * versa; every input is a tensor of rank 1 or more of float, double, int32, int64, bool or string,
+ * and every default fits its element type (a string input takes none); the mapped values per row equal the
  * product of the input's dimensions after the batch one, which must be fixed (the single
  * dimension of a rank-2 input may be symbolic: the mapping's width fills it); all inputs agree on
  * a fixed batch dimension, if any. Immutable and thread-safe.
@@ -86,7 +86,7 @@ public final class FeatureMapping {
             final ElementType type = spec.kind() == ValueSpec.Kind.TENSOR ? supported(spec.elementType()) : null;
             if (type == null) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is " + spec
-                        + "; scorestream feeds tensors [batch, d1, ..., dk] of float, double, int32, int64 or bool");
+                        + "; scorestream feeds tensors [batch, d1, ..., dk] of float, double, int32, int64, bool or string");
             }
             if (spec.rank() < 1) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is a scalar ("
@@ -154,6 +154,7 @@ public final class FeatureMapping {
             case "INT32" -> ElementType.INT32;
             case "INT64" -> ElementType.INT64;
             case "BOOL" -> ElementType.BOOL;
+            case "STRING" -> ElementType.STRING;
             default -> null;
         };
     }
@@ -161,7 +162,7 @@ public final class FeatureMapping {
     /**
      * Why {@code value} cannot be a default of an input of {@code type} (what it should be), or null
      * when it can: a finite float (saturation is for record values, a spec should say what it means),
-     * a finite double, an integer in range, or 0 or 1 for bool.
+     * a finite double, an integer in range, 0 or 1 for bool, and none for string.
      */
     private static String badDefault(ElementType type, double value) {
         return switch (type) {
@@ -173,6 +174,7 @@ public final class FeatureMapping {
             case INT64 -> value == Math.rint(value) && value >= -0x1p63 && value < 0x1p63
                     ? null : "an int64 (an integer from -2^63 to 2^63-1)";
             case BOOL -> value == 0.0 || value == 1.0 ? null : "0 or 1 (the input is bool)";
+            case STRING -> "usable: the input is string and defaults are numbers";
             default -> "usable for an input of " + type;
         };
     }
@@ -312,7 +314,7 @@ public final class FeatureMapping {
         return plans.get(i).width;
     }
 
-    /** The element type of input {@code i}: FLOAT, DOUBLE, INT32, INT64 or BOOL. */
+    /** The element type of input {@code i}: FLOAT, DOUBLE, INT32, INT64, BOOL or STRING. */
     public ElementType elementType(int i) {
         return plans.get(i).type;
     }

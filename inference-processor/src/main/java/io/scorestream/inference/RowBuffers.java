@@ -12,6 +12,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 
 /**
  * The feature rows of a batch: one buffer per model input, of the input's element type, with room
@@ -23,6 +24,11 @@ import java.nio.LongBuffer;
  * {@link LongBuffer} for int64, and a {@link ByteBuffer} of 0 and 1 for bool. ONNX Runtime reads
  * direct buffers in place, so a tensor over one is made once and sees every later write.
  *
+ * <p>Strings cannot live in a direct buffer: a string input has a {@code String[]} of the same
+ * layout (filled with {@code ""} at first), which ONNX Runtime copies into a new tensor on every
+ * run. The array is reused from batch to batch; only a run of fewer rows than it holds copies the
+ * run's part into a second array, itself reused while the run size repeats.
+ *
  * <p>Not thread-safe; owned by one scorer (or test), which needs no closing: the buffers are freed
  * with the object.
  */
@@ -31,13 +37,20 @@ public final class RowBuffers {
     private final ElementType[] types;
     private final int[] widths;
     private final int rows;
+    /** Per input: its direct buffer, or null for a string input. */
     private final Buffer[] buffers;
+    /** Per input: its strings, or null for a numeric or bool input. */
+    private final String[][] texts;
+    /** Per string input: the part of {@link #texts} the last shorter run read, or null. */
+    private final String[][] runTexts;
 
-    private RowBuffers(ElementType[] types, int[] widths, int rows, Buffer[] buffers) {
+    private RowBuffers(ElementType[] types, int[] widths, int rows, Buffer[] buffers, String[][] texts) {
         this.types = types;
         this.widths = widths;
         this.rows = rows;
         this.buffers = buffers;
+        this.texts = texts;
+        this.runTexts = new String[texts.length][];
     }
 
     /**
@@ -54,9 +67,21 @@ public final class RowBuffers {
         final ElementType[] types = new ElementType[n];
         final int[] widths = new int[n];
         final Buffer[] buffers = new Buffer[n];
+        final String[][] texts = new String[n][];
         for (int i = 0; i < n; i++) {
             types[i] = mapping.elementType(i);
             widths[i] = mapping.width(i);
+            if (types[i] == ElementType.STRING) {
+                final long values = (long) rows * widths[i];
+                if (values > Integer.MAX_VALUE - 8) {
+                    throw new IllegalArgumentException("a batch of " + rows + " rows of string input '"
+                            + mapping.inputName(i) + "' (" + widths[i] + " values per row) needs " + values
+                            + " strings, more than an array holds; use a smaller batch");
+                }
+                texts[i] = new String[(int) values];
+                Arrays.fill(texts[i], "");
+                continue;
+            }
             final int size = elementBytes(types[i]);
             final long bytes = (long) rows * widths[i] * size;
             if (bytes > Integer.MAX_VALUE) {
@@ -73,7 +98,7 @@ public final class RowBuffers {
                 default -> bytesBuffer;
             };
         }
-        return new RowBuffers(types, widths, rows, buffers);
+        return new RowBuffers(types, widths, rows, buffers, texts);
     }
 
     /** Bytes per value of a supported element type. */
@@ -101,9 +126,34 @@ public final class RowBuffers {
         return types[i];
     }
 
-    /** Input {@code i}'s buffer, whose class follows its element type (see the class comment). */
+    /** Input {@code i}'s buffer, whose class follows its element type (see the class comment); null for string. */
     public Buffer buffer(int i) {
         return buffers[i];
+    }
+
+    /**
+     * Input {@code i}'s strings, row-major.
+     *
+     * @throws IllegalStateException if input {@code i} is not string
+     */
+    public String[] strings(int i) {
+        if (types[i] != ElementType.STRING) {
+            throw new IllegalStateException("input " + i + " is " + types[i] + ", not " + ElementType.STRING);
+        }
+        return texts[i];
+    }
+
+    /** Input {@code i}'s strings, or null when it is not a string input. */
+    String[] textsOrNull(int i) {
+        return texts[i];
+    }
+
+    /**
+     * Whether {@link #tensor} of input {@code i} copies the values (strings), so that a tensor
+     * made before a write does not see it and one must be made for every run.
+     */
+    boolean copiesOnRun(int i) {
+        return texts[i] != null;
     }
 
     /**
@@ -142,11 +192,15 @@ public final class RowBuffers {
         return kind.cast(buffers[i]);
     }
 
-    /** Sets every value of row {@code row} of every input to zero (false). */
+    /** Sets every value of row {@code row} of every input to zero (false, the empty string). */
     void zeroRow(int row) {
         for (int i = 0; i < buffers.length; i++) {
             final int from = row * widths[i];
             final int to = from + widths[i];
+            if (texts[i] != null) {
+                Arrays.fill(texts[i], from, to, "");
+                continue;
+            }
             final Buffer b = buffers[i];
             for (int k = from; k < to; k++) {
                 switch (types[i]) {
@@ -162,12 +216,14 @@ public final class RowBuffers {
 
     /**
      * A tensor of shape {@code shape} over rows {@code [fromRow, fromRow + shape[0])} of input
-     * {@code i}, reading the buffer in place. The caller closes it.
+     * {@code i}, reading the buffer in place (strings: copying them, see {@link #copiesOnRun}). The
+     * caller closes it.
      */
     OnnxTensor tensor(OrtEnvironment env, int i, int fromRow, long[] shape) throws OrtException {
         final int from = fromRow * widths[i];
         final int to = from + (int) shape[0] * widths[i];
         return switch (types[i]) {
+            case STRING -> OnnxTensor.createTensor(env, runTexts(i, from, to), shape);
             case FLOAT -> OnnxTensor.createTensor(env, ((FloatBuffer) buffers[i]).duplicate().position(from).limit(to)
                     .slice(), shape);
             case DOUBLE -> OnnxTensor.createTensor(env, ((DoubleBuffer) buffers[i]).duplicate().position(from)
@@ -179,5 +235,20 @@ public final class RowBuffers {
             default -> OnnxTensor.createTensor(env, ((ByteBuffer) buffers[i]).duplicate().position(from).limit(to)
                     .slice().order(ByteOrder.nativeOrder()), shape, OnnxJavaType.BOOL);
         };
+    }
+
+    /** Strings {@code [from, to)} of input {@code i}: the whole array, or a reused copy of the part. */
+    private String[] runTexts(int i, int from, int to) {
+        final String[] all = texts[i];
+        if (from == 0 && to == all.length) {
+            return all;
+        }
+        String[] part = runTexts[i];
+        if (part == null || part.length != to - from) {
+            part = new String[to - from];
+            runTexts[i] = part;
+        }
+        System.arraycopy(all, from, part, 0, to - from);
+        return part;
     }
 }

@@ -302,6 +302,118 @@ class ElementTypesTest {
         // then
         assertEquals(ModelLoadException.Reason.INPUT_MAPPING, e.reason());
         assertTrue(e.getMessage().endsWith("model input 'x' is x: UINT8[N,2]; scorestream feeds tensors"
-                + " [batch, d1, ..., dk] of float, double, int32, int64 or bool"), e.getMessage());
+                + " [batch, d1, ..., dk] of float, double, int32, int64, bool or string"), e.getMessage());
+    }
+
+    static Stream<Arguments> stringEncoders() {
+        return Stream.of(Arguments.of("LabelEncoder", new long[] {4}), Arguments.of("LabelEncoder", new long[] {2, 2}),
+                Arguments.of("CategoryMapper", new long[] {4}), Arguments.of("CategoryMapper", new long[] {1, 2, 2}));
+    }
+
+    @ParameterizedTest(name = "{0}, row shape {1}")
+    @MethodSource("stringEncoders")
+    void aStringInputFromStringEnumAndArrayFieldsIsEncodedAndScoredInBatchesOfAnySize(String op, long[] rowDims) {
+        // given: a city (string), a channel (enum) and two tags (array<string>), as Avro decodes them
+        final List<String> categories = List.of("paris", "berlin", "WEB", "POS", "ATM", "gold", "silver");
+        final Mlp mlp = Mlp.random(12, 4, 8, 1);
+        final byte[] onnx = ShapedModels.categorical(mlp, categories, op, rowDims);
+        final Schema schema = SchemaBuilder.record("Payment").fields()
+                .requiredString("city")
+                .name("channel").type().enumeration("Channel").symbols("WEB", "POS", "ATM").noDefault()
+                .name("tags").type().array().items().stringType().noDefault()
+                .endRecord();
+        final List<FeatureColumn> columns = List.of(
+                FeatureColumn.newBuilder().setField("city").build(),
+                FeatureColumn.newBuilder().setField("channel").build(),
+                FeatureColumn.newBuilder().setField("tags").setWidth(2).build());
+        final String[] cities = {"paris", "berlin", "oslo"};
+        final String[] channels = {"WEB", "POS", "ATM"};
+        final String[] tags = {"gold", "silver", "bronze", ""};
+        final SplittableRandom random = new SplittableRandom(rowDims.length);
+
+        try (ScoringModel m = ScoringModel.create(InputShapesTest.spec(onnx, columns), onnx, LOADER, true);
+             BatchScorer scorer = m.newScorer(8)) {
+            m.validateFeatureSchema(schema);
+            m.warmUp(3);
+            assertEquals(ElementType.STRING, m.mapping().elementType(0));
+            for (int size : new int[] {8, 3, 3, 5}) {
+                // when: a full batch (the whole array), then shorter ones (a reused copy of its start)
+                final List<String[]> rows = new ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    final String[] row = {cities[random.nextInt(3)], channels[random.nextInt(3)],
+                        tags[random.nextInt(4)], tags[random.nextInt(4)]};
+                    final GenericRecord r = new GenericData.Record(schema);
+                    r.put("city", row[0]);
+                    r.put("channel", new GenericData.EnumSymbol(schema.getField("channel").schema(), row[1]));
+                    r.put("tags", List.of(row[2], row[3]));
+                    rows.add(row);
+                    scorer.add(TypedRecords.roundTrip(r));
+                }
+                final ScoredBatch batch = scorer.score();
+
+                // then
+                for (int i = 0; i < size; i++) {
+                    final double[] codes = new double[4];
+                    for (int k = 0; k < 4; k++) {
+                        codes[k] = categories.indexOf(rows.get(i)[k]);
+                    }
+                    assertClose(mlp.predict(codes)[0], batch.score(i), "batch of " + size + ", row " + i + " "
+                            + Arrays.toString(rows.get(i)));
+                }
+                scorer.clear();
+            }
+        }
+    }
+
+    @Test
+    void aNullStringIsRefusedNamingTheFieldAndTheRestOfTheBatchScores() {
+        // given
+        final Mlp mlp = Mlp.random(13, 1, 4, 1);
+        final byte[] onnx = ShapedModels.categorical(mlp, List.of("a", "b"), "LabelEncoder", 1);
+        final Schema schema = SchemaBuilder.record("R").fields().optionalString("code").endRecord();
+        final GenericRecord missing = new GenericData.Record(schema);
+        final GenericRecord present = new GenericData.Record(schema);
+        present.put("code", "b");
+
+        try (ScoringModel m = ScoringModel.create(InputShapesTest.spec(onnx,
+                TestSpecs.columns(List.of("code"))), onnx, LOADER, true); BatchScorer scorer = m.newScorer(2)) {
+            // when
+            final FeatureException e = assertThrows(FeatureException.class, () -> scorer.add(missing));
+            scorer.add(present);
+
+            // then
+            assertEquals(FeatureException.Reason.MISSING_VALUE, e.reason());
+            assertEquals("field 'code' is null and string input 'x' takes no default", e.getMessage());
+            assertEquals(1, scorer.size());
+            assertClose(mlp.predict(new double[] {1})[0], scorer.score().score(0), "the present code");
+        }
+    }
+
+    @Test
+    void aStringInputRefusesNumericFieldsAndDefaults() {
+        // given
+        final byte[] onnx = ShapedModels.categorical(Mlp.random(14, 2, 4, 1), List.of("a"), "LabelEncoder", 2);
+        final Schema schema = SchemaBuilder.record("R").fields()
+                .requiredString("code").requiredDouble("amount").endRecord();
+
+        // when: a numeric default
+        final ModelLoadException load = assertThrows(ModelLoadException.class, () -> ScoringModel.create(
+                InputShapesTest.spec(onnx, List.of(FeatureColumn.newBuilder().setField("code").build(),
+                        FeatureColumn.newBuilder().setField("other").setDefaultValue(0.0).build())), onnx, LOADER,
+                true).close());
+
+        // then
+        assertTrue(load.getMessage().endsWith("field 'other' has default 0.0, which is not usable: the input is"
+                + " string and defaults are numbers"), load.getMessage());
+
+        // when: a number field
+        try (ScoringModel m = ScoringModel.create(InputShapesTest.spec(onnx,
+                TestSpecs.columns(List.of("code", "amount"))), onnx, LOADER, true)) {
+            final ModelLoadException e = assertThrows(ModelLoadException.class, () -> m.validateFeatureSchema(schema));
+
+            // then
+            assertTrue(e.getMessage().contains("mapped field 'amount' has type \"double\"; only string and enum"
+                    + " fields and arrays of them can feed string input 'x'"), e.getMessage());
+        }
     }
 }

@@ -21,7 +21,7 @@ import org.apache.avro.io.EncoderFactory;
  * that type and a scalar field {@code last} of it, mapped in that order. Records come back through
  * Avro's binary encoding, so arrays are the primitive-array lists production decoding yields.
  */
-final class TypedRecords {
+public final class TypedRecords {
 
     static final String VALUES = "values";
     static final String LAST = "last";
@@ -94,7 +94,8 @@ final class TypedRecords {
         return v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).doubleValue();
     }
 
-    static GenericRecord roundTrip(GenericRecord record) {
+    /** {@code record} written with Avro's binary encoding and read back with its own schema. */
+    public static GenericRecord roundTrip(GenericRecord record) {
         try {
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);

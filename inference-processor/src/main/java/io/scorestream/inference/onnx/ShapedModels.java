@@ -114,6 +114,40 @@ public final class ShapedModels {
         return b.build();
     }
 
+    /**
+     * A string categorical, as sklearn converters encode one: input {@value #INPUT} string
+     * {@code [N, d1, ..., dk]} mapped to int64 by the {@value OnnxGraphBuilder#ML_DOMAIN} operator
+     * {@code op} ({@code LabelEncoder}: keys_strings to values_int64s; or {@code CategoryMapper}:
+     * cats_strings to cats_int64s), {@code categories[j]} to {@code j} and anything else to -1,
+     * then cast to float, flattened and fed to {@code mlp}. The reference of a row is
+     * {@code mlp.predict(the categories' indices, -1 for unknown)}.
+     *
+     * @param op {@code "LabelEncoder"} or {@code "CategoryMapper"}
+     */
+    public static byte[] categorical(final Mlp mlp, final List<String> categories, final String op,
+                                     final long... rowDims) {
+        requireWidth(rowDims, mlp.inputWidth());
+        final long[] codes = new long[categories.size()];
+        for (int j = 0; j < codes.length; j++) {
+            codes[j] = j;
+        }
+        final OnnxAttribute[] attributes = switch (op) {
+            case "LabelEncoder" -> new OnnxAttribute[] {OnnxAttribute.strings("keys_strings", categories),
+                OnnxAttribute.ints("values_int64s", codes), OnnxAttribute.intAttr("default_int64", -1)};
+            case "CategoryMapper" -> new OnnxAttribute[] {OnnxAttribute.strings("cats_strings", categories),
+                OnnxAttribute.ints("cats_int64s", codes), OnnxAttribute.intAttr("default_int64", -1)};
+            default -> throw new IllegalArgumentException("op must be LabelEncoder or CategoryMapper, got " + op);
+        };
+        final OnnxGraphBuilder b = new OnnxGraphBuilder("categorical")
+                .input(INPUT, ElementType.STRING, batchFirst(rowDims))
+                .output(OUTPUT, ElementType.FLOAT, -1, mlp.outputWidth())
+                .node(OnnxGraphBuilder.ML_DOMAIN, op, List.of(INPUT), List.of("codes"), attributes)
+                .node("Cast", List.of("codes"), List.of("as_float"), OnnxAttribute.intAttr("to", ElementType.FLOAT.code()))
+                .node("Flatten", List.of("as_float"), List.of("rows"), OnnxAttribute.intAttr("axis", 1));
+        mlp.appendLayers(b, "rows", OUTPUT);
+        return b.build();
+    }
+
     private static long[] batchFirst(final long[] rowDims) {
         final long[] shape = new long[rowDims.length + 1];
         shape[0] = -1;
