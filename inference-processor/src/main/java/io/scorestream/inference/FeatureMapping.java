@@ -23,9 +23,10 @@ import org.apache.avro.Schema;
  * <p>Checked at construction: every model input is filled by exactly one mapped input and vice
  * versa; every input is a tensor of rank 1 or more of float, double, int32, int64, bool or string,
  * and every default fits its element type (a string input takes none); the mapped values per row equal the
- * product of the input's dimensions after the batch one, which must be fixed (the single
- * dimension of a rank-2 input may be symbolic: the mapping's width fills it); all inputs agree on
- * a fixed batch dimension, if any. Immutable and thread-safe.
+ * product of the input's dimensions after the batch one, which the spec's {@code dims} give where
+ * the model leaves them symbolic (the single dimension of a rank-2 input may stay symbolic: the
+ * mapping's width fills it); all inputs agree on a fixed batch dimension, if any. Immutable and
+ * thread-safe.
  */
 public final class FeatureMapping {
 
@@ -111,10 +112,11 @@ public final class FeatureMapping {
                 }
                 width += c.getWidth() == null ? 1 : c.getWidth();
             }
-            final long[] rowShape = rowShape(modelName, modelVersion, inputName, spec, width);
+            final long[] rowShape = rowShape(modelName, modelVersion, inputName, spec, in.getDims(), width);
             final long values = product(rowShape);
             if (values != width) {
                 throw refuse(modelName, modelVersion, "input '" + inputName + "' has shape " + spec.shapeText()
+                        + (in.getDims() == null ? "" : " with dims " + in.getDims() + " from the spec")
                         + " = " + (values < 0 ? "more than " + Integer.MAX_VALUE : Long.toString(values))
                         + " values per row; the mapping gives " + width + " "
                         + describe(in.getColumns()));
@@ -180,22 +182,45 @@ public final class FeatureMapping {
     }
 
     /**
-     * The input's dimensions after the batch one. The one dimension of a rank-2 input may be
-     * symbolic: the mapping's width fills it, as it always has. Any other symbolic dimension is
-     * refused.
+     * The input's dimensions after the batch one: the spec's {@code dims} where it gives them (they
+     * must agree with every dimension the model fixes), else the model's. Without {@code dims}, the
+     * one dimension of a rank-2 input may be symbolic: the mapping's width fills it, as it always
+     * has; any other symbolic dimension is refused, naming it.
      */
     private static long[] rowShape(String modelName, String modelVersion, String inputName, ValueSpec spec,
-                                   long width) {
+                                   List<Long> dims, long width) {
         final long[] shape = spec.shape();
         final long[] row = Arrays.copyOfRange(shape, 1, shape.length);
+        if (dims != null) {
+            if (dims.size() != row.length) {
+                throw refuse(modelName, modelVersion, "the spec gives input '" + inputName + "' dims " + dims + " ("
+                        + dims.size() + " dimension(s)) but its shape " + spec.shapeText() + " has " + row.length
+                        + " after the batch dimension");
+            }
+            for (int d = 0; d < row.length; d++) {
+                final Long given = dims.get(d);
+                if (given == null || given < 1) {
+                    throw refuse(modelName, modelVersion, "the spec gives input '" + inputName + "' dims " + dims
+                            + "; every dimension must be >= 1");
+                }
+                if (row[d] >= 0 && row[d] != given) {
+                    throw refuse(modelName, modelVersion, "the spec gives input '" + inputName + "' dims " + dims
+                            + " but its shape " + spec.shapeText() + " fixes dimension " + (d + 1) + " to " + row[d]);
+                }
+                row[d] = given;
+            }
+            return row;
+        }
         if (row.length == 1 && row[0] < 0) {
             row[0] = width;
         }
         for (int d = 0; d < row.length; d++) {
             if (row[d] < 0) {
+                final String dimName = spec.dimName(d + 1);
                 throw refuse(modelName, modelVersion, "input '" + inputName + "' has shape " + spec.shapeText()
-                        + ", whose dimension " + (d + 1) + " is symbolic; scorestream needs every dimension"
-                        + " after the batch one fixed");
+                        + ", whose dimension " + (d + 1) + (dimName == null ? "" : " (" + dimName + ")")
+                        + " is symbolic; the spec must give the input's " + row.length + " dimensions after the batch"
+                        + " (ModelInput.dims)");
             }
         }
         return row;
@@ -205,6 +230,9 @@ public final class FeatureMapping {
     private static long product(long[] rowShape) {
         long p = 1;
         for (long d : rowShape) {
+            if (d > Integer.MAX_VALUE) {
+                return -1;
+            }
             p *= d;
             if (p > Integer.MAX_VALUE) {
                 return -1;

@@ -48,8 +48,9 @@ import picocli.CommandLine.Spec;
             "Without --candidate it becomes the stable version and any rollout ends. With --candidate canary "
                     + "--percent P or --candidate shadow it becomes the candidate beside the live stable version (replacing any "
                     + "earlier candidate); the model must be live.", ""},
-        footer = {"", "--input columns: field (one column; a number or boolean), field:default (default for null), "
-                + "field[width] (an array<float|double> filling width columns), field[width]:default."})
+        footer = {"", "--input columns: field (one value of a row; a number, boolean, string or enum), field:default "
+                + "(default for null), field[width] (an array filling width values), field[width]:default. An input "
+                + "[N, d1, ..., dk] takes d1 x ... x dk values per row, row-major."})
 public class PublishCommand implements Callable<Integer> {
 
     @Spec

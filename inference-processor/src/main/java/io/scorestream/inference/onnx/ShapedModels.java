@@ -148,6 +148,30 @@ public final class ShapedModels {
         return b.build();
     }
 
+    /**
+     * A model reading dimensions it leaves symbolic: input {@value #INPUT} of {@code type} and shape
+     * {@code shape} (e.g. {@code [N, T, 10]} or {@code [N, 2, H, W]}), cast to float (if it is not
+     * float), averaged over {@code axes} (ReduceMean, the axes dropped), flattened and fed to
+     * {@code mlp}. Whatever sizes the symbolic dimensions take, the reference of a row is
+     * {@code mlp.predict(the row's means over those axes, row-major)}.
+     */
+    public static byte[] averaged(final Mlp mlp, final ElementType type, final long[] axes,
+                                  final OnnxGraphBuilder.Dim... shape) {
+        final OnnxGraphBuilder b = new OnnxGraphBuilder("averaged")
+                .input(INPUT, type, shape)
+                .output(OUTPUT, ElementType.FLOAT, -1, mlp.outputWidth());
+        String x = INPUT;
+        if (type != ElementType.FLOAT) {
+            b.node("Cast", List.of(x), List.of("as_float"), OnnxAttribute.intAttr("to", ElementType.FLOAT.code()));
+            x = "as_float";
+        }
+        b.node("ReduceMean", List.of(x), List.of("means"), OnnxAttribute.ints("axes", axes),
+                        OnnxAttribute.intAttr("keepdims", 0))
+                .node("Flatten", List.of("means"), List.of("rows"), OnnxAttribute.intAttr("axis", 1));
+        mlp.appendLayers(b, "rows", OUTPUT);
+        return b.build();
+    }
+
     private static long[] batchFirst(final long[] rowDims) {
         final long[] shape = new long[rowDims.length + 1];
         shape[0] = -1;
