@@ -22,11 +22,11 @@ import org.apache.avro.Schema;
  *
  * <p>Checked at construction: every model input is filled by exactly one mapped input and vice
  * versa; every input is a tensor of rank 1 or more of float, double, int32, int64, bool or string,
- * and every default fits its element type (a string input takes none); the mapped values per row equal the
- * product of the input's dimensions after the batch one, which the spec's {@code dims} give where
- * the model leaves them symbolic (the single dimension of a rank-2 input may stay symbolic: the
- * mapping's width fills it); all inputs agree on a fixed batch dimension, if any. Immutable and
- * thread-safe.
+ * and every default fits its element type (a string input takes none); the mapped values per row
+ * equal the product of the input's dimensions after the batch one, which the spec's {@code dims}
+ * give where the model leaves them symbolic (the single dimension of a rank-2 input may stay
+ * symbolic: the mapping's width fills it); all inputs agree on a fixed batch dimension, if any.
+ * Immutable and thread-safe.
  */
 public final class FeatureMapping {
 
@@ -87,7 +87,8 @@ public final class FeatureMapping {
             final ElementType type = spec.kind() == ValueSpec.Kind.TENSOR ? supported(spec.elementType()) : null;
             if (type == null) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is " + spec
-                        + "; scorestream feeds tensors [batch, d1, ..., dk] of float, double, int32, int64, bool or string");
+                        + "; scorestream feeds tensors [batch, d1, ..., dk] of float, double, int32, int64, bool"
+                        + " or string");
             }
             if (spec.rank() < 1) {
                 throw refuse(modelName, modelVersion, "model input '" + inputName + "' is a scalar ("

@@ -173,7 +173,9 @@ class ElementTypesTest {
                 FeatureColumn.newBuilder().setField("card_present").build(),
                 FeatureColumn.newBuilder().setField("online").setDefaultValue(1.0).build(),
                 FeatureColumn.newBuilder().setField("night").build());
-        final boolean[][] flags = {{true, false, false}, {false, true, true}, {true, true, true}, {false, false, false}};
+        final boolean[][] flags = {
+            {true, false, false}, {false, true, true}, {true, true, true}, {false, false, false},
+        };
         final Boolean[] online = {false, null, true, false};
 
         try (ScoringModel m = ScoringModel.create(InputShapesTest.spec(onnx, columns), onnx, LOADER, true);
@@ -306,17 +308,20 @@ class ElementTypesTest {
     }
 
     static Stream<Arguments> stringEncoders() {
-        return Stream.of(Arguments.of("LabelEncoder", new long[] {4}), Arguments.of("LabelEncoder", new long[] {2, 2}),
-                Arguments.of("CategoryMapper", new long[] {4}), Arguments.of("CategoryMapper", new long[] {1, 2, 2}));
+        return Stream.of(Arguments.of("LabelEncoder", new long[] {-1, 4}),
+                Arguments.of("LabelEncoder", new long[] {-1, 2, 2}),
+                Arguments.of("CategoryMapper", new long[] {-1, 4}),
+                Arguments.of("CategoryMapper", new long[] {-1, 1, 2, 2}),
+                Arguments.of("LabelEncoder", new long[] {3, 2, 2}));
     }
 
-    @ParameterizedTest(name = "{0}, row shape {1}")
+    @ParameterizedTest(name = "{0}, shape {1}")
     @MethodSource("stringEncoders")
-    void aStringInputFromStringEnumAndArrayFieldsIsEncodedAndScoredInBatchesOfAnySize(String op, long[] rowDims) {
+    void aStringInputFromStringEnumAndArrayFieldsIsEncodedAndScoredInBatchesOfAnySize(String op, long[] shape) {
         // given: a city (string), a channel (enum) and two tags (array<string>), as Avro decodes them
         final List<String> categories = List.of("paris", "berlin", "WEB", "POS", "ATM", "gold", "silver");
         final Mlp mlp = Mlp.random(12, 4, 8, 1);
-        final byte[] onnx = ShapedModels.categorical(mlp, categories, op, rowDims);
+        final byte[] onnx = ShapedModels.categorical(mlp, categories, op, shape);
         final Schema schema = SchemaBuilder.record("Payment").fields()
                 .requiredString("city")
                 .name("channel").type().enumeration("Channel").symbols("WEB", "POS", "ATM").noDefault()
@@ -329,7 +334,7 @@ class ElementTypesTest {
         final String[] cities = {"paris", "berlin", "oslo"};
         final String[] channels = {"WEB", "POS", "ATM"};
         final String[] tags = {"gold", "silver", "bronze", ""};
-        final SplittableRandom random = new SplittableRandom(rowDims.length);
+        final SplittableRandom random = new SplittableRandom(shape.length);
 
         try (ScoringModel m = ScoringModel.create(InputShapesTest.spec(onnx, columns), onnx, LOADER, true);
              BatchScorer scorer = m.newScorer(8)) {
@@ -337,7 +342,8 @@ class ElementTypesTest {
             m.warmUp(3);
             assertEquals(ElementType.STRING, m.mapping().elementType(0));
             for (int size : new int[] {8, 3, 3, 5}) {
-                // when: a full batch (the whole array), then shorter ones (a reused copy of its start)
+                // when: a full batch (the whole array), then shorter ones (a reused copy of its start);
+                // with a fixed batch of 3, chunks of the array from row 0, 3 and 6, the last one padded
                 final List<String[]> rows = new ArrayList<>();
                 for (int i = 0; i < size; i++) {
                     final String[] row = {cities[random.nextInt(3)], channels[random.nextInt(3)],
@@ -369,7 +375,7 @@ class ElementTypesTest {
     void aNullStringIsRefusedNamingTheFieldAndTheRestOfTheBatchScores() {
         // given
         final Mlp mlp = Mlp.random(13, 1, 4, 1);
-        final byte[] onnx = ShapedModels.categorical(mlp, List.of("a", "b"), "LabelEncoder", 1);
+        final byte[] onnx = ShapedModels.categorical(mlp, List.of("a", "b"), "LabelEncoder", -1, 1);
         final Schema schema = SchemaBuilder.record("R").fields().optionalString("code").endRecord();
         final GenericRecord missing = new GenericData.Record(schema);
         final GenericRecord present = new GenericData.Record(schema);
@@ -392,7 +398,7 @@ class ElementTypesTest {
     @Test
     void aStringInputRefusesNumericFieldsAndDefaults() {
         // given
-        final byte[] onnx = ShapedModels.categorical(Mlp.random(14, 2, 4, 1), List.of("a"), "LabelEncoder", 2);
+        final byte[] onnx = ShapedModels.categorical(Mlp.random(14, 2, 4, 1), List.of("a"), "LabelEncoder", -1, 2);
         final Schema schema = SchemaBuilder.record("R").fields()
                 .requiredString("code").requiredDouble("amount").endRecord();
 

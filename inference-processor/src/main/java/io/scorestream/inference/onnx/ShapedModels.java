@@ -116,17 +116,19 @@ public final class ShapedModels {
 
     /**
      * A string categorical, as sklearn converters encode one: input {@value #INPUT} string
-     * {@code [N, d1, ..., dk]} mapped to int64 by the {@value OnnxGraphBuilder#ML_DOMAIN} operator
+     * {@code [batch, d1, ..., dk]} mapped to int64 by the {@value OnnxGraphBuilder#ML_DOMAIN} operator
      * {@code op} ({@code LabelEncoder}: keys_strings to values_int64s; or {@code CategoryMapper}:
      * cats_strings to cats_int64s), {@code categories[j]} to {@code j} and anything else to -1,
      * then cast to float, flattened and fed to {@code mlp}. The reference of a row is
      * {@code mlp.predict(the categories' indices, -1 for unknown)}.
      *
      * @param op {@code "LabelEncoder"} or {@code "CategoryMapper"}
+     * @param shape the input's shape: {@code -1} (symbolic {@code N}) or a fixed size for the batch,
+     *     then the fixed row dimensions
      */
     public static byte[] categorical(final Mlp mlp, final List<String> categories, final String op,
-                                     final long... rowDims) {
-        requireWidth(rowDims, mlp.inputWidth());
+                                     final long... shape) {
+        requireWidth(Arrays.copyOfRange(shape, 1, shape.length), mlp.inputWidth());
         final long[] codes = new long[categories.size()];
         for (int j = 0; j < codes.length; j++) {
             codes[j] = j;
@@ -139,10 +141,11 @@ public final class ShapedModels {
             default -> throw new IllegalArgumentException("op must be LabelEncoder or CategoryMapper, got " + op);
         };
         final OnnxGraphBuilder b = new OnnxGraphBuilder("categorical")
-                .input(INPUT, ElementType.STRING, batchFirst(rowDims))
-                .output(OUTPUT, ElementType.FLOAT, -1, mlp.outputWidth())
+                .input(INPUT, ElementType.STRING, shape)
+                .output(OUTPUT, ElementType.FLOAT, shape[0], mlp.outputWidth())
                 .node(OnnxGraphBuilder.ML_DOMAIN, op, List.of(INPUT), List.of("codes"), attributes)
-                .node("Cast", List.of("codes"), List.of("as_float"), OnnxAttribute.intAttr("to", ElementType.FLOAT.code()))
+                .node("Cast", List.of("codes"), List.of("as_float"),
+                        OnnxAttribute.intAttr("to", ElementType.FLOAT.code()))
                 .node("Flatten", List.of("as_float"), List.of("rows"), OnnxAttribute.intAttr("axis", 1));
         mlp.appendLayers(b, "rows", OUTPUT);
         return b.build();
