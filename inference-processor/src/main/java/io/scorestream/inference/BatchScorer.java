@@ -4,9 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -15,10 +12,13 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * Accumulates feature rows and scores them in one ONNX Runtime run.
  *
- * <p>Rows are written straight into direct {@link FloatBuffer}s sized once (one per model input),
- * and results land in arrays sized once, so the per-record path allocates nothing that can be
- * reused per batch. Feature extractors are compiled once per record schema and cached. For a
- * model with a fixed batch dimension B, a batch runs in chunks of B rows, the last one padded.
+ * <p>Rows are written straight into direct buffers sized once ({@link RowBuffers}: one per model
+ * input, of its element type; a reused {@code String[]} for a string input), and results land in
+ * arrays sized once, so the per-record path allocates nothing that can be reused per batch. Tensors
+ * over the direct buffers are made once per run size; a string input's tensor is made for every
+ * run, since ONNX Runtime copies strings. Feature extractors are compiled once per record schema
+ * and cached. For a model with a fixed batch dimension B, a batch runs in chunks of B rows, the
+ * last one padded.
  *
  * <p>A padded scorer ({@link ScoringModel#newPaddedScorer(int)}) runs every batch as exactly
  * {@link #capacity()} rows: the rows after the batch's own are all zero, and their results are
@@ -38,8 +38,10 @@ public final class BatchScorer implements AutoCloseable {
     private final int chunk;
     private final boolean padded;
     private final String[] inputNames;
-    private final int[] widths;
-    private final FloatBuffer[] buffers;
+    private final long[][] rowShapes;
+    private final RowBuffers rows;
+    /** Whether some input's tensor copies its values and must be made for every run. */
+    private final boolean copiesOnRun;
     private final double[] scores;
     private final String[] labels;
     private final Map<String, Double>[] probabilities;
@@ -49,7 +51,10 @@ public final class BatchScorer implements AutoCloseable {
     private Schema lastSchema;
     private FeatureExtractor lastExtractor;
 
-    /** Tensors over the whole buffers for the last run size, reused while the size repeats. */
+    /**
+     * Tensors over the whole buffers for the last run size, reused while the size repeats; null
+     * where an input's tensor copies its values.
+     */
     private OnnxTensor[] cachedTensors;
     private int cachedRows = -1;
 
@@ -78,14 +83,17 @@ public final class BatchScorer implements AutoCloseable {
         this.capacity = chunk > 0 ? ((capacity + chunk - 1) / chunk) * chunk : capacity;
         final int n = mapping.inputCount();
         this.inputNames = new String[n];
-        this.widths = new int[n];
-        this.buffers = new FloatBuffer[n];
+        this.rowShapes = new long[n][];
         for (int i = 0; i < n; i++) {
             inputNames[i] = mapping.inputName(i);
-            widths[i] = mapping.width(i);
-            buffers[i] = ByteBuffer.allocateDirect(this.capacity * widths[i] * Float.BYTES)
-                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            rowShapes[i] = mapping.rowShape(i);
         }
+        this.rows = RowBuffers.allocate(mapping, this.capacity);
+        boolean copies = false;
+        for (int i = 0; i < n; i++) {
+            copies |= rows.copiesOnRun(i);
+        }
+        this.copiesOnRun = copies;
         this.scores = new double[this.capacity];
         this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
         this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
@@ -138,19 +146,14 @@ public final class BatchScorer implements AutoCloseable {
         if (size >= written) {
             written = size + 1;
         }
-        extractor.extract(record, buffers, size);
+        extractor.extract(record, rows, size);
         return size++;
     }
 
-    void addZeroRows(int rows) {
-        for (int r = 0; r < rows && size < capacity; r++) {
+    void addZeroRows(int count) {
+        for (int r = 0; r < count && size < capacity; r++) {
             written = Math.max(written, size + 1);
-            for (int i = 0; i < buffers.length; i++) {
-                final int base = size * widths[i];
-                for (int c = 0; c < widths[i]; c++) {
-                    buffers[i].put(base + c, 0f);
-                }
-            }
+            rows.zeroRow(size);
             size++;
         }
     }
@@ -212,38 +215,41 @@ public final class BatchScorer implements AutoCloseable {
 
     /** Clears the rows after the batch's own that an earlier batch wrote, so the padding is all zero. */
     private void zeroRowsAfterBatch() {
-        for (int i = 0; i < buffers.length; i++) {
-            final FloatBuffer b = buffers[i];
-            final int end = written * widths[i];
-            for (int k = size * widths[i]; k < end; k++) {
-                b.put(k, 0f);
-            }
+        for (int r = size; r < written; r++) {
+            rows.zeroRow(r);
         }
         written = size;
     }
 
-    private void run(int from, int rows, int used) throws OrtException {
+    private void run(int from, int count, int used) throws OrtException {
         final OnnxTensor[] tensors;
         final boolean cache = from == 0;
-        if (cache && rows == cachedRows) {
+        if (cache && count == cachedRows) {
             tensors = cachedTensors;
         } else {
-            tensors = new OnnxTensor[buffers.length];
-            for (int i = 0; i < buffers.length; i++) {
-                final FloatBuffer view = buffers[i].duplicate();
-                view.position(from * widths[i]).limit((from + rows) * widths[i]);
-                tensors[i] = OnnxTensor.createTensor(env, view.slice(), new long[] {rows, widths[i]});
+            tensors = new OnnxTensor[inputNames.length];
+            for (int i = 0; i < tensors.length; i++) {
+                if (!rows.copiesOnRun(i)) {
+                    tensors[i] = rows.tensor(env, i, from, shape(count, rowShapes[i]));
+                }
             }
             if (cache) {
                 closeCached();
                 cachedTensors = tensors;
-                cachedRows = rows;
+                cachedRows = count;
             }
         }
+        // A tensor that copies its values (strings) is made for this run only.
+        final OnnxTensor[] copies = copiesOnRun ? new OnnxTensor[inputNames.length] : null;
         try {
             final Map<String, OnnxTensor> inputs = new HashMap<>(inputNames.length * 2);
             for (int i = 0; i < inputNames.length; i++) {
-                inputs.put(inputNames[i], tensors[i]);
+                OnnxTensor t = tensors[i];
+                if (t == null) {
+                    t = rows.tensor(env, i, from, shape(count, rowShapes[i]));
+                    copies[i] = t;
+                }
+                inputs.put(inputNames[i], t);
             }
             final OrtSession session = model.loaded().session();
             try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
@@ -251,11 +257,28 @@ public final class BatchScorer implements AutoCloseable {
             }
         } finally {
             if (!cache) {
-                for (OnnxTensor t : tensors) {
-                    t.close();
-                }
+                closeAll(tensors);
+            }
+            if (copies != null) {
+                closeAll(copies);
             }
         }
+    }
+
+    private static void closeAll(OnnxTensor[] tensors) {
+        for (OnnxTensor t : tensors) {
+            if (t != null) {
+                t.close();
+            }
+        }
+    }
+
+    /** {@code [count, d1, ..., dk]} for a row shape {@code [d1, ..., dk]}. */
+    private static long[] shape(int count, long[] rowShape) {
+        final long[] shape = new long[rowShape.length + 1];
+        shape[0] = count;
+        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+        return shape;
     }
 
     /**
@@ -300,9 +323,7 @@ public final class BatchScorer implements AutoCloseable {
 
     private void closeCached() {
         if (cachedTensors != null) {
-            for (OnnxTensor t : cachedTensors) {
-                t.close();
-            }
+            closeAll(cachedTensors);
             cachedTensors = null;
             cachedRows = -1;
         }

@@ -18,8 +18,13 @@ public class FeatureException extends RuntimeException {
         NON_FINITE,
         /** An array field has more elements than its mapped width, or fewer and no default. */
         ARRAY_LENGTH,
-        /** The record's schema cannot feed the model (field missing or not numeric). */
-        SCHEMA_MISMATCH;
+        /** The record's schema cannot feed the model (a field missing, or of a type its input cannot take). */
+        SCHEMA_MISMATCH,
+        /**
+         * A mapped value does not fit the input's element type: a long beyond int32's range for an
+         * int32 input, or a number other than 0 and 1 for a bool input.
+         */
+        OUT_OF_RANGE;
 
         public String tag() {
             return name().toLowerCase(Locale.ROOT);

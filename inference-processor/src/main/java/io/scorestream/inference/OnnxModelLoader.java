@@ -272,7 +272,7 @@ public final class OnnxModelLoader {
 
     private static ValueSpec spec(String name, ValueInfo info) {
         if (info instanceof TensorInfo t) {
-            return new ValueSpec(name, ValueSpec.Kind.TENSOR, t.type.name(), null, t.getShape());
+            return new ValueSpec(name, ValueSpec.Kind.TENSOR, t.type.name(), null, t.getShape(), t.getDimensionNames());
         }
         if (info instanceof SequenceInfo s) {
             if (s.isSequenceOfMaps()) {

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.scorestream.inference.onnx.ElementType;
 import io.scorestream.inference.onnx.Mlp;
 import io.scorestream.inference.onnx.OnnxModels;
+import io.scorestream.inference.onnx.ShapedModels;
 import io.scorestream.inference.onnx.SoftmaxRegression;
 import io.scorestream.inference.onnx.TreeEnsemble;
 import io.scorestream.schemas.FeatureColumn;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchScorerTest {
@@ -378,8 +381,6 @@ class BatchScorerTest {
 
     @Test
     void theFeatureRowPathAllocatesNothingPerRecord() {
-        final com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         final int n = 4096;
         final List<GenericRecord> records = new ArrayList<>(n);
         final SplittableRandom random = new SplittableRandom(77);
@@ -387,23 +388,60 @@ class BatchScorerTest {
             records.add(generic(TestSpecs.transaction(random, i)));
         }
         try (BatchScorer scorer = model.newScorer(n)) {
-            // Warm up: compile the extractor, let the JIT see the loop.
-            for (int round = 0; round < 20; round++) {
-                for (GenericRecord r : records) {
-                    scorer.add(r);
-                }
-                scorer.clear();
-            }
-            final long tid = Thread.currentThread().getId();
-            final long before = threads.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < n; i++) {
-                scorer.add(records.get(i));
-            }
-            final long allocated = threads.getThreadAllocatedBytes(tid) - before;
+            final long allocated = allocatedAdding(scorer, records);
 
             assertTrue(allocated / n < 8, "feature extraction allocated " + allocated + " bytes for " + n
                     + " records");
         }
+    }
+
+    @ParameterizedTest(name = "{0} input [N,3,4]")
+    @EnumSource(value = ElementType.class, names = {"DOUBLE", "INT32", "INT64", "BOOL"})
+    void theFeatureRowPathOfOtherElementTypesAllocatesNothingPerRecord(ElementType type) {
+        // given: records as Avro decodes them, an array of 11 values and a scalar, into [N, 3, 4]
+        final Schema.Type avroType = switch (type) {
+            case DOUBLE -> Schema.Type.DOUBLE;
+            case INT32 -> Schema.Type.INT;
+            case INT64 -> Schema.Type.LONG;
+            default -> Schema.Type.BOOLEAN;
+        };
+        final byte[] onnx = ShapedModels.flattened(Mlp.random(8, 12, 4, 1), type, -1, 3, 4);
+        final int n = 4096;
+        final Schema schema = TypedRecords.schema(avroType);
+        final SplittableRandom random = new SplittableRandom(78);
+        final List<GenericRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(TypedRecords.random(schema, 11, random));
+        }
+        try (ScoringModel m = ScoringModel.create(TestSpecs.spec("1", onnx, List.of(TestSpecs.input(
+                ShapedModels.INPUT, TypedRecords.columns(11))), TestSpecs.output(ShapedModels.OUTPUT)).build(), onnx,
+                LOADER, true); BatchScorer scorer = m.newScorer(n)) {
+            // when
+            final long allocated = allocatedAdding(scorer, records);
+
+            // then
+            assertTrue(allocated / n < 8, type + " feature extraction allocated " + allocated + " bytes for " + n
+                    + " records");
+        }
+    }
+
+    /** Bytes this thread allocates adding {@code records} once, after 20 warm-up rounds. */
+    private static long allocatedAdding(BatchScorer scorer, List<GenericRecord> records) {
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // Warm up: compile the extractor, let the JIT see the loop.
+        for (int round = 0; round < 20; round++) {
+            for (GenericRecord r : records) {
+                scorer.add(r);
+            }
+            scorer.clear();
+        }
+        final long tid = Thread.currentThread().getId();
+        final long before = threads.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < records.size(); i++) {
+            scorer.add(records.get(i));
+        }
+        return threads.getThreadAllocatedBytes(tid) - before;
     }
 
     private static ModelSpec specOf(byte[] onnx, List<FeatureColumn> columns) {

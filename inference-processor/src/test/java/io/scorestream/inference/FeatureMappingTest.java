@@ -34,8 +34,8 @@ class FeatureMappingTest {
         final ModelLoadException e = refused(TestSpecs.transactionSpec(onnx), onnx);
 
         assertEquals(ModelLoadException.Reason.INPUT_MAPPING, e.reason());
-        assertTrue(e.getMessage().contains("input 'features' maps 30 column(s)"), e.getMessage());
-        assertTrue(e.getMessage().contains("[N,31], i.e. 31 column(s)"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'features' has shape [N,31] = 31 values per row; "
+                + "the mapping gives 30 (fields elapsed_seconds, v1..v28, amount)"), e.getMessage());
     }
 
     @Test
@@ -146,13 +146,14 @@ class FeatureMappingTest {
                 TestSpecs.input(OnnxModels.DENSE, TestSpecs.columns(TestSpecs.FEATURES)),
                 TestSpecs.input(OnnxModels.EMBEDDING, List.of(embedding))), TestSpecs.output("score")).build();
 
-        // One unwidthed array column counts as one column against the model's 8.
+        // One unwidthed array column counts as one value against the model's 8.
         final ModelLoadException e = refused(spec, onnx);
-        assertTrue(e.getMessage().contains("input 'embedding' maps 1 column(s) (embedding)"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'embedding' has shape [N,8] = 8 values per row; "
+                + "the mapping gives 1 (field embedding)"), e.getMessage());
     }
 
     @Test
-    void refusesARank3InputSayingWhatItFeeds() {
+    void refusesARank3InputOfAnotherWidthSayingWhatItFeeds() {
         final byte[] onnx = new OnnxGraphBuilder("rank3")
                 .input("x", ElementType.FLOAT, -1, 2, 3)
                 .output("y", ElementType.FLOAT, -1, 2, 3)
@@ -163,7 +164,8 @@ class FeatureMappingTest {
 
         final ModelLoadException e = refused(spec, onnx);
 
-        assertTrue(e.getMessage().contains("has shape [N,2,3] (rank 3)"), e.getMessage());
+        assertTrue(e.getMessage().contains("input 'x' has shape [N,2,3] = 6 values per row; "
+                + "the mapping gives 2 (fields v1, v2)"), e.getMessage());
     }
 
     @Test

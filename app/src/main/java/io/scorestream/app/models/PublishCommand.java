@@ -49,8 +49,9 @@ import picocli.CommandLine.Spec;
             "Without --candidate it becomes the stable version and any rollout ends. With --candidate canary "
                     + "--percent P or --candidate shadow it becomes the candidate beside the live stable version (replacing any "
                     + "earlier candidate); the model must be live.", ""},
-        footer = {"", "--input columns: field (one column; a number or boolean), field:default (default for null), "
-                + "field[width] (an array<float|double> filling width columns), field[width]:default."})
+        footer = {"", "--input columns: field (one value of a row; a number, boolean, string or enum), field:default "
+                + "(default for null), field[width] (an array filling width values), field[width]:default. An input "
+                + "[N, d1, ..., dk] takes d1 x ... x dk values per row, row-major."})
 public class PublishCommand implements Callable<Integer> {
 
     @Spec
@@ -80,6 +81,11 @@ public class PublishCommand implements Callable<Integer> {
             description = "A model input and the fields filling its columns, comma-separated, in order (repeatable; "
                     + "default: features=<the 30 demo features>).")
     Map<String, String> inputs;
+
+    @Option(names = "--input-dims", paramLabel = "NAME=DIMS",
+            description = "An input's dimensions after the batch, comma-separated (e.g. x=5,30), for a model that "
+                    + "leaves some of them symbolic (repeatable; NAME must be an input the mapping fills).")
+    Map<String, String> inputDims;
 
     @Option(names = "--output", paramLabel = "NAME", description = "The output holding the score.")
     String output = Mlp.OUTPUT;
@@ -309,6 +315,19 @@ public class PublishCommand implements Callable<Integer> {
                 modelInputs.add(ModelInput.newBuilder().setInputName(input).setColumns(cols).build());
             });
         }
+        if (inputDims != null) {
+            inputDims.forEach((input, text) -> {
+                int at = modelInputs.size() - 1;
+                while (at >= 0 && !modelInputs.get(at).getInputName().equals(input)) {
+                    at--;
+                }
+                if (at < 0) {
+                    throw CommandLines.usage(spec, "--input-dims names input '" + input + "', which the mapping does "
+                            + "not fill");
+                }
+                modelInputs.set(at, ModelInput.newBuilder(modelInputs.get(at)).setDims(dims(input, text)).build());
+            });
+        }
         if (scoreColumn != null) {
             CommandLines.requireAtLeast(spec, "--score-column", scoreColumn, 0);
         }
@@ -345,6 +364,25 @@ public class PublishCommand implements Callable<Integer> {
             b.setArtifactUri(null).setArtifactBytes(ByteBuffer.wrap(onnx));
         }
         return new BuiltSpec(b.build(), onnx, uri);
+    }
+
+    /** {@code d1,d2,...}: whole numbers of at least 1. */
+    private List<Long> dims(final String input, final String text) {
+        final List<Long> dims = new ArrayList<>();
+        for (String d : text.split(",", -1)) {
+            try {
+                final long value = Long.parseLong(d.trim());
+                if (value >= 1) {
+                    dims.add(value);
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // refused below, with the whole option
+            }
+            throw CommandLines.usage(spec, "--input-dims " + input + "=" + text + ": each dimension must be a whole "
+                    + "number >= 1");
+        }
+        return dims;
     }
 
     /** {@code field}, {@code field:default} or {@code field[width]} / {@code field[width]:default}. */

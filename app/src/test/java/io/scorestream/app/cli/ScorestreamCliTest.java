@@ -32,8 +32,8 @@ class ScorestreamCliTest {
     private static final List<String> CONNECTION = List.of("--bootstrap", "--schema-registry", "--topic",
             "--client-config", "--timeout-ms");
     private static final List<String> PUBLISH = List.of("--name", "--version", "--onnx", "--train-demo", "--seed",
-            "--uri", "--input", "--output", "--score-column", "--score-class", "--label-output", "--threshold",
-            "--meta", "--candidate", "--percent");
+            "--uri", "--input", "--input-dims", "--output", "--score-column", "--score-class", "--label-output",
+            "--threshold", "--meta", "--candidate", "--percent");
 
     @TempDir
     Path dir;

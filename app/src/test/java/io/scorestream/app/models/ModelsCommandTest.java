@@ -79,6 +79,21 @@ class ModelsCommandTest {
     }
 
     @Test
+    void inputDimsMustNameAMappedInputAndGiveWholeNumbersOfAtLeastOne() throws IOException {
+        final Result unmapped = publish("--input", "x=a,b", "--input-dims", "y=3,10");
+        assertEquals(2, unmapped.code, unmapped.err);
+        assertTrue(unmapped.err.contains("--input-dims names input 'y', which the mapping does not fill"),
+                unmapped.err);
+
+        for (String bad : List.of("3,ten", "0,10", "3,")) {
+            final Result r = publish("--input", "x=a,b", "--input-dims", "x=" + bad);
+            assertEquals(2, r.code, r.err);
+            assertTrue(r.err.contains("--input-dims x=" + bad + ": each dimension must be a whole number >= 1"),
+                    r.err);
+        }
+    }
+
+    @Test
     void publishModelAliasTakesTheSameOptionsAndNamesItself() throws IOException {
         final Result r = runWith(List.of("publish-model"), "--name", "fraud", "--version", "2",
                 "--onnx", onnxFile().toString(), "--candidate", "canary", "--percent", "101");

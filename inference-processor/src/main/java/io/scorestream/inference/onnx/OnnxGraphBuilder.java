@@ -19,7 +19,8 @@ import java.util.Set;
  * graph output is produced, and throws {@link IllegalStateException} naming the offending value.
  *
  * <p>Shapes: a dimension of {@code -1} is written as the symbolic batch dimension {@value #BATCH_DIM};
- * any other dimension must be non-negative and is written as a fixed size. The model imports opset
+ * any other dimension must be non-negative and is written as a fixed size. The {@link Dim} overloads
+ * declare symbolic dimensions of other names (e.g. a sequence length {@code T}). The model imports opset
  * {@value #DEFAULT_OPSET} of the default domain and, if any node uses it, opset {@value #ML_OPSET} of
  * {@value #ML_DOMAIN}; {@link #opset(String, long)} overrides either or adds another domain.
  *
@@ -111,6 +112,58 @@ public final class OnnxGraphBuilder {
         return this;
     }
 
+    /** Declares a tensor graph input whose dimensions are fixed or symbolic with names of their own. */
+    public OnnxGraphBuilder input(final String name, final ElementType type, final Dim... dims) {
+        inputs.add(ValueInfo.tensor(requireName(name, "input name"), Objects.requireNonNull(type, "type"),
+                List.of(dims)));
+        return this;
+    }
+
+    /** Declares a tensor graph output whose dimensions are fixed or symbolic with names of their own. */
+    public OnnxGraphBuilder output(final String name, final ElementType type, final Dim... dims) {
+        outputs.add(ValueInfo.tensor(requireName(name, "output name"), Objects.requireNonNull(type, "type"),
+                List.of(dims)));
+        return this;
+    }
+
+    /** One dimension of a declared shape: a fixed size, or a symbolic one named like {@code N} or {@code T}. */
+    public static final class Dim {
+        private final long size;
+        private final String param;
+
+        private Dim(final long size, final String param) {
+            this.size = size;
+            this.param = param;
+        }
+
+        /** A fixed dimension of {@code size} (0 or more). */
+        public static Dim of(final long size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("a fixed dimension must be >= 0, got " + size);
+            }
+            return new Dim(size, null);
+        }
+
+        /** A symbolic dimension called {@code name} (dimensions sharing a name have the same size at run time). */
+        public static Dim symbolic(final String name) {
+            return new Dim(-1, requireName(name, "dimension name"));
+        }
+
+        /** Dimensions for {@code dims} as the {@code long...} methods read them: -1 is {@link #BATCH_DIM}. */
+        static List<Dim> ofAll(final long[] dims) {
+            final List<Dim> out = new ArrayList<>(dims.length);
+            for (final long d : dims) {
+                out.add(d == -1 ? symbolic(BATCH_DIM) : of(d));
+            }
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return param != null ? param : Long.toString(size);
+        }
+    }
+
     /**
      * Declares a graph output of type {@code seq(map(keyType, tensor(valueType)))}, the type of a
      * {@code ZipMap} output.
@@ -125,6 +178,12 @@ public final class OnnxGraphBuilder {
     /** Adds a constant float tensor; the product of {@code dims} must equal {@code data.length}. */
     public OnnxGraphBuilder initializer(final String name, final float[] data, final long... dims) {
         initializers.add(TensorValue.ofFloats(requireName(name, "initializer name"), data, dims));
+        return this;
+    }
+
+    /** Adds a constant double tensor; the product of {@code dims} must equal {@code data.length}. */
+    public OnnxGraphBuilder initializer(final String name, final double[] data, final long... dims) {
+        initializers.add(TensorValue.ofDoubles(requireName(name, "initializer name"), data, dims));
         return this;
     }
 
@@ -289,17 +348,17 @@ public final class OnnxGraphBuilder {
         return name;
     }
 
-    private static ProtoWriter tensorType(final ElementType type, final long[] dims) {
+    private static ProtoWriter tensorType(final ElementType type, final List<Dim> dims) {
         final ProtoWriter tensor = new ProtoWriter();
         tensor.int64(TENSOR_ELEM_TYPE, type.code());
         if (dims != null) {
             final ProtoWriter shape = new ProtoWriter();
-            for (final long d : dims) {
+            for (final Dim d : dims) {
                 final ProtoWriter dim = new ProtoWriter();
-                if (d == -1) {
-                    dim.string(DIM_PARAM, BATCH_DIM);
+                if (d.param != null) {
+                    dim.string(DIM_PARAM, d.param);
                 } else {
-                    dim.int64(DIM_VALUE, d);
+                    dim.int64(DIM_VALUE, d.size);
                 }
                 shape.message(SHAPE_DIM, dim);
             }
@@ -319,6 +378,10 @@ public final class OnnxGraphBuilder {
         }
 
         static ValueInfo tensor(final String name, final ElementType type, final long[] dims) {
+            return tensor(name, type, Dim.ofAll(dims));
+        }
+
+        static ValueInfo tensor(final String name, final ElementType type, final List<Dim> dims) {
             return new ValueInfo(name, tensorType(type, dims));
         }
 

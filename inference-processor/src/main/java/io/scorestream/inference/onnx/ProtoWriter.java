@@ -69,6 +69,22 @@ final class ProtoWriter {
         return this;
     }
 
+    /** Writes a packed repeated {@code double} field; nothing at all when {@code values} is empty. */
+    ProtoWriter packedDoubles(final int field, final double[] values) {
+        if (values.length == 0) {
+            return this;
+        }
+        tag(field, WIRE_LENGTH_DELIMITED);
+        rawVarint(8L * values.length);
+        ensure(8 * values.length);
+        for (final double v : values) {
+            final long bits = Double.doubleToRawLongBits(v);
+            rawFixed32((int) bits);
+            rawFixed32((int) (bits >>> 32));
+        }
+        return this;
+    }
+
     /** Writes a packed repeated {@code int64} field; nothing at all when {@code values} is empty. */
     ProtoWriter packedInt64s(final int field, final long[] values) {
         if (values.length == 0) {

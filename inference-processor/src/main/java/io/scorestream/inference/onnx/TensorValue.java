@@ -15,20 +15,23 @@ final class TensorValue {
     private static final int FLOAT_DATA = 4;
     private static final int INT64_DATA = 7;
     private static final int NAME = 8;
+    private static final int DOUBLE_DATA = 10;
 
     private final String name;
     private final ElementType type;
     private final long[] dims;
     private final float[] floats;
     private final long[] longs;
+    private final double[] doubles;
 
     private TensorValue(final String name, final ElementType type, final long[] dims,
-                        final float[] floats, final long[] longs) {
+                        final float[] floats, final long[] longs, final double[] doubles) {
         this.name = Objects.requireNonNull(name, "name");
         this.type = type;
         this.dims = dims.clone();
         this.floats = floats;
         this.longs = longs;
+        this.doubles = doubles;
         long elements = 1;
         for (final long d : dims) {
             if (d < 0) {
@@ -37,7 +40,7 @@ final class TensorValue {
             }
             elements = Math.multiplyExact(elements, d);
         }
-        final int length = floats != null ? floats.length : longs.length;
+        final int length = floats != null ? floats.length : longs != null ? longs.length : doubles.length;
         if (elements != length) {
             throw new IllegalArgumentException("tensor '" + name + "' has dims " + Arrays.toString(dims)
                     + " (" + elements + " elements) but " + length + " values");
@@ -45,11 +48,18 @@ final class TensorValue {
     }
 
     static TensorValue ofFloats(final String name, final float[] data, final long[] dims) {
-        return new TensorValue(name, ElementType.FLOAT, dims, Objects.requireNonNull(data, "data").clone(), null);
+        return new TensorValue(name, ElementType.FLOAT, dims, Objects.requireNonNull(data, "data").clone(), null,
+                null);
     }
 
     static TensorValue ofLongs(final String name, final long[] data, final long[] dims) {
-        return new TensorValue(name, ElementType.INT64, dims, null, Objects.requireNonNull(data, "data").clone());
+        return new TensorValue(name, ElementType.INT64, dims, null, Objects.requireNonNull(data, "data").clone(),
+                null);
+    }
+
+    static TensorValue ofDoubles(final String name, final double[] data, final long[] dims) {
+        return new TensorValue(name, ElementType.DOUBLE, dims, null, null,
+                Objects.requireNonNull(data, "data").clone());
     }
 
     String name() {
@@ -62,8 +72,10 @@ final class TensorValue {
         w.int64(DATA_TYPE, type.code());
         if (floats != null) {
             w.packedFloats(FLOAT_DATA, floats);
-        } else {
+        } else if (longs != null) {
             w.packedInt64s(INT64_DATA, longs);
+        } else {
+            w.packedDoubles(DOUBLE_DATA, doubles);
         }
         if (!name.isEmpty()) {
             w.string(NAME, name);

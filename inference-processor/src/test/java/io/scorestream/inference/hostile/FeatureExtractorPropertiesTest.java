@@ -9,12 +9,10 @@ import io.scorestream.inference.FeatureException;
 import io.scorestream.inference.FeatureExtractor;
 import io.scorestream.inference.FeatureMapping;
 import io.scorestream.inference.ModelSignature;
+import io.scorestream.inference.TypedRecords;
 import io.scorestream.inference.ValueSpec;
 import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -25,12 +23,7 @@ import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -135,7 +128,7 @@ class FeatureExtractorPropertiesTest {
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
 
         // when: the record, as Avro decodes it, is written into row 1
-        final GenericRecord decoded = roundTrip(record);
+        final GenericRecord decoded = TypedRecords.roundTrip(record);
         try {
             extractor.extract(decoded, new FloatBuffer[] {buffer}, 1);
         } catch (FeatureException e) {
@@ -230,19 +223,6 @@ class FeatureExtractorPropertiesTest {
             return d;
         }
         return NASTY[random.nextInt(NASTY.length)];
-    }
-
-    private static GenericRecord roundTrip(GenericRecord record) {
-        try {
-            final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);
-            encoder.flush();
-            return new GenericDatumReader<GenericRecord>(record.getSchema())
-                    .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     // ---- gaps found while writing the property; enable with the fix -----------------------------

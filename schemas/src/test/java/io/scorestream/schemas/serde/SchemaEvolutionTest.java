@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.scorestream.schemas.ModelInput;
+import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.serde.WireFormatException.Reason;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -19,6 +23,8 @@ import org.junit.jupiter.api.Test;
 class SchemaEvolutionTest {
 
     private static final Schema TRANSACTION_V1 = TestRecords.resource("avro/Transaction-v1.avsc");
+    /** ModelSpec before ModelInput.dims. */
+    private static final Schema MODEL_SPEC_V1 = TestRecords.resource("avro/ModelSpec-v1.avsc");
 
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
 
@@ -129,5 +135,50 @@ class SchemaEvolutionTest {
         assertTrue(e.getMessage().startsWith("Cannot deserialize value from topic 't': writer schema id 1 (R) "
                 + "cannot be read as R"), e.getMessage());
         assertTrue(e.getMessage().contains("required"), e.getMessage());
+    }
+
+    @Test
+    void currentModelSpecClassReadsSpecsWrittenBeforeInputDimsWithNullDims() {
+        // given: a spec as a publisher on version 1, without ModelInput.dims, wrote it
+        assertNull(MODEL_SPEC_V1.getField("inputs").schema().getElementType().getField("dims"));
+        final byte[] current = ConfluentAvroSerializer.specific(registry, ModelSpec.class, false)
+                .serialize("models", TestRecords.modelSpec());
+        final GenericRecord asVersion1 = ConfluentAvroDeserializer.generic(registry, MODEL_SPEC_V1, false)
+                .deserialize("models", current);
+        final byte[] old = ConfluentAvroSerializer.generic(registry, false).serialize("models", asVersion1);
+
+        // when
+        final ModelSpec read = ConfluentAvroDeserializer.specific(registry, ModelSpec.class, false)
+                .deserialize("models", old);
+
+        // then
+        assertEquals(2, old[4], "written with the version 1 schema, registered second");
+        assertEquals(TestRecords.modelSpec(), read);
+        assertNull(read.getInputs().get(0).getDims());
+        assertEquals(3, read.getInputs().get(0).getColumns().get(2).getWidth());
+    }
+
+    @Test
+    void aVersion1ReaderSkipsTheDimsOfANewerSpecAndTheCurrentClassKeepsThem() {
+        // given: a spec whose first input gives its dims
+        final ModelSpec spec = TestRecords.modelSpec();
+        final List<ModelInput> inputs = new ArrayList<>(spec.getInputs());
+        inputs.set(0, ModelInput.newBuilder(inputs.get(0)).setDims(List.of(1L, 5L)).build());
+        spec.setInputs(inputs);
+        final byte[] bytes = ConfluentAvroSerializer.specific(registry, ModelSpec.class, false)
+                .serialize("models", spec);
+
+        // when
+        final GenericRecord old = ConfluentAvroDeserializer.generic(registry, MODEL_SPEC_V1, false)
+                .deserialize("models", bytes);
+        final ModelSpec current = ConfluentAvroDeserializer.specific(registry, ModelSpec.class, false)
+                .deserialize("models", bytes);
+
+        // then
+        final GenericRecord input = (GenericRecord) ((List<?>) old.get("inputs")).get(0);
+        assertEquals(new Utf8("float_input"), input.get("input_name"));
+        assertNull(input.getSchema().getField("dims"));
+        assertEquals(List.of(1L, 5L), current.getInputs().get(0).getDims());
+        assertNull(current.getInputs().get(1).getDims());
     }
 }

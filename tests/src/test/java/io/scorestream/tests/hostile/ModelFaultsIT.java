@@ -165,7 +165,7 @@ class ModelFaultsIT {
                 "artifact_unavailable", "scheme 'ftp' is not allowed");
 
         final byte[] wide = Mlp.random(11, 31, 8, 1).toOnnx();
-        refusedWhileVersionOneServes("11", inline("11", wide).build(), "input_mapping", "31 column(s)");
+        refusedWhileVersionOneServes("11", inline("11", wide).build(), "input_mapping", "31 values per row");
 
         refusedWhileVersionOneServes("12", inline("12", good)
                 .setOutput(ModelOutput.newBuilder().setScoreOutput("probabilities").build()).build(),
