@@ -1,13 +1,13 @@
 package io.scorestream.tests.models;
 
+import io.scorestream.tests.models.ModelsCli.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.app.ScoringApplication;
-import io.scorestream.app.cli.ScorestreamApp;
 import io.scorestream.app.config.FleetStatusConfig;
 import io.scorestream.app.config.MetricsConfig;
-import io.scorestream.inference.onnx.LogisticRegression;
 import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
@@ -17,16 +17,12 @@ import io.scorestream.schemas.registry.TopicNameStrategy;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.tests.it.ScoringItSupport;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.common.utils.Utils;
@@ -84,14 +80,14 @@ class FleetStatusIT {
 
             // then: list shows version 1 served on both, status lists both instances
             final Result served = awaitList(cell -> cell.equals("1 on 2/2 instances"));
-            assertEquals("1 on 2/2 instances", servedCell(served.out), served.out);
+            assertEquals("1 on 2/2 instances", servedCell(served.out()), served.out());
             final Result status = models("status");
             status.assertOk();
-            final List<String[]> rows = statusRows(status.out);
-            assertEquals(List.of("node-a", "node-b"), rows.stream().map(r -> r[1]).toList(), status.out);
+            final List<String[]> rows = statusRows(status.out());
+            assertEquals(List.of("node-a", "node-b"), rows.stream().map(r -> r[1]).toList(), status.out());
             for (String[] row : rows) {
                 assertEquals(List.of(APPLICATION_ID, ScoringItSupport.MODEL, "1", "-", "-", "cpu", "-"),
-                        List.of(row[0], row[2], row[3], row[4], row[5], row[6], row[7]), status.out);
+                        List.of(row[0], row[2], row[3], row[4], row[5], row[6], row[7]), status.out());
             }
 
             // when: version 2 maps a field the feature topic's registered schema lacks, published with --force
@@ -105,12 +101,12 @@ class FleetStatusIT {
             // then: both refuse it and keep serving version 1, and list says so
             final Result refused = awaitList(cell -> cell.startsWith("1 on 2/2 (asked 2: refused by 2/2: "
                     + "input_mapping: "));
-            assertTrue(servedCell(refused.out).contains("no_such_field"), refused.out);
+            assertTrue(servedCell(refused.out()).contains("no_such_field"), refused.out());
             final Result refusedStatus = models("status", "--name", ScoringItSupport.MODEL);
             refusedStatus.assertOk();
-            for (String[] row : statusRows(refusedStatus.out)) {
-                assertEquals("1", row[3], refusedStatus.out);
-                assertTrue(row[7].startsWith("2 input_mapping: "), refusedStatus.out);
+            for (String[] row : statusRows(refusedStatus.out())) {
+                assertEquals("1", row[3], refusedStatus.out());
+                assertTrue(row[7].startsWith("2 input_mapping: "), refusedStatus.out());
             }
 
             // when: one instance closes
@@ -119,11 +115,11 @@ class FleetStatusIT {
 
             // then: its rows are gone (tombstones), the other still reports
             final Result after = awaitList(cell -> cell.startsWith("1 on 1/1 (asked 2: refused by 1/1: "));
-            assertTrue(servedCell(after.out).startsWith("1 on 1/1"), after.out);
+            assertTrue(servedCell(after.out()).startsWith("1 on 1/1"), after.out());
             final Result lastStatus = models("status");
             lastStatus.assertOk();
-            assertEquals(List.of("node-a"), statusRows(lastStatus.out).stream().map(r -> r[1]).toList(),
-                    lastStatus.out);
+            assertEquals(List.of("node-a"), statusRows(lastStatus.out()).stream().map(r -> r[1]).toList(),
+                    lastStatus.out());
         } finally {
             Utils.closeQuietly(b, "instance b");
             Utils.closeQuietly(a, "instance a");
@@ -143,14 +139,14 @@ class FleetStatusIT {
     private static Result awaitList(Predicate<String> served) throws InterruptedException {
         final long deadline = System.nanoTime() + WAIT.toNanos();
         Result list = run(false, "list");
-        while (!served.test(servedCell(list.out)) && System.nanoTime() < deadline) {
+        while (!served.test(servedCell(list.out())) && System.nanoTime() < deadline) {
             Thread.sleep(250);
             list = run(false, "list");
         }
-        System.out.print("models list" + System.lineSeparator() + list.out + list.err);
+        System.out.print("models list" + System.lineSeparator() + list.out() + list.err());
         list.assertOk();
-        assertTrue(served.test(servedCell(list.out)), "SERVED did not become as expected in " + WAIT + ":\n"
-                + list.out);
+        assertTrue(served.test(servedCell(list.out())), "SERVED did not become as expected in " + WAIT + ":\n"
+                + list.out());
         return list;
     }
 
@@ -165,50 +161,21 @@ class FleetStatusIT {
         return table.lines().skip(1).map(l -> l.split(" {2,}")).toList();
     }
 
-    /** A logistic regression over the 30 demo features, with weights drawn from {@code seed}. */
-    private static byte[] onnx(long seed) {
-        final Random random = new Random(seed);
-        final float[] weights = new float[SyntheticTransactions.FEATURE_FIELDS.size()];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = (float) random.nextGaussian();
-        }
-        return new LogisticRegression(weights, (float) random.nextGaussian()).toOnnx();
-    }
-
-    private String file(byte[] onnx) throws Exception {
-        final Path f = Files.createTempFile(dir, "model-", ".onnx");
-        Files.write(f, onnx);
-        return f.toString();
-    }
-
-    /** {@code models <args>} on the test's broker and registry. */
+    /** {@code models <args>} on the test's broker, registry and model topic, echoed. */
     private static Result models(String... args) {
         return run(true, args);
     }
 
-    /** {@code models <args>}, echoing the command and what it printed when {@code echo}. */
+    /** {@code models <args>} on the test's broker, registry and model topic. */
     private static Result run(boolean echo, String... args) {
-        final List<String> all = new ArrayList<>(List.of("models", args[0]));
-        all.addAll(List.of("--bootstrap", kafka.bootstrapServers(), "--schema-registry", registryServer.url(),
-                "--topic", ScoringItSupport.MODELS));
-        all.addAll(List.of(args).subList(1, args.length));
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = ScorestreamApp.execute(all.toArray(String[]::new), o, e);
-        }
-        final Result r = new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        if (echo) {
-            System.out.print(String.join(" ", all) + System.lineSeparator() + r.out + r.err);
-        }
-        return r;
+        return ModelsCli.run(echo, ModelsCli.models(kafka.bootstrapServers(), registryServer.url(), ScoringItSupport.MODELS, args));
     }
 
-    private record Result(int code, String out, String err) {
-        void assertOk() {
-            assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
-        }
+    private String file(byte[] onnx) throws Exception {
+        return ModelsCli.write(dir, onnx);
+    }
+
+    private static byte[] onnx(long seed) {
+        return ModelsCli.logisticRegression(seed);
     }
 }

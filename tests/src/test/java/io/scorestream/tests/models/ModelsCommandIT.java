@@ -1,5 +1,7 @@
 package io.scorestream.tests.models;
 
+import io.scorestream.tests.models.ModelsCli.Result;
+
 import io.scorestream.app.cli.ScorestreamApp;
 import io.scorestream.app.models.ModelTopicHistory;
 import io.scorestream.app.models.ModelsCommand;
@@ -13,8 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.inference.Sha256;
-import io.scorestream.inference.onnx.LogisticRegression;
-import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.inference.onnx.SoftmaxRegression;
 import io.scorestream.schemas.ModelOutput;
 import io.scorestream.schemas.ModelSpec;
@@ -30,11 +30,8 @@ import io.scorestream.schemas.Transaction;
 import io.scorestream.schemas.registry.TopicNameStrategy;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +40,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -104,7 +100,7 @@ class ModelsCommandIT {
         final Result p1 = models("publish", "--name", name, "--version", "1", "--onnx", file(v1), "--meta", "owner=risk");
         // then: it is the stable spec, inline, without rollout
         p1.assertOk();
-        assertTrue(p1.out.contains("published fraud: version 1 as the stable version"), p1.out);
+        assertTrue(p1.out().contains("published fraud: version 1 as the stable version"), p1.out());
         final ModelSpec r1 = last(name);
         assertEquals("1", r1.getVersion());
         assertNull(r1.getRollout());
@@ -118,8 +114,8 @@ class ModelsCommandIT {
                 "--candidate", "canary", "--percent", "10");
         // then: the record is stable 1 with candidate 2 in CANARY role at 10%
         p2.assertOk();
-        assertTrue(p2.out.contains("candidate version 2 (canary, 10% of keys) beside stable version 1"), p2.out);
-        assertTrue(p2.out.contains("to model-specs-"), p2.out);
+        assertTrue(p2.out().contains("candidate version 2 (canary, 10% of keys) beside stable version 1"), p2.out());
+        assertTrue(p2.out().contains("to model-specs-"), p2.out());
         final ModelSpec r2 = last(name);
         assertEquals("1", r2.getVersion());
         assertEquals(Sha256.hex(v1), r2.getSha256());
@@ -136,18 +132,18 @@ class ModelsCommandIT {
         final Result list = models("list");
         // then: one row shows both versions with role and percent
         list.assertOk();
-        final String[] row = row(list.out, name);
-        assertEquals(List.of(name, "1", Sha256.hex(v1).substring(0, 12)), List.of(row).subList(0, 3), list.out);
-        assertEquals(List.of("2", "canary", "10"), List.of(row).subList(4, 7), list.out);
+        final String[] row = row(list.out(), name);
+        assertEquals(List.of(name, "1", Sha256.hex(v1).substring(0, 12)), List.of(row).subList(0, 3), list.out());
+        assertEquals(List.of("2", "canary", "10"), List.of(row).subList(4, 7), list.out());
         final Result full = models("list", "--full");
-        assertEquals(Sha256.hex(v1), row(full.out, name)[2], full.out);
+        assertEquals(Sha256.hex(v1), row(full.out(), name)[2], full.out());
 
         // when: the candidate is promoted
         final Result promote = models("promote", "--name", name);
         // then: version 2 is stable, without rollout, and says where it came from
         promote.assertOk();
-        assertTrue(promote.out.contains("candidate version 2 (canary, 10% of keys) promoted to the stable version, "
-                + "replacing version 1"), promote.out);
+        assertTrue(promote.out().contains("candidate version 2 (canary, 10% of keys) promoted to the stable version, "
+                + "replacing version 1"), promote.out());
         final ModelSpec r3 = last(name);
         assertEquals("2", r3.getVersion());
         assertNull(r3.getRollout());
@@ -165,8 +161,8 @@ class ModelsCommandIT {
         final Result drop = models("rollback", "--name", name);
         // then: stable 2 goes on alone
         drop.assertOk();
-        assertTrue(drop.out.contains("stable version 2 without its candidate, candidate version 3 (shadow) dropped"),
-                drop.out);
+        assertTrue(drop.out().contains("stable version 2 without its candidate, candidate version 3 (shadow) dropped"),
+                drop.out());
         final ModelSpec r5 = last(name);
         assertEquals("2", r5.getVersion());
         assertNull(r5.getRollout());
@@ -176,8 +172,8 @@ class ModelsCommandIT {
         final Result back = models("rollback", "--name", name, "--to", "1");
         // then: version 1's own spec is republished
         back.assertOk();
-        assertTrue(back.out.contains("version 1 republished as the stable version, no rollout, replacing stable "
-                + "version 2"), back.out);
+        assertTrue(back.out().contains("version 1 republished as the stable version, no rollout, replacing stable "
+                + "version 2"), back.out());
         final ModelSpec r6 = last(name);
         assertEquals("1", r6.getVersion());
         assertNull(r6.getRollout());
@@ -198,14 +194,14 @@ class ModelsCommandIT {
         final Result retire = models("retire", "--name", name);
         // then: a tombstone is the last record, and the name is no longer listed
         retire.assertOk();
-        assertTrue(retire.out.contains("published fraud: tombstone (model retired; was stable version 1)"),
-                retire.out);
+        assertTrue(retire.out().contains("published fraud: tombstone (model retired; was stable version 1)"),
+                retire.out());
         final List<Entry> timeline = history().timeline(name);
         assertTrue(timeline.get(timeline.size() - 1).isTombstone());
         assertFalse(history().latest().containsKey(name));
         final Result after = models("list");
         after.assertOk();
-        assertNull(rowOrNull(after.out, name), after.out);
+        assertNull(rowOrNull(after.out(), name), after.out());
 
         // and: the history shows every step, in order
         assertEquals(7, timeline.size());
@@ -214,15 +210,15 @@ class ModelsCommandIT {
         final Result hist = models("list", "--history", name);
         hist.assertOk();
         final List<String> changes = new ArrayList<>();
-        final List<String> lines = hist.out.lines().toList();
-        assertTrue(lines.get(0).startsWith("history of model 'fraud' on 'model-specs' (7 records)"), hist.out);
+        final List<String> lines = hist.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("history of model 'fraud' on 'model-specs' (7 records)"), hist.out());
         for (String line : lines.subList(2, lines.size())) {
             final String[] cells = line.split(" {2,}");
             changes.add(cells[cells.length - 1]);
         }
         assertEquals(List.of("published", "candidate added", "candidate promoted", "candidate added",
-                "candidate dropped", "rolled back to an earlier version", "retired"), changes, hist.out);
-        assertTrue(hist.out.contains("(tombstone)"), hist.out);
+                "candidate dropped", "rolled back to an earlier version", "retired"), changes, hist.out());
+        assertTrue(hist.out().contains("(tombstone)"), hist.out());
     }
 
     @Test
@@ -232,8 +228,8 @@ class ModelsCommandIT {
         final byte[] v2 = onnx(32);
         models("publish", "--name", "ramp", "--version", "1", "--onnx", file(v1)).assertOk();
         final Result stableOnly = models("ramp", "--name", "ramp", "--percent", "20");
-        assertEquals(2, stableOnly.code, stableOnly.err);
-        assertTrue(stableOnly.err.contains("model 'ramp' has no canary to ramp"), stableOnly.err);
+        assertEquals(2, stableOnly.code(), stableOnly.err());
+        assertTrue(stableOnly.err().contains("model 'ramp' has no canary to ramp"), stableOnly.err());
         models("publish", "--name", "ramp", "--version", "2", "--onnx", file(v2), "--candidate", "canary",
                 "--percent", "5").assertOk();
         final ModelSpec before = last("ramp");
@@ -243,8 +239,8 @@ class ModelsCommandIT {
 
         // then: the same stable and candidate specs, only the share changed
         ramp.assertOk();
-        assertTrue(ramp.out.contains("canary version 2 ramped from 5% to 50% of keys beside stable version 1"),
-                ramp.out);
+        assertTrue(ramp.out().contains("canary version 2 ramped from 5% to 50% of keys beside stable version 1"),
+                ramp.out());
         final ModelSpec after = last("ramp");
         assertEquals(50.0, after.getRollout().getCanaryPercent());
         assertEquals(before.getRollout().getCandidate(), after.getRollout().getCandidate());
@@ -257,8 +253,8 @@ class ModelsCommandIT {
         // and: a share outside [0, 100] is refused, nothing written
         final int records = history().timeline("ramp").size();
         final Result bad = models("ramp", "--name", "ramp", "--percent", "150");
-        assertEquals(2, bad.code, bad.err);
-        assertTrue(bad.err.contains("--percent must be within [0, 100], got 150"), bad.err);
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--percent must be within [0, 100], got 150"), bad.err());
         assertEquals(records, history().timeline("ramp").size());
     }
 
@@ -271,34 +267,34 @@ class ModelsCommandIT {
 
         // when / then: promote without a candidate
         final Result promote = models("promote", "--name", "churn");
-        assertEquals(2, promote.code, promote.err);
-        assertTrue(promote.err.contains("model 'churn' has no candidate to promote"), promote.err);
+        assertEquals(2, promote.code(), promote.err());
+        assertTrue(promote.err().contains("model 'churn' has no candidate to promote"), promote.err());
 
         // when / then: rollback to a version the topic never held
         final Result unknown = models("rollback", "--name", "churn", "--to", "9");
-        assertEquals(2, unknown.code, unknown.err);
-        assertTrue(unknown.err.contains("model 'churn' has no version '9'"), unknown.err);
-        assertTrue(unknown.err.contains("versions on the topic: 1"), unknown.err);
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("model 'churn' has no version '9'"), unknown.err());
+        assertTrue(unknown.err().contains("versions on the topic: 1"), unknown.err());
 
         // when / then: rollback with nothing to drop and no --to
         final Result nothing = models("rollback", "--name", "churn");
-        assertEquals(2, nothing.code, nothing.err);
-        assertTrue(nothing.err.contains("model 'churn' has no candidate to drop"), nothing.err);
+        assertEquals(2, nothing.code(), nothing.err());
+        assertTrue(nothing.err().contains("model 'churn' has no candidate to drop"), nothing.err());
 
         // when / then: a candidate with the stable version's label
         final Result same = models("publish", "--name", "churn", "--version", "1", "--onnx", file(v1),
                 "--candidate", "shadow");
-        assertEquals(2, same.code, same.err);
-        assertTrue(same.err.contains("version 1 is the live stable version of model 'churn'"), same.err);
+        assertEquals(2, same.code(), same.err());
+        assertTrue(same.err().contains("version 1 is the live stable version of model 'churn'"), same.err());
 
         // when / then: a candidate for a model that was never published, retiring it
         final Result ghost = models("publish", "--name", "ghost", "--version", "1", "--onnx", file(v1),
                 "--candidate", "canary", "--percent", "5");
-        assertEquals(2, ghost.code, ghost.err);
-        assertTrue(ghost.err.contains("model 'ghost' has no live version"), ghost.err);
+        assertEquals(2, ghost.code(), ghost.err());
+        assertTrue(ghost.err().contains("model 'ghost' has no live version"), ghost.err());
         final Result retireGhost = models("retire", "--name", "ghost");
-        assertEquals(2, retireGhost.code, retireGhost.err);
-        assertTrue(retireGhost.err.contains("model 'ghost' is not live"), retireGhost.err);
+        assertEquals(2, retireGhost.code(), retireGhost.err());
+        assertTrue(retireGhost.err().contains("model 'ghost' is not live"), retireGhost.err());
 
         // then: none of them wrote anything
         assertEquals(records, history().timeline("churn").size());
@@ -325,10 +321,10 @@ class ModelsCommandIT {
                 "--feature-topic", "checked-transactions");
 
         // then: exit 2 with the refusal the applications would log, and nothing written
-        assertEquals(2, refused.code, refused.err);
-        assertTrue(refused.err.contains("Model 'checked' version '1' refused (input_mapping)"), refused.err);
-        assertTrue(refused.err.contains("amount"), refused.err);
-        assertTrue(refused.err.contains("Nothing was published"), refused.err);
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("Model 'checked' version '1' refused (input_mapping)"), refused.err());
+        assertTrue(refused.err().contains("amount"), refused.err());
+        assertTrue(refused.err().contains("Nothing was published"), refused.err());
         assertTrue(history().timeline("checked").isEmpty(), "a refused version was written");
 
         // when: the same with --force
@@ -337,14 +333,14 @@ class ModelsCommandIT {
 
         // then: published, saying which check failed
         forced.assertOk();
-        assertTrue(forced.err.contains("publishing despite a failed check (--force)"), forced.err);
+        assertTrue(forced.err().contains("publishing despite a failed check (--force)"), forced.err());
         assertEquals("1", last("checked").getVersion());
 
         // and: against a topic whose schema fits, the checks pass and say what they checked
         final Result good = models("publish", "--name", "checked", "--version", "2", "--onnx", model,
                 "--feature-topic", "good-transactions");
         good.assertOk();
-        assertTrue(good.out.contains("checked: feature topic 'good-transactions'"), good.out);
+        assertTrue(good.out().contains("checked: feature topic 'good-transactions'"), good.out());
         assertEquals("2", last("checked").getVersion());
     }
 
@@ -369,8 +365,8 @@ class ModelsCommandIT {
         // and: class labels that do not match the output's width are refused before publishing
         final Result bad = models("publish", "--name", "tiers", "--version", "2", "--onnx", model,
                 "--output", SoftmaxRegression.LOGITS, "--class-labels", "low,high");
-        assertEquals(2, bad.code, bad.err);
-        assertTrue(bad.err.contains("(output_mapping)") && bad.err.contains("class_labels name 2 class(es)"), bad.err);
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("(output_mapping)") && bad.err().contains("class_labels name 2 class(es)"), bad.err());
         assertEquals("1", last("tiers").getVersion());
     }
 
@@ -435,8 +431,8 @@ class ModelsCommandIT {
         assertEquals(List.of("good"), h.entries().stream().map(Entry::name).toList());
         final Result list = models("list", "--topic", topic);
         list.assertOk();
-        assertTrue(list.out.contains("(2 undecodable record(s) skipped"), list.out);
-        assertNotNull(rowOrNull(list.out, "good"), list.out);
+        assertTrue(list.out().contains("(2 undecodable record(s) skipped"), list.out());
+        assertNotNull(rowOrNull(list.out(), "good"), list.out());
     }
 
     @Test
@@ -448,22 +444,6 @@ class ModelsCommandIT {
     }
 
     // ------------------------------------------------------------------------------ helpers
-
-    /** A logistic regression over the 30 demo features, with weights drawn from {@code seed}. */
-    private static byte[] onnx(long seed) {
-        final Random random = new Random(seed);
-        final float[] weights = new float[SyntheticTransactions.FEATURE_FIELDS.size()];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = (float) random.nextGaussian();
-        }
-        return new LogisticRegression(weights, (float) random.nextGaussian()).toOnnx();
-    }
-
-    private String file(byte[] onnx) throws Exception {
-        final Path f = Files.createTempFile(dir, "model-", ".onnx");
-        Files.write(f, onnx);
-        return f.toString();
-    }
 
     private static Map<String, Object> clientProps() {
         return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -502,31 +482,20 @@ class ModelsCommandIT {
                 .orElse(null);
     }
 
-    /** {@code models <args>} on the test's broker and registry. */
+    /** {@code models <args>} on the test's broker and registry, echoed. */
     private static Result models(String... args) {
-        final List<String> all = new ArrayList<>(List.of("models"));
-        all.add(args[0]);
-        all.addAll(List.of("--bootstrap", kafka.bootstrapServers(), "--schema-registry", registryServer.url()));
-        all.addAll(List.of(args).subList(1, args.length));
-        return run(all.toArray(String[]::new));
+        return ModelsCli.run(true, ModelsCli.models(kafka.bootstrapServers(), registryServer.url(), null, args));
     }
 
     private static Result run(String... args) {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = ScorestreamApp.execute(args, o, e);
-        }
-        final Result r = new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        System.out.print(String.join(" ", args) + System.lineSeparator() + r.out + r.err);
-        return r;
+        return ModelsCli.run(true, args);
     }
 
-    private record Result(int code, String out, String err) {
-        void assertOk() {
-            assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
-        }
+    private String file(byte[] onnx) throws Exception {
+        return ModelsCli.write(dir, onnx);
+    }
+
+    private static byte[] onnx(long seed) {
+        return ModelsCli.logisticRegression(seed);
     }
 }
