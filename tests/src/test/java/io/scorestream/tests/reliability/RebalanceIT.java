@@ -104,8 +104,10 @@ class RebalanceIT {
         // and: 60 000 transactions at 3 000/s, a fifth of them scored
         feed = TransactionFeed.start(producer, EVENTS, RATE, 5);
         scores = new ScoreReader(kafka.bootstrapServers(), schemas);
+        // (or, on a slow machine, three fifths sent: A must leave while transactions still flow, or its
+        // tasks may have nothing buffered when it does and the test proves nothing about them)
         ReliabilitySupport.await("a fifth of the stream scored", Duration.ofSeconds(180),
-                () -> committedScores(kafka.admin()) >= EVENTS / 5,
+                () -> committedScores(kafka.admin()) >= EVENTS / 5 || feed.sent() >= EVENTS * 3 / 5,
                 () -> String.format(Locale.ROOT, "%,d sent, %,d scores committed", feed.sent(),
                         committedScores(kafka.admin())));
 
