@@ -179,6 +179,28 @@ public final class ModelsCommand {
         }
     }
 
+    /**
+     * What the sub-commands acting on one model share: the connection options and {@code --name}
+     * (picocli reads the annotated fields of this class for each subclass). A new instance per
+     * command line.
+     */
+    abstract static class OneModelCommand implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model.")
+        String name;
+
+        /** {@code --name}, checked not blank. */
+        final String model() {
+            return CommandLines.requireNonBlank(spec, "--name", name);
+        }
+    }
+
     // ---------------------------------------------------------------------------------- list
 
     /** {@code models list}: the live models, or one model's history. */
@@ -339,16 +361,7 @@ public final class ModelsCommand {
             description = {"Changes the live canary's share of keys.",
                 "The canary's share becomes P; nothing else changes, so nothing reloads. Keys already on the canary "
                         + "stay there when P grows.", ""})
-    static final class Ramp implements Callable<Integer> {
-
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model.")
-        String name;
+    static final class Ramp extends OneModelCommand {
 
         @Option(names = "--percent", required = true, paramLabel = "P",
                 description = "The canary's new share of keys, 0 to 100.")
@@ -356,7 +369,7 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            final String model = CommandLines.requireNonBlank(spec, "--name", name);
+            final String model = model();
             requirePercent(spec, percent);
             final Target t = connection.target(spec);
             final ModelSpec live = requireLive(spec, t, t.history(), model);
@@ -385,20 +398,11 @@ public final class ModelsCommand {
             description = {"The candidate becomes the stable version.",
                 "Publishes the candidate's spec as the stable one, with a new created_at, promoted_from in its "
                         + "metadata and no rollout.", ""})
-    static final class Promote implements Callable<Integer> {
-
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model.")
-        String name;
+    static final class Promote extends OneModelCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            final String model = CommandLines.requireNonBlank(spec, "--name", name);
+            final String model = model();
             final Target t = connection.target(spec);
             final ModelSpec live = requireLive(spec, t, t.history(), model);
             final Rollout rollout = live.getRollout();
@@ -433,16 +437,7 @@ public final class ModelsCommand {
             description = {"Drops the candidate, or republishes an earlier version.",
                 "Without --to: the stable version without its candidate. With --to VERSION: that version's spec as "
                         + "found in the topic, as the stable version, rolled_back_from in its metadata.", ""})
-    static final class Rollback implements Callable<Integer> {
-
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model.")
-        String name;
+    static final class Rollback extends OneModelCommand {
 
         @Option(names = "--to", paramLabel = "VERSION",
                 description = "Republish this version as the stable version, no rollout (default: only drop the "
@@ -451,7 +446,7 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            final String model = CommandLines.requireNonBlank(spec, "--name", name);
+            final String model = model();
             final String version = to == null ? null : CommandLines.requireNonBlank(spec, "--to", to);
             final Target t = connection.target(spec);
             final ModelTopicHistory history = t.history();
@@ -507,23 +502,14 @@ public final class ModelsCommand {
     @Command(name = "retire", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
             sortOptions = false, sortSynopsis = false, showDefaultValues = true,
             description = {"Retires a model: publishes a tombstone.", ""})
-    static final class Retire implements Callable<Integer> {
-
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The model.")
-        String name;
+    static final class Retire extends OneModelCommand {
 
         @Option(names = "--force", description = "Write the tombstone even if the model is not live.")
         boolean force;
 
         @Override
         public Integer call() throws InterruptedException {
-            final String model = CommandLines.requireNonBlank(spec, "--name", name);
+            final String model = model();
             final Target t = connection.target(spec);
             String was = "";
             if (!force) {
