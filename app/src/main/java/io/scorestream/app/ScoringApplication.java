@@ -51,9 +51,13 @@ import org.slf4j.LoggerFactory;
  * input partitions, as any Kafka Streams application does.
  *
  * <p>An instance runs every {@linkplain ScorestreamConfig#pipelines() pipeline} of its
- * configuration (one, without {@code pipelines}) in one topology, with one model registry for all
- * their models, and an {@linkplain io.scorestream.app.config.ModelsConfig#artifactCache() artifact
- * cache} unless it is disabled. It is ready ({@code /readyz}) when Kafka Streams is RUNNING and
+ * configuration (one, without {@code pipelines}), each in a Kafka Streams client of its own (with
+ * its own {@linkplain io.scorestream.app.config.KafkaStreamsConfig#applicationId(String)
+ * application id}), with one model registry for all their models, and an
+ * {@linkplain io.scorestream.app.config.ModelsConfig#artifactCache() artifact cache} unless it is
+ * disabled. The first pipeline's client also reads the model topic into the registry. A pipeline
+ * whose model has no live version has its client paused until one is ({@link PipelineWaits}); the
+ * others score meanwhile. The instance is ready ({@code /readyz}) when every client is RUNNING and
  * every pipeline's model has a live version.
  *
  * <p>Each instance reports what it serves, per model, to the status topic
@@ -74,13 +78,18 @@ public final class ScoringApplication implements AutoCloseable {
     private final ScoringMetrics metrics;
     private final ModelRegistry models;
     private final FleetStatusPublisher status;
-    private final KafkaStreams streams;
-    private final KafkaStreamsMetrics streamsMetrics;
+    /** One client per pipeline, in pipeline order. */
+    private final List<PipelineClient> clients;
+    private final PipelineWaits waits;
     private final ObservabilityServer server;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final java.util.ArrayDeque<Long> threadFailures = new java.util.ArrayDeque<>();
     /** Stream-thread replacements allowed within 10 minutes before the instance shuts down. */
     private static final int MAX_THREAD_REPLACEMENTS = 5;
+
+    /** A pipeline and the Kafka Streams client that runs it. */
+    private record PipelineClient(PipelineSettings pipeline, KafkaStreams streams, KafkaStreamsMetrics metrics) {
+    }
 
     private ScoringApplication(ScorestreamConfig config, SchemaRegistry schemas) {
         this.config = config;
@@ -95,28 +104,63 @@ public final class ScoringApplication implements AutoCloseable {
                 config.kafka().clientProperties(), schemas, this::statuses,
                 "scorestream-status-" + config.fleetStatus().instanceId());
         final RegistrySettings registrySettings = config.models().registrySettings();
+        // The waits are told of registry events, but exist only once the clients do.
+        final AtomicReference<PipelineWaits> waitsRef = new AtomicReference<>();
+        final RegistryListener toWaits = new RegistryListener() {
+            @Override
+            public void onRolloutChanged(String name, LiveRollout nowOrNull) {
+                changed();
+            }
+
+            @Override
+            public void onRetired(String name, String version) {
+                changed();
+            }
+
+            private void changed() {
+                final PipelineWaits w = waitsRef.get();
+                if (w != null) {
+                    w.changed();
+                }
+            }
+        };
         this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inference().settings()),
-                new DefaultArtifactFetcher(registrySettings), RegistryListener.both(bridge, status.listener()),
+                new DefaultArtifactFetcher(registrySettings),
+                RegistryListener.both(bridge, RegistryListener.both(status.listener(), toWaits)),
                 config.models().artifactCache().orElse(null));
         config.models().cacheDir().ifPresentOrElse(
                 dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.models().cacheMaxBytes()),
                 () -> LOG.info("Model artifact cache disabled"));
 
         final TopologySettings topologySettings = config.topologySettings();
-        final Properties props = config.kafka().streamsProperties();
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringDeserializationHandler.class.getName());
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                DeadLetteringProcessingHandler.class.getName());
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetterTopic());
-        props.put(ScoringObserver.CONFIG_KEY, bridge);
-        this.streams = new KafkaStreams(ScoringTopology.build(topologySettings, models, schemas, bridge, bridge),
-                props);
-        streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
-        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
-        this.streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams, List.of());
+        final boolean several = config.pipelines().size() > 1;
+        final List<PipelineClient> built = new ArrayList<>();
+        final List<PipelineWaits.Gate> gates = new ArrayList<>();
+        for (PipelineSettings p : config.pipelines()) {
+            final Properties props = config.kafka().streamsProperties(p.name());
+            props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                    DeadLetteringDeserializationHandler.class.getName());
+            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                    io.scorestream.topology.errors.FailingProductionExceptionHandler.class.getName());
+            props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                    DeadLetteringProcessingHandler.class.getName());
+            props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetterTopic());
+            props.put(ScoringObserver.CONFIG_KEY, bridge);
+            final KafkaStreams streams = new KafkaStreams(ScoringTopology.buildPipeline(topologySettings, p.name(),
+                    built.isEmpty(), models, schemas, bridge, bridge), props);
+            streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+            final String label = several ? "Kafka Streams (pipeline '" + p.name() + "')" : "Kafka Streams";
+            streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", label, before, now));
+            final KafkaStreamsMetrics streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams,
+                    several ? List.of(Tag.of("pipeline", p.name())) : List.of());
+            built.add(new PipelineClient(p, streams, streamsMetrics));
+            gates.add(new PipelineWaits.Gate(p.name(), p.scoring().modelName(), streams));
+        }
+        this.clients = List.copyOf(built);
+        this.waits = new PipelineWaits(gates, models, Duration.ofMillis(config.models().waitTimeoutMs()),
+                config.topics().modelTopic(), this::onWaitOverdue, java.time.Clock.systemUTC());
+        waits.bindTo(meters, List.of(Tag.of("application", config.kafka().applicationId())));
+        waitsRef.set(waits);
         this.server = config.metrics().enabled()
                 ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe())
                 : null;
@@ -149,6 +193,14 @@ public final class ScoringApplication implements AutoCloseable {
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
+    /** A pipeline waited past {@code model.wait.timeout.ms}: fatal only with {@code model.wait.timeout.exit}. */
+    private void onWaitOverdue(String message) {
+        if (config.models().waitTimeoutExit()) {
+            fatal.compareAndSet(null, new io.scorestream.topology.errors.NoLiveModelException(message
+                    + " (model.wait.timeout.exit=true: stopping)"));
+        }
+    }
+
     /**
      * Builds and starts an instance.
      *
@@ -165,7 +217,11 @@ public final class ScoringApplication implements AutoCloseable {
                     app.server.port());
         }
         app.status.start();
-        app.streams.start();
+        app.waits.pauseMissing();
+        for (PipelineClient c : app.clients) {
+            c.streams().start();
+        }
+        app.waits.start();
         return app;
     }
 
@@ -250,11 +306,24 @@ public final class ScoringApplication implements AutoCloseable {
         return "'" + String.join("', '", names) + "'";
     }
 
-    /** Blocks until Kafka Streams is RUNNING, or fails (ERROR, NOT_RUNNING) or the timeout passes. */
+    /**
+     * Blocks until every pipeline's Kafka Streams client is RUNNING, or one fails (ERROR,
+     * NOT_RUNNING) or the timeout passes. A client paused at start for want of a live model stays
+     * REBALANCING (its tasks are not restored while paused) until its model is live.
+     */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return awaitRunning(clients, timeout);
+    }
+
+    /** {@link #awaitRunning(Duration)} for one pipeline's client. */
+    public boolean awaitRunning(String pipeline, Duration timeout) throws InterruptedException {
+        return awaitRunning(List.of(client(pipeline)), timeout);
+    }
+
+    private static boolean awaitRunning(List<PipelineClient> which, Duration timeout) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            final KafkaStreams.State s = streams.state();
+            final KafkaStreams.State s = combined(which);
             if (s == KafkaStreams.State.RUNNING) {
                 return true;
             }
@@ -267,11 +336,58 @@ public final class ScoringApplication implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The state of the instance's Kafka Streams clients taken together: the worst of them (ERROR,
+     * PENDING_ERROR, NOT_RUNNING, PENDING_SHUTDOWN, CREATED, REBALANCING, then RUNNING).
+     */
     public KafkaStreams.State state() {
-        return streams.state();
+        return combined(clients);
     }
 
-    /** The error that stopped a stream thread, or null. */
+    /** The state of one pipeline's Kafka Streams client. */
+    public KafkaStreams.State state(String pipeline) {
+        return client(pipeline).streams().state();
+    }
+
+    /** Whether one pipeline's client is paused (its model has no live version). */
+    public boolean isPaused(String pipeline) {
+        return client(pipeline).streams().isPaused();
+    }
+
+    /** The application id of one pipeline's Kafka Streams client. */
+    public String applicationId(String pipeline) {
+        return config.kafka().applicationId(client(pipeline).pipeline().name());
+    }
+
+    private PipelineClient client(String pipeline) {
+        for (PipelineClient c : clients) {
+            if (c.pipeline().name().equals(pipeline)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("no pipeline named '" + pipeline + "'");
+    }
+
+    private static final List<KafkaStreams.State> SEVERITY = List.of(KafkaStreams.State.ERROR,
+            KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.PENDING_SHUTDOWN,
+            KafkaStreams.State.CREATED, KafkaStreams.State.REBALANCING, KafkaStreams.State.RUNNING);
+
+    private static KafkaStreams.State combined(List<PipelineClient> which) {
+        KafkaStreams.State worst = KafkaStreams.State.RUNNING;
+        for (PipelineClient c : which) {
+            final KafkaStreams.State s = c.streams().state();
+            if (SEVERITY.indexOf(s) < SEVERITY.indexOf(worst)) {
+                worst = s;
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * The error that stopped a stream thread, or a wait for a model past
+     * {@code model.wait.timeout.ms} when {@code model.wait.timeout.exit} is set; null while neither
+     * happened. The caller of {@code run} stops the application on it.
+     */
     public Throwable failure() {
         return fatal.get();
     }
@@ -296,8 +412,11 @@ public final class ScoringApplication implements AutoCloseable {
     @Override
     public void close() {
         status.close();
-        streams.close(Duration.ofSeconds(60));
-        streamsMetrics.close();
+        waits.close();
+        for (PipelineClient c : clients) {
+            c.streams().close(Duration.ofSeconds(60));
+            c.metrics().close();
+        }
         if (server != null) {
             server.close();
         }
@@ -308,26 +427,52 @@ public final class ScoringApplication implements AutoCloseable {
     private final class Probe implements HealthProbe {
         @Override
         public boolean live() {
-            final KafkaStreams.State s = streams.state();
+            final KafkaStreams.State s = state();
             return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR;
         }
 
-        /** RUNNING, and a live version of every pipeline's model. */
+        /** Every client RUNNING, and a live version of every pipeline's model. */
         @Override
         public boolean ready() {
-            return streams.state() == KafkaStreams.State.RUNNING && missingModels().isEmpty();
+            return state() == KafkaStreams.State.RUNNING && missingModels().isEmpty();
         }
 
         /**
          * One pipeline: {@code model}, {@code live}, {@code lastRefusal} (of that model). Several:
          * {@code pipelines} (name → model), {@code missing} (models not live), {@code live},
-         * {@code lastRefusals} (by model).
+         * {@code lastRefusals} (by model). Both: {@code waiting} (by pipeline, while one waits for its
+         * model: since when, how long, its status {@code waiting} or, past
+         * {@code model.wait.timeout.ms}, {@code error}, and why), and {@code error} (a sentence)
+         * when a wait is overdue.
          */
         @Override
         public Map<String, Object> details() {
             final Map<String, Object> d = new LinkedHashMap<>();
-            d.put("streams", streams.state().name());
+            d.put("streams", state().name());
             final boolean single = config.pipelines().size() == 1;
+            if (!single) {
+                final Map<String, Object> states = new LinkedHashMap<>();
+                for (PipelineClient c : clients) {
+                    states.put(c.pipeline().name(), c.streams().state().name()
+                            + (c.streams().isPaused() ? " (paused)" : ""));
+                }
+                d.put("streamsByPipeline", states);
+            }
+            final Map<String, Object> waiting = waits.details(Instant.now());
+            if (!waiting.isEmpty()) {
+                d.put("waiting", waiting);
+            }
+            if (waits.anyOverdue()) {
+                final List<String> late = new ArrayList<>();
+                for (PipelineWaits.Wait w : waits.waits()) {
+                    if (w.overdue()) {
+                        late.add("'" + w.pipeline() + "'");
+                    }
+                }
+                d.put("error", "pipeline(s) " + String.join(", ", late) + " waited longer than "
+                        + "model.wait.timeout.ms (" + config.models().waitTimeoutMs() + " ms) for a live model "
+                        + "version");
+            }
             if (single) {
                 d.put("model", config.modelName());
             } else {

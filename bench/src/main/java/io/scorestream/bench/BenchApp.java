@@ -94,8 +94,8 @@ final class BenchApp implements AutoCloseable {
         models.registerFeatureSchema(spec.modelName(), Transaction.getClassSchema());
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
-                config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null),
-                Duration.ofMillis(config.models().waitTimeoutMs())).withPassthrough(spec.passthrough());
+                config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))
+                .withPassthrough(spec.passthrough());
         final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
                 config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 

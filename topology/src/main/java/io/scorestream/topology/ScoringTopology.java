@@ -85,30 +85,65 @@ public final class ScoringTopology {
         final FeatureEventSerde features = new FeatureEventSerde(schemas);
         final List<String> processors = new ArrayList<>();
         for (PipelineSettings p : settings.pipelines()) {
-            final String suffix = PipelineSettings.DEFAULT.equals(p.name()) ? "" : "-" + p.name();
-            final String source = SOURCE + suffix;
-            final String processor = p.processorName();
-            final String scoresSink = SCORES_SINK + suffix;
-            final String shadowSink = SHADOW_SINK + suffix;
-            topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
-                    p.inputTopics().toArray(new String[0]));
-            topology.addProcessor(processor, new ScoringProcessorSupplier(p.scoring(),
-                    Objects.requireNonNull(plans.apply(p), "plans"), features, observer, p.bufferStoreName(),
-                    scoresSink, shadowSink, DEAD_LETTER_SINK), source);
-            topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
-                    ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
-            topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),
-                    ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
-            processors.add(processor);
+            processors.add(addPipeline(topology, p, Objects.requireNonNull(plans.apply(p), "plans"), features,
+                    schemas, observer));
         }
         topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), processors.toArray(new String[0]));
-
-        if (settings.modelTopic() == null) {
-            return topology;
+        if (settings.modelTopic() != null) {
+            addModelFeed(topology, settings, Objects.requireNonNull(registryOrNull,
+                    "a registry is needed to read the model topic"), schemas, listener);
         }
-        final ModelRegistry registry = Objects.requireNonNull(registryOrNull,
-                "a registry is needed to read the model topic");
+        return topology;
+    }
+
+    /**
+     * The topology of one pipeline of {@code settings} alone, scoring with what {@code registry}
+     * has live for its model: what one Kafka Streams client runs when each pipeline has its own
+     * client (so one can be paused while the others score). With {@code feedsRegistry}, it also
+     * reads the model topic into {@code registry}, checking versions against the input topics of
+     * every pipeline of {@code settings}; exactly one of the clients should.
+     *
+     * @throws IllegalArgumentException if {@code settings} has no pipeline named {@code pipeline}
+     */
+    public static Topology buildPipeline(TopologySettings settings, String pipeline, boolean feedsRegistry,
+                                         ModelRegistry registry, SchemaRegistry schemas, ScoringObserver observer,
+                                         RegistryListener listener) {
+        final PipelineSettings p = settings.pipelines().stream().filter(x -> x.name().equals(pipeline)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no pipeline named '" + pipeline + "'"));
+        final Topology topology = new Topology();
+        final String processor = addPipeline(topology, p, new LiveModelPlans(registry, p.scoring().modelName()),
+                new FeatureEventSerde(schemas), schemas, observer);
+        topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), processor);
+        if (feedsRegistry && settings.modelTopic() != null) {
+            addModelFeed(topology, settings, registry, schemas, listener);
+        }
+        return topology;
+    }
+
+    /** Adds one pipeline's source, processor (with its buffer store) and score sinks; returns the processor. */
+    private static String addPipeline(Topology topology, PipelineSettings p, ModelPlans plans,
+                                      FeatureEventSerde features, SchemaRegistry schemas, ScoringObserver observer) {
+        final String suffix = PipelineSettings.DEFAULT.equals(p.name()) ? "" : "-" + p.name();
+        final String source = SOURCE + suffix;
+        final String processor = p.processorName();
+        final String scoresSink = SCORES_SINK + suffix;
+        final String shadowSink = SHADOW_SINK + suffix;
+        topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
+                p.inputTopics().toArray(new String[0]));
+        topology.addProcessor(processor, new ScoringProcessorSupplier(p.scoring(), plans, features, observer,
+                p.bufferStoreName(), scoresSink, shadowSink, DEAD_LETTER_SINK), source);
+        topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
+                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+        topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),
+                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+        return processor;
+    }
+
+    /** Adds the model topic's global store, whose updater feeds {@code registry}. */
+    private static void addModelFeed(Topology topology, TopologySettings settings, ModelRegistry registry,
+                                     SchemaRegistry schemas, RegistryListener listener) {
         final StoreBuilder<KeyValueStore<String, byte[]>> modelStore = Stores
                 .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled();
@@ -118,7 +153,6 @@ public final class ScoringTopology {
                 settings.modelTopic(), MODEL_UPDATER,
                 () -> new ModelSpecUpdater(settings.modelTopic(), MODEL_STORE, registry, specs, listener,
                         new RegisteredFeatureSchemas(inputTopicsByModel(settings), schemas, registry)));
-        return topology;
     }
 
     /** Each pipeline's model and the topics its records come from. */

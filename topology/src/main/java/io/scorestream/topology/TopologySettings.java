@@ -1,7 +1,6 @@
 package io.scorestream.topology;
 
 import io.scorestream.topology.processor.ScoringSettings;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -66,7 +65,7 @@ public record TopologySettings(List<PipelineSettings> pipelines, String deadLett
     /** Settings with the usual topic names, for tests and the demo. */
     public static TopologySettings of(String inputTopic, String modelName, int batchMaxRecords, long batchMaxWaitMs) {
         return new TopologySettings(List.of(inputTopic), "scores", "scores-dlq", "model-specs",
-                new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, null, Duration.ofSeconds(30)));
+                new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, null));
     }
 
     /** The first pipeline (the only one in a single-pipeline configuration). */

@@ -82,8 +82,7 @@ public final class TopologyFixture implements AutoCloseable {
         this.registry = modelRegistry(b.warmUpRows);
         try {
             final TopologySettings settings = new TopologySettings(List.of(TRANSACTIONS), SCORES, DEAD_LETTERS,
-                    MODELS, new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs, EVENT_ID_FIELD,
-                    b.modelWait));
+                    MODELS, new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs, EVENT_ID_FIELD));
             final Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, b.applicationId);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -266,7 +265,6 @@ public final class TopologyFixture implements AutoCloseable {
 
         private final int batchMaxRecords;
         private long batchMaxWaitMs = 60_000;
-        private Duration modelWait = Duration.ofSeconds(10);
         private int warmUpRows = 4;
         private String applicationId = "topology-test";
         private SchemaRegistry schemas;
@@ -279,12 +277,6 @@ public final class TopologyFixture implements AutoCloseable {
         /** How long the oldest buffered record may wait; 0 = adaptive. Default 60 000 ms. */
         public Builder batchMaxWaitMs(long ms) {
             this.batchMaxWaitMs = ms;
-            return this;
-        }
-
-        /** How long scoring waits for a live model before it fails. Default 10 s. */
-        public Builder modelWait(Duration wait) {
-            this.modelWait = wait;
             return this;
         }
 
@@ -327,7 +319,6 @@ public final class TopologyFixture implements AutoCloseable {
             if (warmUpRows < 0) {
                 throw new IllegalArgumentException("warmUpRows must be at least 0, got " + warmUpRows);
             }
-            Objects.requireNonNull(modelWait, "modelWait");
             Objects.requireNonNull(applicationId, "applicationId");
             Objects.requireNonNull(observer, "observer");
             return new TopologyFixture(this);

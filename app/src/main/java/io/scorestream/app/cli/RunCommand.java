@@ -64,13 +64,20 @@ final class RunCommand implements Callable<Integer> {
         if (!app.awaitModel()) {
             out.println("scorestream: no live version of model(s) " + String.join(", ", app.missingModels()) + " after "
                     + loaded.models().waitTimeoutMs() + " ms on topic '" + loaded.topics().modelTopic()
-                    + "'; publish one with 'scorestream models publish'. Still waiting for one.");
+                    + "'; publish one with 'scorestream models publish'. "
+                    + (loaded.models().waitTimeoutExit() ? "Stopping (model.wait.timeout.exit=true)."
+                    : "Their pipelines stay paused until one is live; the others score."));
         }
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             final KafkaStreams.State state = app.state();
             if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
                 out.println("scorestream: Kafka Streams stopped (" + state + ")"
                         + (app.failure() == null ? "" : ": " + app.failure().getMessage()));
+                app.close();
+                return CommandLines.FAILED;
+            }
+            if (app.failure() != null) {
+                out.println("scorestream: " + app.failure().getMessage());
                 app.close();
                 return CommandLines.FAILED;
             }

@@ -1,5 +1,6 @@
 package io.scorestream.app.config;
 
+import io.scorestream.topology.PipelineSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -48,7 +49,8 @@ public final class KafkaStreamsConfig {
     public static final String APPLICATION_ID_CONFIG = "application.id";
     private static final String APPLICATION_ID_DOC = "Kafka Streams application id: the consumer group, and the "
             + "prefix of internal topics and transactional ids. Instances with the same id share the input "
-            + "partitions.";
+            + "partitions. With pipelines, each pipeline N runs in a Kafka Streams client of its own, whose "
+            + "application id is <application.id>-N (so that one waiting for its model can be paused alone).";
 
     public static final String PROCESSING_GUARANTEE_CONFIG = "processing.guarantee";
     private static final String PROCESSING_GUARANTEE_DOC = "exactly_once_v2: every input record has exactly one "
@@ -299,6 +301,31 @@ public final class KafkaStreamsConfig {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir().toString());
         props.putAll(overrides);
+        return props;
+    }
+
+    /**
+     * The Kafka Streams application id of a pipeline's client: {@code application.id} for the
+     * implicit pipeline of a configuration without {@code pipelines}
+     * ({@value PipelineSettings#DEFAULT}), {@code application.id-<pipeline>} for a named one. Each
+     * pipeline runs in a client of its own, so that one waiting for its model can be paused while
+     * the others score; the id depends on the pipeline's name only, not on its place in the list.
+     */
+    public String applicationId(final String pipeline) {
+        return PipelineSettings.DEFAULT.equals(pipeline) ? applicationId : applicationId + "-" + pipeline;
+    }
+
+    /**
+     * {@link #streamsProperties()} for a pipeline's client: its {@linkplain #applicationId(String)
+     * application id}, and a configured {@code client.id} suffixed the same way.
+     */
+    public Properties streamsProperties(final String pipeline) {
+        final Properties props = streamsProperties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(pipeline));
+        final Object clientId = props.get(StreamsConfig.CLIENT_ID_CONFIG);
+        if (clientId != null && !PipelineSettings.DEFAULT.equals(pipeline)) {
+            props.put(StreamsConfig.CLIENT_ID_CONFIG, clientId + "-" + pipeline);
+        }
         return props;
     }
 

@@ -38,8 +38,17 @@ public final class ModelsConfig {
             + "input topics. Required without pipelines; not allowed with them (set pipeline.<name>.model.name).";
 
     public static final String MODEL_WAIT_TIMEOUT_MS_CONFIG = "model.wait.timeout.ms";
-    private static final String MODEL_WAIT_TIMEOUT_MS_DOC = "How long to wait for a live version of model.name "
-            + "(with pipelines: of every pipeline's model) at start, or after it was retired, in milliseconds.";
+    private static final String MODEL_WAIT_TIMEOUT_MS_DOC = "How long a pipeline may wait for a live version of "
+            + "its model (at start, or after its last version was retired), in milliseconds, before readiness "
+            + "(/readyz) reports the wait as an error and the log says so. Meanwhile the pipeline's input is "
+            + "paused (nothing is scored, dead-lettered or lost for it) and the other pipelines keep scoring; "
+            + "it resumes when a version goes live, however long that takes, unless "
+            + "model.wait.timeout.exit is set.";
+
+    public static final String MODEL_WAIT_TIMEOUT_EXIT_CONFIG = "model.wait.timeout.exit";
+    private static final String MODEL_WAIT_TIMEOUT_EXIT_DOC = "Whether the application stops, exiting non-zero, "
+            + "once a pipeline has waited model.wait.timeout.ms for a live version of its model (for an "
+            + "orchestrator that should see the failure), instead of waiting on with readiness in error.";
 
     public static final String MODEL_SHA256_REQUIRED_CONFIG = "model.sha256.required";
     private static final String MODEL_SHA256_REQUIRED_DOC = "Refuse a model spec that carries no sha256 of its "
@@ -84,6 +93,7 @@ public final class ModelsConfig {
 
     private final String modelName; // null when not given (as with pipelines)
     private final long waitTimeoutMs;
+    private final boolean waitTimeoutExit;
     private final boolean sha256Required;
     private final long artifactMaxBytes;
     private final long fetchTimeoutMs;
@@ -99,6 +109,7 @@ public final class ModelsConfig {
     ModelsConfig(final ConfigValues values) {
         this.modelName = values.string(MODEL_NAME_CONFIG);
         this.waitTimeoutMs = values.longValue(MODEL_WAIT_TIMEOUT_MS_CONFIG);
+        this.waitTimeoutExit = values.bool(MODEL_WAIT_TIMEOUT_EXIT_CONFIG);
         this.sha256Required = values.bool(MODEL_SHA256_REQUIRED_CONFIG);
         this.artifactMaxBytes = values.longValue(MODEL_ARTIFACT_MAX_BYTES_CONFIG);
         this.fetchTimeoutMs = values.longValue(MODEL_FETCH_TIMEOUT_MS_CONFIG);
@@ -125,6 +136,8 @@ public final class ModelsConfig {
                         Importance.HIGH, MODEL_NAME_DOC)
                 .define(MODEL_WAIT_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
                         MODEL_WAIT_TIMEOUT_MS_DOC)
+                .define(MODEL_WAIT_TIMEOUT_EXIT_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
+                        MODEL_WAIT_TIMEOUT_EXIT_DOC)
                 .define(MODEL_SHA256_REQUIRED_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM,
                         MODEL_SHA256_REQUIRED_DOC)
                 .define(MODEL_ARTIFACT_MAX_BYTES_CONFIG, Type.LONG, 268_435_456L,
@@ -150,11 +163,16 @@ public final class ModelsConfig {
     }
 
     /**
-     * {@code model.wait.timeout.ms}: how long to wait for a live version of each model at start,
-     * or after it was retired, in milliseconds.
+     * {@code model.wait.timeout.ms}: how long a pipeline may wait for a live version of its model
+     * before readiness reports the wait as an error, in milliseconds.
      */
     public long waitTimeoutMs() {
         return waitTimeoutMs;
+    }
+
+    /** {@code model.wait.timeout.exit}: whether a wait past {@link #waitTimeoutMs()} stops the application. */
+    public boolean waitTimeoutExit() {
+        return waitTimeoutExit;
     }
 
     public boolean sha256Required() {

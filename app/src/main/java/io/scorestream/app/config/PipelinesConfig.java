@@ -1,6 +1,5 @@
 package io.scorestream.app.config;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -60,7 +59,8 @@ public final class PipelinesConfig {
             + "batch.max.records, batch.max.wait.ms and event.id.field. Otherwise each name N is configured "
             + "by the keys pipeline.N.* below, which fall back to those global keys (input.topics and "
             + "model.name are then not allowed). Each input topic belongs to one pipeline. A name also names "
-            + "the pipeline's processor and buffer store (changelog): keep it stable.";
+            + "the pipeline's processor, buffer store (changelog) and Kafka Streams application id "
+            + "(<application.id>-N): keep it stable.";
 
     /** Prefix of the per-pipeline keys, {@code pipeline.<name>.<setting>}. */
     public static final String PIPELINE_PREFIX = "pipeline.";
@@ -106,7 +106,7 @@ public final class PipelinesConfig {
         final List<PipelineDraft> drafts = declared.isEmpty()
                 ? List.of(globalDraft(topics, batching, models)) : drafts(values, declared, given);
         checkTopicRoles(drafts, topics.deadLetterTopic(), topics.modelTopic());
-        this.pipelines = pipelineSettings(drafts, Duration.ofMillis(models.waitTimeoutMs()));
+        this.pipelines = pipelineSettings(drafts);
         try {
             this.topologySettings = new TopologySettings(pipelines, topics.deadLetterTopic(), topics.modelTopic());
         } catch (IllegalArgumentException e) {
@@ -374,14 +374,13 @@ public final class PipelinesConfig {
                 ? "listed in " + other.key() : other.key()) + "; each topic has one role");
     }
 
-    private static List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts,
-                                                           final Duration modelWait) {
+    private static List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts) {
         final List<PipelineSettings> out = new ArrayList<>(drafts.size());
         for (final PipelineDraft d : drafts) {
             try {
                 out.add(new PipelineSettings(d.name(), d.inputTopics(), d.outputTopic(), d.shadowTopic(),
                         new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
-                                d.eventIdField().isEmpty() ? null : d.eventIdField(), modelWait)));
+                                d.eventIdField().isEmpty() ? null : d.eventIdField())));
             } catch (IllegalArgumentException e) {
                 // The checks above should have caught it; this keeps the promise of a ConfigException.
                 throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());

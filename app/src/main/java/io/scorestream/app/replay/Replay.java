@@ -159,7 +159,7 @@ final class Replay {
             admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(),
-                    options.batchMaxWaitMs(), null, Duration.ofSeconds(30)).withDeterministicOutput(true);
+                    options.batchMaxWaitMs(), null).withDeterministicOutput(true);
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
                     List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
             final Topology topology = ScoringTopology.build(settings, p -> plans, null, schemas, collector,

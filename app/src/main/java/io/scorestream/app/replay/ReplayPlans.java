@@ -3,7 +3,6 @@ package io.scorestream.app.replay;
 import io.scorestream.inference.ScoringModel;
 import io.scorestream.topology.processor.BatchPlan;
 import io.scorestream.topology.processor.ModelPlans;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,12 +101,6 @@ final class ReplayPlans implements ModelPlans {
         opened.incrementAndGet();
         open.incrementAndGet();
         return new Plan();
-    }
-
-    /** The models are loaded before the topology starts: never waits. */
-    @Override
-    public boolean awaitLive(Duration timeout) {
-        return true;
     }
 
     @Override

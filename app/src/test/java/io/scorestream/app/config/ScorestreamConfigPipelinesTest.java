@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,7 @@ class ScorestreamConfigPipelinesTest {
 
         // then: exactly what the application built before pipelines existed
         final TopologySettings legacy = new TopologySettings(List.of("features", "more-features"), "scores",
-                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id", Duration.ofMillis(1234)));
+                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id"));
         assertEquals(legacy, config.topologySettings());
         final PipelineSettings only = config.pipelines().get(0);
         assertEquals(List.of(only), config.pipelines());
@@ -109,12 +108,11 @@ class ScorestreamConfigPipelinesTest {
                 "pipeline.credit.event.id.field", "application_id"));
 
         // then
-        final Duration wait = Duration.ofMillis(5000);
         assertEquals(List.of(
                 new PipelineSettings("fraud", List.of("transactions"), "all-scores", "all-scores-shadow",
-                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id", wait)),
+                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id")),
                 new PipelineSettings("credit", List.of("applications", "loans"), "credit-scores", "credit-challenger",
-                        new ScoringSettings("credit-lr", 16, 0, "application_id", wait))), config.pipelines());
+                        new ScoringSettings("credit-lr", 16, 0, "application_id"))), config.pipelines());
         assertEquals(new TopologySettings(config.pipelines(), "scores-dlq", "model-specs"),
                 config.topologySettings());
         assertEquals("scoring-fraud", config.pipelines().get(0).processorName());

@@ -440,7 +440,7 @@ class ScorestreamConfigTest {
                 "commit.interval.ms", "state.dir", "schema.registry.url", "schema.registry.basic.auth.user.info",
                 "inference.device", "inference.intra.op.threads", "inference.inter.op.threads",
                 "inference.optimization.level", "inference.allow.spinning", "inference.custom.op.libraries",
-                "model.wait.timeout.ms",
+                "model.wait.timeout.ms", "model.wait.timeout.exit",
                 "model.sha256.required", "model.artifact.max.bytes", "model.fetch.timeout.ms", "model.warmup.rows",
                 "model.artifact.allowed.schemes", "model.artifact.allowed.hosts", "metrics.enabled",
                 "metrics.port", "metrics.bind.address",

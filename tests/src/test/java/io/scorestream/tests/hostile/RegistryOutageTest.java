@@ -21,7 +21,6 @@ import io.scorestream.topology.processor.ScoringSettings;
 import io.scorestream.topology.serde.FeatureEvent;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -146,7 +145,7 @@ class RegistryOutageTest {
     private static Processor<byte[], FeatureEvent, byte[], Object> processor(ModelRegistry registry,
             SchemaRegistry schemas, MockProcessorContext<byte[], Object> ctx) {
         final Processor<byte[], FeatureEvent, byte[], Object> p = new ScoringProcessorSupplier(
-                new ScoringSettings("fraud", 10, 60_000, "transaction_id", Duration.ofSeconds(5)), registry,
+                new ScoringSettings("fraud", 10, 60_000, "transaction_id"), registry,
                 new FeatureEventSerde(schemas), ScoringObserver.NONE, "scores", "shadow-scores", "dead-letters").get();
         p.init(ctx);
         return p;

@@ -4,7 +4,6 @@ import io.scorestream.inference.ScoringModel;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RolloutLease;
 import io.scorestream.schemas.RolloutRole;
-import java.time.Duration;
 import java.util.Objects;
 import org.apache.avro.Schema;
 
@@ -36,11 +35,6 @@ public final class LiveModelPlans implements ModelPlans {
     public BatchPlan open() {
         final RolloutLease lease = registry.acquireRollout(modelName);
         return lease == null ? null : new Plan(lease);
-    }
-
-    @Override
-    public boolean awaitLive(Duration timeout) throws InterruptedException {
-        return registry.awaitLive(modelName, timeout);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.scorestream.topology.processor;
 
 import io.scorestream.inference.ScoringModel;
-import java.time.Duration;
 import org.apache.avro.Schema;
 
 /**
@@ -11,11 +10,12 @@ import org.apache.avro.Schema;
  */
 public interface ModelPlans {
 
-    /** The plan for a batch opening now, or null when nothing is live (the processor then waits with {@link #awaitLive}). */
+    /**
+     * The plan for a batch opening now, or null when nothing is live. Never blocks: the processor
+     * holds the records that arrive meanwhile and scores them first once a plan can be had, while
+     * whoever runs the topology pauses its input (see {@code ScoringProcessor}).
+     */
     BatchPlan open();
-
-    /** Waits until {@link #open} can give a plan; false if {@code timeout} passed first. */
-    boolean awaitLive(Duration timeout) throws InterruptedException;
 
     /** A feature schema the plan's models accepted a record of (new versions must fit it). */
     default void featureSchemaSeen(Schema schema) {

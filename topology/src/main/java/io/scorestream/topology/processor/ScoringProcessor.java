@@ -55,6 +55,14 @@ import org.slf4j.LoggerFactory;
  * replay does), every lane's run is padded to {@code batch.max.records} rows, so no score depends on
  * how many records a flush happened to find; live scoring runs just the rows it has.
  *
+ * <p>While the pipeline's model has no live version (none published yet, or the last one retired),
+ * records are not scored, dead-lettered or dropped: they are <em>held</em>, in arrival order, in
+ * the same changelogged store as the batch (slots past the batch's), and scored before anything
+ * newer as soon as a version is live. Holding never blocks the stream thread. Whoever runs the
+ * topology is expected to pause its input meanwhile (the application pauses the pipeline's Kafka
+ * Streams client), so only what was already fetched is held; past
+ * {@link ScoringSettings#maxHeldRecords()} the processor fails with a {@link NoLiveModelException}.
+ *
  * <p>A record that cannot feed the model (NaN, a null without default, ...) is rejected at
  * {@link #process} by throwing, so Kafka Streams' processing exception handler dead-letters it
  * with its own source coordinates; it never enters the buffer.
@@ -104,7 +112,14 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private long epoch;
     private long nextSeq;
     private long oldestBufferedAtMs;
-    private List<BufferedRecord> restored = List.of();
+    /**
+     * Records to score before anything newer, in arrival order: those restored from the store after
+     * a restart, and those held while no model version was live. Non-empty only when no batch is
+     * open (count == 0).
+     */
+    private final List<BufferedRecord> pending = new ArrayList<>();
+    /** Store slot the next held record is written to; held slots start after the batch's. */
+    private int nextHeldSlot;
 
     /** The versions the open batch is scored with; null when no batch is open. */
     private BatchPlan plan;
@@ -182,6 +197,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
         this.routes = new int[settings.batchMaxRecords()];
         this.paddedRuns = plans.fixedSizeRuns();
+        this.nextHeldSlot = buffer.length;
         restoreBuffer();
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
@@ -194,6 +210,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         try (KeyValueIterator<Integer, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 final var kv = it.next();
+                if (kv.key >= nextHeldSlot) {
+                    // Held records (or void ones) live past the batch's slots: new held ones go after them.
+                    nextHeldSlot = kv.key + 1;
+                }
                 if (kv.key != EPOCH_SLOT && kv.value != null) {
                     final BufferCodec.Entry e = BufferCodec.decode(kv.value);
                     if (e.epoch() == epoch) {
@@ -213,8 +233,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                     e.partition(), e.offset()));
         }
         nextSeq = live.get(live.size() - 1).seq() + 1;
-        restored = records;
-        LOG.info("Task {}: {} buffered record(s) restored from the changelog; scoring them first",
+        pending.addAll(records);
+        LOG.info("Task {}: {} buffered or held record(s) restored from the changelog; scoring them first",
                 context.taskId(), records.size());
     }
 
@@ -231,9 +251,6 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     @Override
     public void process(Record<byte[], FeatureEvent> record) {
-        if (!restored.isEmpty()) {
-            scoreRestored();
-        }
         final RecordMetadata meta = context.recordMetadata().orElse(null);
         if (meta != null && !plans.accepts(meta.topic(), meta.partition(), meta.offset())) {
             return;
@@ -243,10 +260,14 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             throw new InvalidEventException("null_value", "the record has a null value (a tombstone); there is "
                     + "nothing to score");
         }
-        final GenericRecord value = event.record();
-        if (count == 0) {
-            openBatch();
+        if ((!pending.isEmpty() && !drainPending()) || (count == 0 && !openBatch())) {
+            // No live version: held (in the store, in order) until one is; scored before anything newer.
+            hold(new BufferedRecord(nextSeq++, record.key(), event, event.raw(), record.timestamp(), record.headers(),
+                    meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
+                    meta == null ? -1 : meta.offset()));
+            return;
         }
+        final GenericRecord value = event.record();
         final int route;
         try {
             // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
@@ -316,8 +337,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     private void punctuate(long wallClockMs) {
-        if (!restored.isEmpty()) {
-            scoreRestored();
+        if (!pending.isEmpty() && !drainPending()) {
+            return;
         }
         if (count > 0 && (settings.batchMaxWaitMs() == 0
                 || wallClockMs - oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
@@ -325,24 +346,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
     }
 
-    /** Binds the new batch to what is live now, waiting (bounded) for a model if none is. */
-    private void openBatch() {
-        BatchPlan next = plans.open();
+    /**
+     * Binds the new batch to what is live now.
+     *
+     * @return false, opening nothing, when no version is live
+     */
+    private boolean openBatch() {
+        final BatchPlan next = plans.open();
         if (next == null) {
-            LOG.info("Waiting up to {} ms for a live version of {}", settings.modelWaitTimeout().toMillis(),
-                    plans.describe());
-            try {
-                if (plans.awaitLive(settings.modelWaitTimeout())) {
-                    next = plans.open();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (next == null) {
-                throw new NoLiveModelException("No live version of " + plans.describe() + " after "
-                        + settings.modelWaitTimeout().toMillis() + " ms (model.wait.timeout.ms): publish a valid "
-                        + "ModelSpec for it to the model topic, or check the log for refused versions");
-            }
+            return false;
         }
         if (plan != null) {
             plan.close();
@@ -385,6 +397,27 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             lastSchema = null;
             closeUnusedScorers();
         }
+        return true;
+    }
+
+    /**
+     * Keeps {@code r} for later: written to the next held slot of the store (under the current
+     * epoch, so a restart restores it) and queued behind the other pending records.
+     *
+     * @throws NoLiveModelException past {@link ScoringSettings#maxHeldRecords()} records
+     */
+    private void hold(BufferedRecord r) {
+        if (pending.size() >= settings.maxHeldRecords()) {
+            throw new NoLiveModelException("Task " + context.taskId() + " holds " + pending.size() + " records "
+                    + "for " + plans.describe() + ", which has no live version, and its input was not paused: "
+                    + "publish a valid ModelSpec for it to the model topic, or check the log for refused versions");
+        }
+        if (pending.isEmpty()) {
+            LOG.info("Task {}: no live version of {}; holding its records, in order, until one goes live",
+                    context.taskId(), plans.describe());
+        }
+        store.put(nextHeldSlot++, BufferCodec.encode(epoch, r));
+        pending.add(r);
     }
 
     /** Closes the scorers of models no lane uses any more (their versions may be closing). */
@@ -419,22 +452,29 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     /**
-     * Scores the records restored after a restart before anything newer, in batches of at most
-     * {@code batch.max.records} (the setting may have shrunk since they were buffered). All of it
-     * happens inside one process/punctuate call, so no commit falls between these flushes.
+     * Scores the pending records (restored after a restart, or held while no version was live)
+     * before anything newer, in batches of at most {@code batch.max.records} (the setting may have
+     * shrunk since they were buffered). All of it happens inside one process/punctuate call, so no
+     * commit falls between these flushes; records left over (the model went away again meanwhile)
+     * are written back to held slots under the new epoch.
+     *
+     * @return whether none is left pending
      */
-    private void scoreRestored() {
-        final List<BufferedRecord> pending = restored;
-        restored = List.of();
-        for (BufferedRecord r : pending) {
+    private boolean drainPending() {
+        final long epochBefore = epoch;
+        int next = 0;
+        while (next < pending.size()) {
+            if (count == 0) {
+                if (!openBatch()) {
+                    break;
+                }
+                oldestBufferedAtMs = context.currentSystemTimeMs();
+            }
+            final BufferedRecord r = pending.get(next++);
             if (r.value() == null) {
                 deadLetter(r, new InvalidEventException("undecodable_after_restore",
                         "a buffered record could not be decoded again after a restart"), null, null);
                 continue;
-            }
-            if (count == 0) {
-                openBatch();
-                oldestBufferedAtMs = context.currentSystemTimeMs();
             }
             try {
                 routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value().record());
@@ -447,11 +487,33 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 flush();
             }
         }
+        if (next == 0) {
+            // Nothing taken: the store holds every pending record as it is.
+            return false;
+        }
         if (count > 0) {
             flush();
-        } else if (plan != null) {
+        } else {
             releaseBatch();
         }
+        if (epoch == epochBefore) {
+            // Everything taken was dead-lettered: void its slots all the same.
+            epoch++;
+            store.put(EPOCH_SLOT, BufferCodec.encodeEpoch(epoch));
+        }
+        final List<BufferedRecord> left = new ArrayList<>(pending.subList(next, pending.size()));
+        pending.clear();
+        final int heldSlotsBefore = nextHeldSlot;
+        nextHeldSlot = buffer.length;
+        for (BufferedRecord r : left) {
+            hold(r);
+        }
+        for (int slot = nextHeldSlot; slot < heldSlotsBefore; slot++) {
+            store.delete(slot);
+        }
+        LOG.info("Task {}: {} pending record(s) taken by {}{}", context.taskId(), next, plans.describe(),
+                left.isEmpty() ? "" : "; " + left.size() + " still held (no live version again)");
+        return left.isEmpty();
     }
 
     private void flush() {

@@ -11,7 +11,6 @@ import java.util.Objects;
  * @param batchMaxWaitMs flush when the oldest buffered record has waited this long (wall clock);
  *     0 = adaptive: flush whatever one poll loop delivered
  * @param eventIdField field whose value is the score's event id; null or blank = topic-partition@offset
- * @param modelWaitTimeout how long to wait for a live model before failing
  * @param passthrough benchmark only: skip the model run and forward a constant score (0.0, decision
  *     false) while doing everything else (buffering, feature extraction, store writes, forwarding),
  *     to measure the Kafka + Avro ceiling. Never set in production; false in every other constructor.
@@ -21,12 +20,20 @@ import java.util.Objects;
  *     on every run; and no latency is reported.
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                              Duration modelWaitTimeout, boolean passthrough, boolean deterministic) {
+                              boolean passthrough, boolean deterministic) {
 
-    /** Settings that score with the model (no passthrough). */
-    public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                           Duration modelWaitTimeout) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, false, false);
+    /**
+     * Records a processor holds, at most, while its model has no live version, before it gives up
+     * with a {@link io.scorestream.topology.errors.NoLiveModelException}: the larger of 10,000 and
+     * ten batches. Whoever runs the topology pauses its input when the model goes missing (the
+     * application does), so only what one poll loop had already fetched is held; reaching this
+     * means nobody paused it.
+     */
+    public static final int MIN_HELD_RECORDS = 10_000;
+
+    /** Settings that score with the model (no passthrough, no deterministic output). */
+    public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField) {
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false);
     }
 
     public ScoringSettings {
@@ -37,20 +44,24 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
         if (batchMaxWaitMs < 0) {
             throw new IllegalArgumentException("batchMaxWaitMs must be >= 0, got " + batchMaxWaitMs);
         }
-        Objects.requireNonNull(modelWaitTimeout, "modelWaitTimeout");
         eventIdField = eventIdField == null || eventIdField.isBlank() ? null : eventIdField;
     }
 
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
-        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout, on,
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, on,
                 deterministic);
     }
 
     /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
     public ScoringSettings withDeterministicOutput(boolean on) {
-        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, modelWaitTimeout,
-                passthrough, on);
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
+                on);
+    }
+
+    /** See {@link #MIN_HELD_RECORDS}. */
+    public int maxHeldRecords() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_HELD_RECORDS, 10L * batchMaxRecords));
     }
 
     /** How often the wall-clock punctuator checks the buffer's age. */

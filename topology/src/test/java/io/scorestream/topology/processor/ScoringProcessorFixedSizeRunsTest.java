@@ -14,7 +14,6 @@ import io.scorestream.topology.TopologyFixture;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +123,7 @@ class ScoringProcessorFixedSizeRunsTest {
     private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, boolean padded) {
         final ModelPlans live = new LiveModelPlans(registry, "fraud");
         final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", BATCH_MAX_RECORDS, 0,
-                "transaction_id", Duration.ofSeconds(5)), padded ? new FixedSizeRuns(live) : live, serde,
+                "transaction_id"), padded ? new FixedSizeRuns(live) : live, serde,
                 ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
         p.init(ctx);
         return p;
@@ -159,11 +158,6 @@ class ScoringProcessorFixedSizeRunsTest {
         @Override
         public BatchPlan open() {
             return delegate.open();
-        }
-
-        @Override
-        public boolean awaitLive(Duration timeout) throws InterruptedException {
-            return delegate.awaitLive(timeout);
         }
 
         @Override

@@ -15,7 +15,6 @@ import io.scorestream.topology.ModelFixtures;
 import io.scorestream.topology.TopologyFixture;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -69,7 +68,7 @@ class ScoringProcessorPassthroughTest {
     @Test
     void passthroughForwardsAConstantScoreWithEverythingElseIntact() {
         final List<ScoreResult> scores = scoreTwo(
-                new ScoringSettings("fraud", 2, 60_000, "transaction_id", Duration.ofSeconds(5)).withPassthrough(true));
+                new ScoringSettings("fraud", 2, 60_000, "transaction_id").withPassthrough(true));
 
         assertEquals(2, scores.size());
         for (int i = 0; i < 2; i++) {
@@ -85,8 +84,7 @@ class ScoringProcessorPassthroughTest {
 
     @Test
     void settingsWithoutTheFlagScoreWithTheModel() {
-        final ScoringSettings settings = new ScoringSettings("fraud", 2, 60_000, "transaction_id",
-                Duration.ofSeconds(5));
+        final ScoringSettings settings = new ScoringSettings("fraud", 2, 60_000, "transaction_id");
         assertFalse(settings.passthrough());
 
         final List<ScoreResult> scores = scoreTwo(settings);

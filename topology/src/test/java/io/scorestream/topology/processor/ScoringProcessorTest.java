@@ -1,6 +1,7 @@
 package io.scorestream.topology.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.inference.onnx.Mlp;
@@ -12,6 +13,7 @@ import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.topology.ModelFixtures;
 import io.scorestream.topology.TopologyFixture;
+import io.scorestream.topology.errors.NoLiveModelException;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -59,7 +61,7 @@ class ScoringProcessorTest {
 
     private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, int batchMaxRecords) {
         final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", batchMaxRecords, 60_000,
-                "transaction_id", Duration.ofSeconds(5)), new LiveModelPlans(registry, "fraud"), serde,
+                "transaction_id"), new LiveModelPlans(registry, "fraud"), serde,
                 ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
         p.init(ctx);
         return p;
@@ -164,5 +166,104 @@ class ScoringProcessorTest {
             assertTrue(((ScoreResult) f.record().value()).getBatchSize() <= 2);
         }
         next.close();
+    }
+    /** Retires the model (a tombstone) and waits until nothing is live. */
+    private void retire() throws InterruptedException {
+        registry.submit("fraud", null);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (registry.live("fraud").isPresent()) {
+            assertTrue(System.nanoTime() < deadline, "the tombstone never retired the model");
+            Thread.sleep(10);
+        }
+    }
+
+    private void publish(String version, Mlp mlp) throws InterruptedException {
+        registry.submit("fraud", ModelFixtures.spec("fraud", version, mlp));
+        assertTrue(registry.awaitLive("fraud", Duration.ofSeconds(30)), "version " + version + " never went live");
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!registry.live("fraud").map(m -> m.version().equals(version)).orElse(false)) {
+            assertTrue(System.nanoTime() < deadline, "version " + version + " never went live");
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void recordsArrivingWithNoLiveVersionAreHeldInOrderAndScoredFirstOnceOneIsLive() throws Exception {
+        // given: no live version
+        retire();
+        final MockProcessorContext<byte[], Object> ctx = context();
+        final ScoringProcessor p = processor(ctx, 2);
+
+        // when: three records arrive, and the punctuator fires
+        send(p, ctx);
+        send(p, ctx);
+        send(p, ctx);
+        ctx.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L);
+
+        // then: nothing is scored, dead-lettered or thrown; they are held
+        assertTrue(ctx.forwarded().isEmpty(), "forwarded without a model: " + ctx.forwarded());
+
+        // when: version 2 goes live and a fourth record arrives
+        final Mlp v2 = Mlp.random(4, 30, 8, 1);
+        publish("2", v2);
+        send(p, ctx);
+        ctx.scheduledPunctuators().get(0).getPunctuator().punctuate(2_000_000L);
+
+        // then: the held three come first, in arrival order, then the new one, all by version 2
+        assertEquals(List.of("tx-0", "tx-1", "tx-2", "tx-3"), scoredIds(ctx));
+        for (MockProcessorContext.CapturedForward<? extends byte[], ?> f : ctx.forwarded()) {
+            assertEquals("2", ((ScoreResult) f.record().value()).getModelVersion());
+        }
+        p.close();
+    }
+
+    @Test
+    void heldRecordsSurviveARestartAndAreScoredOnceWhenAVersionGoesLive() throws Exception {
+        // given: an incarnation that held three records for want of a model, and died
+        retire();
+        final MockProcessorContext<byte[], Object> first = context();
+        final ScoringProcessor dead = processor(first, 10);
+        send(dead, first);
+        send(dead, first);
+        send(dead, first);
+
+        // when: the next one restores them, still with no model, and a fourth record arrives
+        final MockProcessorContext<byte[], Object> second = context();
+        final ScoringProcessor next = processor(second, 10);
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000_000L);
+        send(next, second);
+        assertTrue(second.forwarded().isEmpty(), "forwarded without a model: " + second.forwarded());
+
+        // and a version goes live
+        publish("2", Mlp.random(4, 30, 8, 1));
+        second.scheduledPunctuators().get(0).getPunctuator().punctuate(2_000_000L);
+
+        // then: the four are scored once, in order
+        assertEquals(List.of("tx-0", "tx-1", "tx-2", "tx-3"), scoredIds(second));
+        next.close();
+
+        // and an incarnation after that restores nothing to score again
+        final MockProcessorContext<byte[], Object> third = context();
+        final ScoringProcessor after = processor(third, 10);
+        third.scheduledPunctuators().get(0).getPunctuator().punctuate(3_000_000L);
+        assertTrue(third.forwarded().isEmpty(), "scored twice: " + third.forwarded());
+        after.close();
+    }
+
+    @Test
+    void holdingMoreThanTheLimitBecauseNobodyPausedTheInputFailsClearly() throws Exception {
+        retire();
+        final MockProcessorContext<byte[], Object> ctx = context();
+        final ScoringProcessor p = processor(ctx, 1);
+        final int limit = new ScoringSettings("fraud", 1, 60_000, "transaction_id").maxHeldRecords();
+        assertEquals(ScoringSettings.MIN_HELD_RECORDS, limit);
+        for (int i = 0; i < limit; i++) {
+            send(p, ctx);
+        }
+        final NoLiveModelException e = assertThrows(NoLiveModelException.class, () -> send(p, ctx));
+        assertTrue(e.getMessage().contains("holds " + limit + " records for model 'fraud', which has no live "
+                + "version, and its input was not paused"), e.getMessage());
+        assertTrue(ctx.forwarded().isEmpty(), "nothing is dead-lettered for want of a model");
+        p.close();
     }
 }
