@@ -2,6 +2,7 @@ package io.scorestream.tests.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -64,6 +65,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -74,8 +76,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Two pipelines in one application on a real broker: a fraud MLP scoring {@code transactions} and
  * a credit-risk logistic regression scoring {@code applications} (records of another Avro schema),
- * each with its own batching and output topic; and the artifact cache carrying the credit model,
- * published by {@code file:} URI, across a restart after its file was deleted.
+ * each with its own batching, output topic and Kafka Streams client; the credit pipeline starting
+ * with no model at all, paused (not failed) for longer than {@code model.wait.timeout.ms} while
+ * applications arrive and the fraud pipeline scores, then scoring every application exactly once
+ * when its model is published; and the artifact cache carrying the credit model, published by
+ * {@code file:} URI, across a restart after its file was deleted.
  */
 class MultiPipelineIT {
 
@@ -92,6 +97,8 @@ class MultiPipelineIT {
     private static final String CREDIT = "credit";
     private static final int FRAUD_BATCH = 64;
     private static final int CREDIT_BATCH = 7;
+    /** model.wait.timeout.ms: the credit pipeline waits longer than this for its model. */
+    private static final long MODEL_WAIT_MS = 3_000;
 
     /** Run while the application is up, then while it is down (a backlog that fills whole batches). */
     private static final int LIVE_TRANSACTIONS = 1_500;
@@ -129,7 +136,7 @@ class MultiPipelineIT {
 
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
-    void scoresEachTopicOnceWithItsOwnModelAndBatchingAndLoadsACachedArtifactAfterItsFileIsGone()
+    void aPipelineWithoutAModelWaitsPausedWhileTheOtherScoresThenEachTopicIsScoredOnceWithItsOwnModel()
             throws Exception {
         // given: a broker, both pipelines' topics, and only the fraud model published
         kafka = EmbeddedKafka.startDefault();
@@ -148,14 +155,48 @@ class MultiPipelineIT {
 
         // when the application starts
         app = ScoringApplication.start(config, schemas);
-        assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "Kafka Streams did not reach RUNNING: " + app.state());
+        final long started = System.nanoTime();
         assertTrue(app.models().awaitLive(FRAUD, Duration.ofSeconds(60)), "the fraud model did not go live");
+        assertTrue(app.awaitRunning(FRAUD, Duration.ofSeconds(90)), "the fraud pipeline's Kafka Streams did not "
+                + "reach RUNNING: " + app.state(FRAUD));
 
-        // then it is not ready while the credit model is missing, and says which one is
+        // then each pipeline has a client of its own, and the credit one is paused for want of a model
+        assertEquals(APPLICATION_ID + "-" + FRAUD, app.applicationId(FRAUD));
+        assertEquals(APPLICATION_ID + "-" + CREDIT, app.applicationId(CREDIT));
+        assertTrue(app.isPaused(CREDIT), "the credit pipeline has no model: it must be paused");
+        assertFalse(app.isPaused(FRAUD));
+
+        // and it is not ready while the credit model is missing, and says which one is and why
         assertEquals(List.of(CREDIT), app.missingModels());
         final HttpResponse<String> notReady = readyz(app.metricsPort());
         assertEquals(503, notReady.statusCode(), notReady.body());
         assertTrue(notReady.body().contains("\"missing\":[\"credit\"]"), notReady.body());
+        assertTrue(notReady.body().contains("\"waiting\":{\"credit\":{\"model\":\"credit\""), notReady.body());
+
+        // when both topics are fed while the credit model is still missing, past model.wait.timeout.ms
+        produceTransactions(0, LIVE_TRANSACTIONS);
+        produceApplications(0, LIVE_APPLICATIONS);
+
+        // then the fraud pipeline scores every transaction meanwhile
+        try (ScoreLog fraudScores = new ScoreLog(kafka.bootstrapServers(), schemas, FRAUD_SCORES)) {
+            fraudScores.readUntilDistinct(LIVE_TRANSACTIONS, Duration.ofSeconds(120), this::assertAlive);
+        }
+
+        // and the credit pipeline waits, paused and not failed, and readiness reports the wait as an error
+        final HttpResponse<String> overdue = awaitReadyzContaining(app.metricsPort(), "\"status\":\"error\"",
+                Duration.ofMillis(MODEL_WAIT_MS).plusSeconds(30));
+        assertTrue(System.nanoTime() - started > Duration.ofMillis(MODEL_WAIT_MS).toNanos());
+        assertEquals(503, overdue.statusCode(), overdue.body());
+        assertTrue(overdue.body().contains("waited longer than model.wait.timeout.ms"), overdue.body());
+        assertTrue(app.isPaused(CREDIT), "the credit pipeline must still be paused");
+        assertNotEquals(KafkaStreams.State.ERROR, app.state(CREDIT));
+        assertNotEquals(KafkaStreams.State.PENDING_ERROR, app.state(CREDIT));
+        assertNull(app.failure(), "a missing model must not fail the application");
+        try (ScoreLog creditScores = new ScoreLog(kafka.bootstrapServers(), schemas, CREDIT_SCORES);
+             ScoreLog deadLetters = new ScoreLog(kafka.bootstrapServers(), schemas, DEAD_LETTERS)) {
+            assertEquals(0, creditScores.recordCount(), "credit scores without a credit model");
+            assertEquals(0, deadLetters.recordCount(), "dead letters for want of a model");
+        }
 
         // when the credit model is published by file: URI with its sha256
         final byte[] creditOnnx = creditModel().toOnnx();
@@ -163,13 +204,13 @@ class MultiPipelineIT {
         final String creditSha = Sha256.hex(creditOnnx);
         send(MODELS, CREDIT, creditSpec(creditFile.toUri().toString(), creditSha));
 
-        // then every pipeline's model is live and the application is ready
-        assertTrue(app.awaitModel(), "not every model went live: missing " + app.missingModels());
+        // then every pipeline's model is live, the credit pipeline resumes and the application is ready
+        assertTrue(app.models().awaitLive(CREDIT, Duration.ofSeconds(60)), "the credit model did not go live: "
+                + app.models().lastRefusal(CREDIT));
         awaitReady(app.metricsPort(), Duration.ofSeconds(60));
+        assertFalse(app.isPaused(CREDIT));
 
-        // when both topics are fed while it runs
-        produceTransactions(0, LIVE_TRANSACTIONS);
-        produceApplications(0, LIVE_APPLICATIONS);
+        // and every application that arrived meanwhile is scored (exactly once: checked at the end)
         try (ScoreLog fraudScores = new ScoreLog(kafka.bootstrapServers(), schemas, FRAUD_SCORES);
              ScoreLog creditScores = new ScoreLog(kafka.bootstrapServers(), schemas, CREDIT_SCORES)) {
             fraudScores.readUntilDistinct(LIVE_TRANSACTIONS, Duration.ofSeconds(120), this::assertAlive);
@@ -188,7 +229,9 @@ class MultiPipelineIT {
         app = ScoringApplication.start(ScorestreamConfig.of(settings()), schemas);
 
         // then the credit model loads all the same, from the cache
-        assertTrue(app.awaitModel(), "after the restart, not every model went live: missing " + app.missingModels()
+        assertTrue(app.models().awaitLive(FRAUD, Duration.ofSeconds(60))
+                && app.models().awaitLive(CREDIT, Duration.ofSeconds(60)),
+                "after the restart, not every model went live: missing " + app.missingModels()
                 + "; last credit refusal: " + app.models().lastRefusal(CREDIT));
         assertEquals("1", app.models().live(CREDIT).orElseThrow().version());
         assertEquals(creditSha, app.models().live(CREDIT).orElseThrow().sha256());
@@ -226,6 +269,7 @@ class MultiPipelineIT {
         // Kafka Streams does not leave the group on close: the restarted instance waits out the old session.
         s.put(KafkaStreamsConfig.KAFKA_PREFIX + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "500");
+        s.put(ModelsConfig.MODEL_WAIT_TIMEOUT_MS_CONFIG, Long.toString(MODEL_WAIT_MS));
         s.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, "application_id");
         s.put(PipelinesConfig.PIPELINES_CONFIG, FRAUD + "," + CREDIT);
         s.put(pipelineKey(FRAUD, TopicsConfig.INPUT_TOPICS_CONFIG), TRANSACTIONS);
@@ -343,6 +387,21 @@ class MultiPipelineIT {
         final HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
                 .timeout(Duration.ofSeconds(10)).GET().build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls {@code /readyz} until its body contains {@code text}; returns that response. */
+    private static HttpResponse<String> awaitReadyzContaining(int port, String text, Duration timeout)
+            throws Exception {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> last = readyz(port);
+        while (!last.body().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                fail("/readyz did not say " + text + " within " + timeout + ": " + last.body());
+            }
+            Thread.sleep(200);
+            last = readyz(port);
+        }
+        return last;
     }
 
     /** Waits for a 200 from {@code /readyz} (a rebalance may briefly take Kafka Streams out of RUNNING). */

@@ -334,6 +334,15 @@ public final class ReliabilitySupport {
             }
         }
 
+        /** Waits for the child to exit by itself and returns its exit code; fails (with its log's tail) after {@code timeout}. */
+        public int awaitExit(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                fail(name + " (pid " + process.pid() + ") still running after " + timeout + "; log " + log
+                        + ", tail:\n" + tail(40));
+            }
+            return process.exitValue();
+        }
+
         /** SIGKILL ({@code kill -9}, via {@code destroyForcibly}); returns the exit code. */
         public int kill() throws InterruptedException {
             process.destroyForcibly();

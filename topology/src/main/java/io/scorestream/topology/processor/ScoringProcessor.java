@@ -234,7 +234,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         nextSeq = live.get(live.size() - 1).seq() + 1;
         pending.addAll(records);
-        LOG.info("Task {}: {} buffered or held record(s) restored from the changelog; scoring them first",
+        LOG.info("Task {}: {} buffered record(s) restored from the changelog (held ones included); "
+                + "scoring them first",
                 context.taskId(), records.size());
     }
 
