@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module layout's one rule, checked on the sources: dependencies point only one way
- * (schemas ← inference-processor ← topology ← app; testkit beside them), so that the topology and the
+ * (schemas ← inference-processor ← topology ← app; schemas ← connectors ← app; testkit beside them),
+ * so that the topology, the connectors and the
  * inference engine can be read, tested and reused without the application, the CLI, an HTTP server
  * or an embedded broker. Reads the poms and the main sources of the repository this module sits in.
  */
@@ -34,7 +35,7 @@ class LayoutTest {
 
     @Test
     void topologyAndInferenceProcessorPomsDependOnNothingOfTheApplication() {
-        for (String module : List.of("topology", "inference-processor", "schemas")) {
+        for (String module : List.of("topology", "inference-processor", "schemas", "connectors")) {
             final List<String> deps = compileDependencies(ROOT.resolve(module).resolve("pom.xml"));
             for (String forbidden : APPLICATION_ARTIFACTS) {
                 assertTrue(!deps.contains(forbidden),
@@ -51,9 +52,29 @@ class LayoutTest {
     }
 
     @Test
+    void connectorsDependOnNeitherTheTopologyNorTheInferenceEngine() {
+        final String pom = read(ROOT.resolve("connectors").resolve("pom.xml"));
+        for (String forbidden : List.of("scorestream-topology", "scorestream-inference-processor", "onnxruntime_gpu",
+                "kafka-streams")) {
+            assertTrue(!pom.contains("<artifactId>" + forbidden + "</artifactId>"),
+                    "connectors/pom.xml depends on " + forbidden + ", in any scope");
+        }
+        final List<String> offences = new ArrayList<>();
+        for (Path file : javaFiles(ROOT.resolve("connectors").resolve("src"))) {
+            final String source = read(file);
+            for (String pkg : List.of("io.scorestream.topology", "io.scorestream.inference", "org.apache.kafka.streams")) {
+                if (source.contains("import " + pkg + ".") || source.contains("import static " + pkg + ".")) {
+                    offences.add(ROOT.relativize(file) + ": imports " + pkg);
+                }
+            }
+        }
+        assertEquals(List.of(), offences);
+    }
+
+    @Test
     void topologyHasNoMainAndImportsNothingOfTheApplication() {
         final List<String> offences = new ArrayList<>();
-        for (String module : List.of("topology", "inference-processor", "schemas")) {
+        for (String module : List.of("topology", "inference-processor", "schemas", "connectors")) {
             for (Path file : javaFiles(ROOT.resolve(module).resolve("src/main/java"))) {
                 final String source = read(file);
                 final String name = ROOT.relativize(file).toString();
@@ -74,7 +95,7 @@ class LayoutTest {
     @Test
     void onnxRuntimeTypesStayInsideTheInferenceProcessor() {
         final List<String> offences = new ArrayList<>();
-        for (String module : List.of("schemas", "topology", "app", "testkit", "tests", "bench")) {
+        for (String module : List.of("schemas", "topology", "connectors", "app", "testkit", "tests", "bench")) {
             for (Path file : javaFiles(ROOT.resolve(module).resolve("src"))) {
                 if (read(file).contains("import " + "ai.onnxruntime.")) {
                     offences.add(ROOT.relativize(file).toString());
@@ -86,7 +107,7 @@ class LayoutTest {
 
     @Test
     void theTestKitIsUsedOnlyByTheApplicationTheTestsAndTheBench() {
-        for (String module : List.of("schemas", "inference-processor", "topology")) {
+        for (String module : List.of("schemas", "inference-processor", "topology", "connectors")) {
             final String pom = read(ROOT.resolve(module).resolve("pom.xml"));
             assertTrue(!pom.contains("<artifactId>scorestream-testkit</artifactId>"),
                     module + "/pom.xml depends on the test kit, in any scope");
