@@ -63,6 +63,17 @@ class RowConverterTest {
     }
 
     @Test
+    void readsTheNumberSyntaxAndNothingElse() throws Exception {
+        for (String ok : List.of("1", "-1", "+1", "1.", "1.5", ".5", "-.5", "1e5", "1E+5", "1.5e-5", "007", " 2 ")) {
+            assertEquals(Double.parseDouble(ok), convert("\"double\"", ok), ok);
+        }
+        for (String no : List.of("-", "+", ".", "e5", "1e", "1e+", "1.5.5", "1,5", "0x1", "Infinity", "1d", "--1")) {
+            assertEquals("column 'v', value '" + no + "': not a number (double)", rejection("\"double\"", no));
+        }
+        assertEquals("column 'v', value '-': not a whole number (long)", rejection("\"long\"", "-"));
+    }
+
+    @Test
     void leavesAnAbsentOptionalValueNullAndAbsentValuesWithADefaultAtIt() throws Exception {
         final RowConverter c = RowConverter.create(schema("""
                 {"name": "a", "type": ["null", "double"]},
