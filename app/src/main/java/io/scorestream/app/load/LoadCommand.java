@@ -191,7 +191,7 @@ public final class LoadCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "%s%,d rejected rows, with the reasons, in %s%n", PREFIX, result.rejected(),
                     rejectFile);
         }
-        warnOfRetention(err, result, retention);
+        warnOfRetention(err, result, c.topic, retention);
         if (result.stopped()) {
             final long line = result.stoppedAt().line();
             err.printf(Locale.ROOT, "%s%s line %d does not fit: %s%n", PREFIX, file, line, result.stoppedAt().describe());
@@ -200,7 +200,7 @@ public final class LoadCommand implements Callable<Integer> {
                     ? String.format(Locale.ROOT, "the %,d rows before it fit (dry run: nothing produced)",
                             result.produced())
                     : String.format(Locale.ROOT, "the %,d rows before it are on '%s' (acknowledged)", result.produced(),
-                            topic), line);
+                            c.topic), line);
             return CommandLines.FAILED;
         }
         return CommandLines.OK;
@@ -314,7 +314,7 @@ public final class LoadCommand implements Callable<Integer> {
     }
 
     /** History older than the topic's retention is deleted by the broker soon after it is written: say so. */
-    private void warnOfRetention(PrintStream err, LoadResult r, OptionalLong retentionMs) {
+    private static void warnOfRetention(PrintStream err, LoadResult r, String topic, OptionalLong retentionMs) {
         if (r.produced() == 0 || r.minTimestamp() == Long.MAX_VALUE || retentionMs.isEmpty()
                 || retentionMs.getAsLong() < 0) {
             return;

@@ -234,6 +234,25 @@ class LoadCommandIT {
                 "the topic was not auto-created");
     }
 
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void warnsWhenTheHistoryIsOlderThanTheTopicKeepsRecords() throws Exception {
+        // given: a topic that keeps records a day, and transactions from January 2026
+        final Path csv = dir.resolve("old.csv");
+        writeCsv(csv, transactions(3, 15), Map.of());
+        kafka.createTopic("load-short", 1, Map.of("retention.ms", "86400000"));
+
+        // when
+        final Result load = cli("load", csv.toString(), "--bootstrap", kafka.bootstrapServers(), "--schema-registry",
+                registry.url(), "--topic", "load-short", "--schema", TRANSACTION_AVSC.toString(), "--timestamp",
+                "event_time");
+
+        // then: loaded, with a warning naming the topic's retention
+        assertEquals(0, load.code, load.err);
+        assertTrue(load.err.contains("warning: records from 2026-01-15T00:00:00Z on are older than topic 'load-short' "
+                + "keeps records (retention.ms=86400000)"), load.err);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     /** {@code n} labelled transactions one second apart from {@link #BASE}. */
