@@ -1,9 +1,12 @@
 package io.scorestream.app.command;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.CharBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -130,6 +133,19 @@ public final class CommandLines {
             throw usage(spec, "option " + option + " must be >= " + min + ", got " + value);
         }
         return value;
+    }
+
+    /**
+     * Whether this process's stderr is a terminal (Linux: fd 2 is a tty; elsewhere: a console
+     * exists): where a progress bar may rewrite its line in place.
+     */
+    public static boolean stderrIsTerminal() {
+        try {
+            final String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     /** {@code scorestream <sub-command ...>}: the command's full name, as messages start. */

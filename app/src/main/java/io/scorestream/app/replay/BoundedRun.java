@@ -1,5 +1,6 @@
 package io.scorestream.app.replay;
 
+import io.scorestream.app.command.ProgressBar;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;

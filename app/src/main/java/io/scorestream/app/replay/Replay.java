@@ -1,5 +1,6 @@
 package io.scorestream.app.replay;
 
+import io.scorestream.app.command.ProgressBar;
 import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.registry.HttpSchemaRegistry;
@@ -164,7 +165,8 @@ final class Replay {
                     List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
             final Topology topology = ScoringTopology.build(settings, p -> plans, null, schemas, collector,
                     RegistryListener.NONE);
-            final ProgressBar progress = new ProgressBar(err, terminal, range.workOffsets(), System.nanoTime());
+            final ProgressBar progress = ProgressBar.ofCount(err, terminal, "replay", "records",
+                    range.workOffsets(), System.nanoTime());
             new BoundedRun(topology, streamsProperties(applicationId, stateDir, partitions), admin, applicationId,
                     range, plans, progress).run();
         } finally {

@@ -5,7 +5,6 @@ import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.inference.ModelLoadException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -168,7 +167,7 @@ public final class ReplayCommand implements Callable<Integer> {
         final PrintStream o = CommandLines.out(spec);
         final PrintStream err = CommandLines.err(spec);
         try {
-            new Replay(options, o, err, err == System.err && stderrIsTerminal()).execute();
+            new Replay(options, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
             return CommandLines.OK;
         } catch (ReplayUsageException e) {
             throw CommandLines.usage(spec, e.getMessage());
@@ -257,16 +256,6 @@ public final class ReplayCommand implements Callable<Integer> {
         if (specs.equals(input) || specs.equals(output) || specs.equals(deadLetters)) {
             throw CommandLines.usage(spec, "option --model-topic must differ from --topic, --out and "
                     + "--dead-letter-topic, got '" + specs + "'");
-        }
-    }
-
-    /** Whether this process's stderr is a terminal (Linux: fd 2 is a tty; elsewhere: a console exists). */
-    static boolean stderrIsTerminal() {
-        try {
-            final String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return System.console() != null;
         }
     }
 }

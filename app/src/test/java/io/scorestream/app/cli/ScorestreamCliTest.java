@@ -46,8 +46,8 @@ class ScorestreamCliTest {
         final Result r = run(ask);
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.startsWith("Usage: scorestream"), r.out);
-        for (String command : List.of("demo", "run", "models", "publish-model", "produce", "replay", "config-doc",
-                "help", "generate-completion")) {
+        for (String command : List.of("demo", "run", "models", "publish-model", "produce", "replay", "load",
+                "config-doc", "help", "generate-completion")) {
             assertTrue(r.out.contains("\n  " + command + " "), command + " missing from:\n" + r.out);
         }
         assertTrue(r.out.contains("Exit codes:"), r.out);
@@ -72,6 +72,9 @@ class ScorestreamCliTest {
                 Arguments.of("replay", List.of("--bootstrap", "--schema-registry", "--topic", "--out", "--model",
                         "--as-of", "--from", "--to", "--labels", "--model-topic", "--report", "--batch-max-records",
                         "--dead-letter-topic")),
+                Arguments.of("load", List.of("FILE", "--topic", "--schema", "--infer", "--format", "--key",
+                        "--timestamp", "--rate", "--reject-file", "--infer-rows", "--record-name", "--write-schema",
+                        "--progress", "--dry-run", "--bootstrap", "--schema-registry")),
                 Arguments.of("config-doc", List.of()),
                 Arguments.of("generate-completion", List.of()));
     }
@@ -131,7 +134,7 @@ class ScorestreamCliTest {
         final Result r = run();
         assertEquals(2, r.code);
         assertTrue(r.err.contains("scorestream: Missing required subcommand")
-                && r.err.contains("demo, run, models, publish-model, produce, replay, config-doc"), r.err);
+                && r.err.contains("demo, run, models, publish-model, produce, replay, load, config-doc"), r.err);
         assertEquals("", r.out);
     }
 
