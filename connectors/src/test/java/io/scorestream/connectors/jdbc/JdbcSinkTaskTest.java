@@ -6,6 +6,7 @@ import static io.scorestream.connectors.jdbc.ScoreStructs.record;
 import static io.scorestream.connectors.jdbc.ScoreStructs.score;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,17 +29,21 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link JdbcSinkTask} against a real PostgreSQL server (embedded binaries, one server for the
  * class; each test writes its own topic, so its own table). The task is driven as Connect drives it:
  * {@code initialize}, {@code start}, {@code put}, {@code stop}.
  */
+// A separate thread: a put blocked on a lock or a dead socket fails the test instead of hanging the build.
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class JdbcSinkTaskTest {
 
     private static EmbeddedPostgres server;
@@ -273,7 +278,8 @@ class JdbcSinkTaskTest {
         final ConnectException e = assertThrows(ConnectException.class,
                 () -> task.put(List.of(record("scores_required", 1, value))));
 
-        // then
+        // then the task stops (not retried)
+        assertFalse(e instanceof RetriableException);
         assertTrue(e.getMessage().contains("public.scores_required") && e.getMessage().contains("'region'")
                 && e.getMessage().contains("required field"), e.getMessage());
         assertNull(db.columnTypes("scores_required").get("region"));
@@ -295,7 +301,8 @@ class JdbcSinkTaskTest {
                 () -> task.put(List.of(record("scores_retyped", 1, score("e-3", 0.3)),
                         record("scores_retyped", 2, value))));
 
-        // then
+        // then the task stops (not retried), and nothing of the put is written
+        assertFalse(e instanceof RetriableException);
         final String message = e.getMessage();
         assertTrue(message.contains("public.scores_retyped") && message.contains("\"score\"")
                 && message.contains("double precision") && message.contains("STRING"), message);
