@@ -28,8 +28,10 @@ public final class JdbcSinkConfig extends AbstractConfig {
 
     public static final String CONNECTION_URL_CONFIG = "connection.url";
     private static final String CONNECTION_URL_DOC = "JDBC URL of the PostgreSQL database, "
-            + "jdbc:postgresql://host:port/database[?parameters]. Driver parameters (sslmode, socketTimeout, ...) "
-            + "go here; prefer connection.password to a password parameter in the URL.";
+            + "jdbc:postgresql://host:port/database[?parameters]. Driver parameters go here (sslmode, "
+            + "socketTimeout, options=-c%20statement_timeout=60000): without a socket or statement timeout a put "
+            + "waits as long as the database does, e.g. on a lock. Prefer connection.password to a password "
+            + "parameter in the URL.";
 
     public static final String CONNECTION_USER_CONFIG = "connection.user";
     private static final String CONNECTION_USER_DOC = "Database user; unset = the driver's default "

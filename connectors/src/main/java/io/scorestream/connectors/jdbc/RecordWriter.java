@@ -64,7 +64,12 @@ final class RecordWriter {
         for (final SinkRecord record : records) {
             final TableId table = tableOf(record.topic());
             if (record.value() instanceof Struct) {
-                byTable.computeIfAbsent(table, t -> new ArrayList<>(records.size())).add(record);
+                List<SinkRecord> ofTable = byTable.get(table);
+                if (ofTable == null) {
+                    ofTable = new ArrayList<>(records.size());
+                    byTable.put(table, ofTable);
+                }
+                ofTable.add(record);
             } else {
                 rejected.add(new Rejected(record, new DataException(describe(record) + " cannot be written to table "
                         + table + ": its value is " + (record.value() == null ? "null (a tombstone)"

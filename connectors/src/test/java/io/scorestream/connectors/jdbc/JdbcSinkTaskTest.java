@@ -378,6 +378,25 @@ class JdbcSinkTaskTest {
     }
 
     @Test
+    void aTableDroppedUnderTheTaskIsReadAgainAndCreatedOnTheRetry() throws Exception {
+        // given a task that knows its table
+        final RecordingSinkTaskContext context = new RecordingSinkTaskContext(true);
+        final JdbcSinkTask task = task(context, "retry.backoff.ms", "20");
+        task.put(List.of(record("scores_dropped", 0, score("e-0", 0.1))));
+
+        // when the table is dropped behind its back
+        db.execute("DROP TABLE scores_dropped");
+        final List<SinkRecord> batch = List.of(record("scores_dropped", 1, score("e-1", 0.2)));
+        final RetriableException e = assertThrows(RetriableException.class, () -> task.put(batch));
+        task.put(batch);
+
+        // then the first put is retried after the backoff, and the retry creates the table again
+        assertTrue(e.getMessage().contains("SQLSTATE 42P01"), e.getMessage());
+        assertEquals(List.of(20L), context.timeouts);
+        assertEquals("e-1", db.one("SELECT string_agg(event_id, ',') FROM scores_dropped"));
+    }
+
+    @Test
     void tableNameFormatSubstitutesTheTopicAndMakesItAnIdentifier() throws Exception {
         // when
         task("table.name.format", "sink_${topic}").put(List.of(record("Fraud-Scores.v2", 0, score("e-1", 0.1))));
