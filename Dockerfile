@@ -4,6 +4,11 @@
 #   docker run --rm scorestream:local help
 #   docker run --rm -v "$PWD/my.properties:/app/config/scorestream.properties:ro" -p 9464:9464 scorestream:local
 #
+# The image also carries the Kafka Connect plugin of the connectors module (the Avro converter and the
+# JDBC sink of scores) at /app/connect-plugin/scorestream-connectors/, for a stock Connect worker to load
+# through its plugin.path; docker-compose.yml copies it into the worker's plugin volume. The scorestream
+# command line does not use that copy (the same classes are on its classpath).
+#
 # The entry point is the scorestream command line (see `scorestream help`); the default command is
 # `run --config /app/config/scorestream.properties`. Every configuration key can also be set with an
 # environment variable SCORESTREAM_<KEY> (dots -> underscores, upper case), e.g.
@@ -35,6 +40,7 @@ COPY pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY inference-processor/pom.xml inference-processor/
 COPY topology/pom.xml topology/
+COPY connectors/pom.xml connectors/
 COPY testkit/pom.xml testkit/
 COPY app/pom.xml app/
 RUN mkdir -p schemas/src/main/avro \
@@ -42,6 +48,7 @@ RUN mkdir -p schemas/src/main/avro \
    && mvn -B -q -f schemas/pom.xml -DskipTests install \
    && mvn -B -q -f inference-processor/pom.xml -DskipTests install \
    && mvn -B -q -f topology/pom.xml -DskipTests install \
+   && mvn -B -q -f connectors/pom.xml -DskipTests install \
    && mvn -B -q -f testkit/pom.xml -DskipTests install \
    && mvn -B -q -f app/pom.xml -DskipTests install \
    && mvn -B -q -f app/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
@@ -49,7 +56,8 @@ RUN mkdir -p schemas/src/main/avro \
  || echo "dependency pre-fetch incomplete; the full build below fetches the rest"; \
  rm -rf /tmp/prefetch-lib target */target
 
-# 2. The sources, the real build of the application and the modules it needs, and its runtime classpath.
+# 2. The sources, the real build of the application and the modules it needs (connectors among them,
+#    whose package phase assembles the Connect plugin directory), and the application's runtime classpath.
 COPY . .
 RUN mvn -B -DskipTests install -pl app -am \
  && mvn -B dependency:copy-dependencies -pl app -DincludeScope=runtime -DoutputDirectory=/out/lib \
@@ -71,6 +79,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /out/lib /app/lib
 COPY --from=build /out/classes /app/classes
+# The Kafka Connect plugin (connectors/target/plugin/scorestream-connectors/: our jar and what it needs
+# beyond a worker). Read-only, owned by root; a worker reads it from a volume or a copy of its own.
+COPY --from=build /src/connectors/target/plugin/scorestream-connectors /app/connect-plugin/scorestream-connectors
 # A default configuration (the one docker-compose.yml uses); mount your own over it, or override keys
 # with SCORESTREAM_<KEY> environment variables.
 COPY deploy/scorestream.properties /app/config/scorestream.properties
