@@ -257,6 +257,44 @@ class JdbcSinkIT {
         assertEquals(999, rowCount());
     }
 
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void scoresOfAnAbortedTransactionAreNotWritten() throws Exception {
+        // given: scores written the way scorestream writes them, in transactions, one of them aborted
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jdbc-sink-it");
+        final ConfluentAvroSerializer<ScoreResult> values = ConfluentAvroSerializer.specific(registry.backing(),
+                ScoreResult.class, false);
+        try (KafkaProducer<String, ScoreResult> tx = new KafkaProducer<>(p, new StringSerializer(), values)) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            for (int i = 0; i < 200; i++) {
+                tx.send(new ProducerRecord<>(SCORES, "acct-" + i, score(i)));
+            }
+            tx.flush();
+            tx.abortTransaction();
+            tx.beginTransaction();
+            for (int i = 200; i < 300; i++) {
+                tx.send(new ProducerRecord<>(SCORES, "acct-" + i, score(i)));
+            }
+            tx.commitTransaction();
+        }
+
+        // when: the sink reads the topic read_committed
+        worker = ConnectWorker.startDistributed(kafka.bootstrapServers(), Map.of());
+        worker.createConnector(CONNECTOR, sinkConfig());
+        worker.awaitConnectorRunning(CONNECTOR, Duration.ofSeconds(60));
+
+        // then: only the committed hundred are rows
+        awaitRows(100, Duration.ofSeconds(60), () -> true);
+        Thread.sleep(3_000);
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertEquals(100, count(s, "SELECT count(*) FROM scores"));
+            assertEquals(0, count(s, "SELECT count(*) FROM scores WHERE event_id IN ('ev-0', 'ev-199')"));
+        }
+    }
+
     // ---- the sink ------------------------------------------------------------------------------
 
     private Map<String, String> sinkConfig() {
@@ -272,6 +310,8 @@ class JdbcSinkIT {
         c.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
         c.put("value.converter", "io.scorestream.connectors.avro.AvroConverter");
         c.put("value.converter.schema.registry.url", registry.url());
+        // Scores are written in exactly-once transactions: never sink an aborted one.
+        c.put("consumer.override.isolation.level", "read_committed");
         c.put("errors.tolerance", "all");
         c.put("errors.deadletterqueue.topic.name", DLQ);
         c.put("errors.deadletterqueue.topic.replication.factor", "1");
