@@ -40,6 +40,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       ONNX Runtime alone on pre-built batches.</li>
  *   <li>Latency: for each model and latency configuration, a fresh application on a fresh topic is
  *       fed at 25, 50 and 75 % of that model's best micro-batched throughput.</li>
+ *   <li>Sink ({@link Mode#SINK}, once, not per model): scores into PostgreSQL through the JDBC sink
+ *       connector against a plain JDBC batch upsert of the same rows; see {@link SinkRunner}.</li>
  * </ol>
  *
  * <p>Progress goes to the {@code log} stream; the tables and ratio lines to {@code out}.
@@ -124,6 +126,7 @@ public final class Bench {
         final List<Samples.Cell> cells = new ArrayList<>();
         final List<Samples.Latency> latencies = new ArrayList<>();
         double preloadSeconds = 0;
+        Samples.Sink sink = null;
 
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
             kafka.createTopic(INPUT, options.partitions(), Map.of());
@@ -131,7 +134,7 @@ public final class Bench {
             kafka.createCompactedTopic(MODELS, 1);
             publishModels(kafka, models);
 
-            final boolean anyKafkaMode = options.modes().stream().anyMatch(m -> m != Mode.MODEL_ONLY);
+            final boolean anyKafkaMode = options.modes().stream().anyMatch(Mode::scoresTransactions);
             if (anyKafkaMode) {
                 final long t0 = System.nanoTime();
                 Preloader.preload(kafka.bootstrapServers(), schemas, INPUT, options.events(), options.seed());
@@ -153,12 +156,18 @@ public final class Bench {
             for (BenchModel model : models) {
                 latencies.addAll(latency(kafka, model, cells));
             }
+            if (options.modes().contains(Mode.SINK)) {
+                sink = sink(kafka);
+            }
         }
 
         final String table = Report.throughputTable(cells);
         final String latencyTable = latencies.isEmpty() ? "" : Report.latencyTable(latencies);
         final List<String> modelNames = labels(options.models());
-        final List<String> ratios = Report.ratioLines(cells, modelNames);
+        final List<String> ratios = new ArrayList<>(cells.isEmpty() ? List.of() : Report.ratioLines(cells, modelNames));
+        if (sink != null) {
+            ratios.add(Report.sinkRatioLine(sink));
+        }
         final List<String> latencyTargets = Report.latencyTargetLines(latencies, modelNames);
 
         Files.createDirectories(options.out());
@@ -166,12 +175,19 @@ public final class Bench {
         final Path chart = options.out().resolve(stamp + ".png");
         LatencyChart.write(latencies, "scorestream bench " + stamp + " (" + machine.cores() + " cores)", chart);
         final double totalSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
-        writeJson(json, stamp, machine, preloadSeconds, totalSeconds, cells, latencies, ratios, latencyTargets);
+        writeJson(json, stamp, machine, preloadSeconds, totalSeconds, cells, latencies, ratios, latencyTargets, sink);
 
-        out.println();
-        out.printf(Locale.ROOT, "## Throughput (%,d events, %d partitions, median of %d)%n%n", options.events(),
-                options.partitions(), options.repetitions());
-        out.print(table);
+        if (!cells.isEmpty()) {
+            out.println();
+            out.printf(Locale.ROOT, "## Throughput (%,d events, %d partitions, median of %d)%n%n", options.events(),
+                    options.partitions(), options.repetitions());
+            out.print(table);
+        }
+        if (sink != null) {
+            out.printf(Locale.ROOT, "%n## Sink into PostgreSQL (%,d scores, %d partitions, median of %d; %s)%n%n",
+                    sink.rows(), sink.partitions(), sink.connector().size(), machine.oneLine());
+            out.print(Report.sinkTable(sink));
+        }
         if (!latencyTable.isEmpty()) {
             out.printf(Locale.ROOT, "%n## End-to-end latency (%.0f s per load, read_committed consumer)%n%n",
                     options.latencySeconds());
@@ -212,6 +228,9 @@ public final class Bench {
         try {
             for (int rep = 1; rep <= options.repetitions(); rep++) {
                 for (Mode mode : options.modes()) {
+                    if (mode == Mode.SINK) {
+                        continue;
+                    }
                     if (mode == Mode.MODEL_ONLY) {
                         if (modelOnly == null) {
                             modelOnly = new ModelOnlyRunner(model, schemas, options.device(), options.seed(), meter);
@@ -291,6 +310,20 @@ public final class Bench {
         }
     }
 
+    // ---- sink ------------------------------------------------------------------------------
+
+    /** The sink mode: its own PostgreSQL, registry server and Connect worker, on this broker. */
+    private Samples.Sink sink(EmbeddedKafka kafka) throws Exception {
+        final long t0 = System.nanoTime();
+        try (SinkRunner runner = SinkRunner.start(kafka, options.sink(), options.partitions(), schemas, meter, log,
+                options.seed())) {
+            final Samples.Sink result = runner.run(options.repetitions());
+            log.printf(Locale.ROOT, "bench: sink mode took %.1f s; %s%n", (System.nanoTime() - t0) / 1e9,
+                    Report.sinkRatioLine(result));
+            return result;
+        }
+    }
+
     // ---- latency ---------------------------------------------------------------------------
 
     private List<Samples.Latency> latency(EmbeddedKafka kafka, BenchModel model, List<Samples.Cell> cells)
@@ -349,7 +382,7 @@ public final class Bench {
 
     private void writeJson(Path file, String stamp, Machine machine, double preloadSeconds, double totalSeconds,
                            List<Samples.Cell> cells, List<Samples.Latency> latencies, List<String> ratios,
-                           List<String> latencyTargets) throws IOException {
+                           List<String> latencyTargets, Samples.Sink sink) throws IOException {
         final Map<String, Object> root = new LinkedHashMap<>();
         root.put("timestamp", stamp);
         root.put("machine", machine);
@@ -369,6 +402,7 @@ public final class Bench {
         opts.put("commitIntervalMs", options.commitIntervalMs());
         opts.put("device", options.device());
         opts.put("streamsOverrides", options.streamsOverrides());
+        opts.put("sink", options.sink());
         opts.put("seed", options.seed());
         root.put("options", opts);
         root.put("preloadSeconds", preloadSeconds);
@@ -410,6 +444,23 @@ public final class Bench {
         }
         root.put("latency", lat);
         root.put("latencyTargets", latencyTargets);
+        if (sink != null) {
+            final Map<String, Object> s = new LinkedHashMap<>();
+            s.put("rows", sink.rows());
+            s.put("partitions", sink.partitions());
+            s.put("tasks", sink.tasks());
+            s.put("batchSize", sink.batchSize());
+            s.put("connectorConfig", sink.connectorConfig());
+            s.put("workerOverrides", sink.workerOverrides());
+            s.put("ceilingRowsPerSecondMedian", Samples.Sink.median(sink.ceiling(), Samples.SinkSide::rowsPerSecond));
+            s.put("connectorRowsPerSecondMedian",
+                    Samples.Sink.median(sink.connector(), Samples.SinkSide::rowsPerSecond));
+            s.put("ratio", sink.ratio());
+            s.put("target", Report.TARGET_SINK_VS_CEILING);
+            s.put("ceiling", sink.ceiling());
+            s.put("connector", sink.connector());
+            root.put("sink", s);
+        }
         root.put("ratios", ratios);
         final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Files.writeString(file, mapper.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);

@@ -29,6 +29,7 @@ import java.util.Map;
  * @param device {@code inference.device}
  * @param streamsOverrides extra Kafka Streams settings of every application (passed as
  *     {@code kafka.<key>}), e.g. {@code max.task.idle.ms=-1}; empty for the application's defaults
+ * @param sink what the sink mode does (used only when {@code modes} has {@link Mode#SINK})
  * @param seed seed of the synthetic transactions and of the random models
  * @param out directory of the JSON and PNG results
  */
@@ -37,7 +38,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                            List<Mode> modes, List<LatencyConfig> latencyConfigs, List<Integer> latencyLoads,
                            double latencySeconds, double latencyWarmupSeconds, long latencyMaxRate,
                            double modelOnlySeconds, String guarantee, long commitIntervalMs, String device,
-                           Map<String, String> streamsOverrides, long seed, Path out) {
+                           Map<String, String> streamsOverrides, SinkOptions sink, long seed, Path out) {
 
     public BenchOptions {
         models = List.copyOf(models);
@@ -86,6 +87,13 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --commit-interval-ms MS    commit.interval.ms of the Streams applications (100)",
                 "  --device D                 inference.device: cpu | auto | cuda[:N] (cpu)",
                 "  --streams-overrides LIST   extra Kafka Streams settings, key=value,... (none)",
+                "  --sink-rows N              sink mode: scores written per side and repetition (200000)",
+                "  --sink-warmup-rows N       scores of the unmeasured warm-up of each side (20000)",
+                "  --sink-tasks N             tasks.max of the JDBC sink connector (0: one per partition)",
+                "  --sink-batch-size N        batch.size of the connector = rows per batch of the JDBC ceiling (3000)",
+                "  --sink-config LIST         extra connector settings, key=value,... (none)",
+                "  --connect-overrides LIST   extra Connect worker properties, key=value,... (none)",
+                "  --sink-jdbc-params LIST    JDBC URL parameters of both sides, key=value,... (none)",
                 "  --seed N                   seed of the data and the random models (42)",
                 "  --out DIR                  where <timestamp>.json and <timestamp>.png go (bench/results)",
                 "",
@@ -115,6 +123,13 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("commit-interval-ms", "100");
         v.put("device", "cpu");
         v.put("streams-overrides", "");
+        v.put("sink-rows", "200000");
+        v.put("sink-warmup-rows", "20000");
+        v.put("sink-tasks", "0");
+        v.put("sink-batch-size", "3000");
+        v.put("sink-config", "");
+        v.put("connect-overrides", "");
+        v.put("sink-jdbc-params", "");
         v.put("seed", "42");
         v.put("out", "bench/results");
         for (int i = 0; i < args.length; i++) {
@@ -149,7 +164,12 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                     v.get("guarantee").toLowerCase(Locale.ROOT),
                     Long.parseLong(v.get("commit-interval-ms")),
                     v.get("device"),
-                    keyValues(v.get("streams-overrides")),
+                    keyValues("--streams-overrides", v.get("streams-overrides")),
+                    new SinkOptions(Long.parseLong(v.get("sink-rows")), Long.parseLong(v.get("sink-warmup-rows")),
+                            Integer.parseInt(v.get("sink-tasks")), Integer.parseInt(v.get("sink-batch-size")),
+                            keyValues("--sink-config", v.get("sink-config")),
+                            keyValues("--connect-overrides", v.get("connect-overrides")),
+                            keyValues("--sink-jdbc-params", v.get("sink-jdbc-params"))),
                     Long.parseLong(v.get("seed")),
                     Path.of(v.get("out")));
         } catch (NumberFormatException e) {
@@ -171,7 +191,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         return out;
     }
 
-    private static Map<String, String> keyValues(String csv) {
+    private static Map<String, String> keyValues(String option, String csv) {
         final Map<String, String> out = new LinkedHashMap<>();
         for (String pair : csv.split(",")) {
             if (pair.isBlank()) {
@@ -179,7 +199,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
             }
             final int eq = pair.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("--streams-overrides takes key=value pairs, got '" + pair + "'");
+                throw new IllegalArgumentException(option + " takes key=value pairs, got '" + pair + "'");
             }
             out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }

@@ -8,6 +8,7 @@ import java.util.Locale;
  * One throughput mode of the benchmark. Every Kafka mode runs the same topology and serdes as its
  * own Kafka Streams application; only the batching settings (and, for {@link #PASSTHROUGH}, the
  * model call) differ. {@link #MODEL_ONLY} runs ONNX Runtime alone on pre-built batches.
+ * {@link #SINK} scores nothing: it writes scores into PostgreSQL, once per run, not per model.
  */
 public enum Mode {
     /**
@@ -23,7 +24,12 @@ public enum Mode {
     /** {@code batch.max.wait.ms=0}: whatever one poll loop delivered, at most 1024 records. */
     ADAPTIVE("adaptive", 1024, 0, false),
     /** ONNX Runtime alone on pre-built batches of 1, 64, 256 and 1024 rows, no Kafka: the inference ceiling. */
-    MODEL_ONLY("model-only", 0, 0, false);
+    MODEL_ONLY("model-only", 0, 0, false),
+    /**
+     * Scores into PostgreSQL: the JDBC sink connector on a Connect worker against a plain JDBC batch
+     * upsert of the same rows (the ceiling). See {@link SinkRunner}.
+     */
+    SINK("sink", 0, 0, false);
 
     /** Batch sizes of the model-only mode. */
     public static final List<Integer> MODEL_ONLY_BATCHES = List.of(1, 64, 256, 1024);
@@ -56,6 +62,11 @@ public enum Mode {
         return passthrough;
     }
 
+    /** Whether this mode runs a Kafka Streams application on the pre-loaded transactions. */
+    public boolean scoresTransactions() {
+        return this != MODEL_ONLY && this != SINK;
+    }
+
     /** Whether this mode scores micro-batches in Kafka Streams (fixed sizes or adaptive). */
     public boolean microBatched() {
         return this == BATCH_64 || this == BATCH_256 || this == BATCH_1024 || this == ADAPTIVE;
@@ -65,6 +76,7 @@ public enum Mode {
     public String settings() {
         return switch (this) {
             case MODEL_ONLY -> "ONNX Runtime alone";
+            case SINK -> "JDBC sink connector vs plain JDBC batch upsert";
             case PER_RECORD -> "batch.max.records=1";
             default -> "batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms=" + batchMaxWaitMs
                     + (passthrough ? ", constant score" : "");

@@ -13,6 +13,7 @@ final class Report {
     /** Targets of the issue, checked by the ratio lines. */
     static final double TARGET_VS_PASSTHROUGH = 0.90;
     static final double TARGET_VS_PER_RECORD_LARGE = 3.0;
+    static final double TARGET_SINK_VS_CEILING = 0.70;
 
     private Report() {
     }
@@ -54,6 +55,50 @@ final class Report {
                     l.batches() == null ? "–" : l.batches().describe()));
         }
         return b.toString();
+    }
+
+    /** The sink table: one row per side, medians over the repetitions. */
+    static String sinkTable(Samples.Sink sink) {
+        final StringBuilder b = new StringBuilder();
+        b.append("| side | rows/s (median) | min | max | seconds | first row after s | rows / transaction "
+                + "| JVM CPU s / M rows | writer threads CPU s / M | writer alloc B / row | PostgreSQL CPU s / M "
+                + "| other processes' CPU | how |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+        final String ceilingHow = String.format(Locale.ROOT, "1 connection, %,d rows per batch and transaction; "
+                + "Avro decoding %.0f%% of the time", sink.batchSize(), 100 * Samples.Sink.median(sink.ceiling(),
+                        s -> s.decodeSeconds() / s.seconds()));
+        final String connectorHow = String.format(Locale.ROOT, "tasks.max=%d, batch.size=%,d%s", sink.tasks(),
+                sink.batchSize(), sink.workerOverrides().isEmpty() ? "" : ", worker " + sink.workerOverrides());
+        sinkRow(b, "plain JDBC (ceiling)", sink.ceiling(), ceilingHow);
+        sinkRow(b, "JDBC sink connector", sink.connector(), connectorHow);
+        return b.toString();
+    }
+
+    private static void sinkRow(StringBuilder b, String side, List<Samples.SinkSide> reps, String how) {
+        final double rows = reps.isEmpty() ? Double.NaN : reps.get(0).rows();
+        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.1f | %.2f | %,.0f | %.2f | %.2f | %,.0f "
+                        + "| %.2f | %.0f%% | %s |%n", side,
+                Samples.Sink.median(reps, Samples.SinkSide::rowsPerSecond),
+                reps.stream().mapToDouble(Samples.SinkSide::rowsPerSecond).min().orElse(Double.NaN),
+                reps.stream().mapToDouble(Samples.SinkSide::rowsPerSecond).max().orElse(Double.NaN),
+                Samples.Sink.median(reps, Samples.SinkSide::seconds),
+                Samples.Sink.median(reps, Samples.SinkSide::firstRowSeconds),
+                rows / Samples.Sink.median(reps, Samples.SinkSide::transactions),
+                Samples.Sink.median(reps, Samples.SinkSide::jvmCpuSecondsPerMillion),
+                Samples.Sink.median(reps, Samples.SinkSide::writerCpuSecondsPerMillion),
+                Samples.Sink.median(reps, Samples.SinkSide::writerAllocatedBytesPerRow),
+                Samples.Sink.median(reps, Samples.SinkSide::postgresCpuSecondsPerMillion),
+                100 * Samples.Sink.median(reps, Samples.SinkSide::otherProcessesCpuShare), how));
+    }
+
+    /** The sink's ratio line: the connector's median rows/s over the ceiling's, against its target. */
+    static String sinkRatioLine(Samples.Sink sink) {
+        final double r = sink.ratio();
+        return String.format(Locale.ROOT, "ratio sink: JDBC sink connector / plain JDBC ceiling = %.2f (connector "
+                        + "%,.0f rows/s vs ceiling %,.0f rows/s; target >= %.2f: %s)", r,
+                Samples.Sink.median(sink.connector(), Samples.SinkSide::rowsPerSecond),
+                Samples.Sink.median(sink.ceiling(), Samples.SinkSide::rowsPerSecond), TARGET_SINK_VS_CEILING,
+                r >= TARGET_SINK_VS_CEILING ? "met" : "MISSED");
     }
 
     /** The best micro-batched cell of {@code model}, by median throughput. */

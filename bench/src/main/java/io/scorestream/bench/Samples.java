@@ -2,7 +2,10 @@ package io.scorestream.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /** The results of a benchmark run, as plain immutable values. */
@@ -95,6 +98,68 @@ final class Samples {
     record Latency(String model, LatencyConfig config, int loadPercent, double targetRate, double achievedRate,
                    long count, long produced, double p50, double p95, double p99, double p999, double max,
                    BatchSizes.Summary batches) {
+    }
+
+    /**
+     * One side of the sink mode, one repetition: {@code rows} scores written into a fresh table.
+     *
+     * @param rows rows written (and counted in the table afterwards)
+     * @param seconds the window: the ceiling's first decode to its last commit; the connector's
+     *     creation (REST call) to the commit time of its last row ({@code track_commit_timestamp})
+     * @param rowsPerSecond rows / seconds
+     * @param firstRowSeconds from the start of the window to the first committed row (the
+     *     connector's start-up: REST call, task start, consumer group, first fetch)
+     * @param transactions distinct transactions that wrote the rows ({@code xmin}s)
+     * @param decodeSeconds time spent decoding the Avro values (ceiling only; NaN for the connector)
+     * @param jvmCpuSecondsPerMillion CPU seconds of this JVM (broker, Connect worker, harness) per million rows
+     * @param writerCpuSecondsPerMillion CPU seconds of the writing threads (the sink's task threads, or
+     *     the ceiling's one thread) per million rows
+     * @param writerAllocatedBytesPerRow bytes the writing threads allocated per row
+     * @param postgresCpuSecondsPerMillion CPU seconds of the PostgreSQL processes per million rows
+     * @param otherProcessesCpuShare CPU of every other process on the machine, as a share of all cores
+     */
+    record SinkSide(long rows, double seconds, double rowsPerSecond, double firstRowSeconds, long transactions,
+                    double decodeSeconds, double jvmCpuSecondsPerMillion, double writerCpuSecondsPerMillion,
+                    double writerAllocatedBytesPerRow, double postgresCpuSecondsPerMillion,
+                    double otherProcessesCpuShare) {
+    }
+
+    /**
+     * The sink mode: both sides, every repetition (index {@code i} of both lists ran back to back).
+     *
+     * @param rows rows per side and repetition
+     * @param partitions partitions of the scores topic
+     * @param tasks {@code tasks.max} of the connector
+     * @param batchSize {@code batch.size} of the connector and rows per batch of the ceiling
+     * @param connectorConfig the connector's settings (the password masked)
+     * @param workerOverrides worker properties given beyond the test kit's defaults
+     * @param ceiling the plain JDBC runs
+     * @param connector the connector runs
+     */
+    record Sink(long rows, int partitions, int tasks, int batchSize, Map<String, String> connectorConfig,
+                Map<String, String> workerOverrides, List<SinkSide> ceiling, List<SinkSide> connector) {
+
+        Sink {
+            // Kept in the order given: the JSON lists the settings as the harness wrote them.
+            connectorConfig = Collections.unmodifiableMap(new LinkedHashMap<>(connectorConfig));
+            workerOverrides = Collections.unmodifiableMap(new LinkedHashMap<>(workerOverrides));
+            ceiling = List.copyOf(ceiling);
+            connector = List.copyOf(connector);
+        }
+
+        /** The median of {@code metric} over the repetitions of one side. */
+        static double median(List<SinkSide> side, ToDoubleFunction<SinkSide> metric) {
+            final double[] v = side.stream().mapToDouble(metric).sorted().toArray();
+            if (v.length == 0) {
+                return Double.NaN;
+            }
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        /** Connector rows/s over ceiling rows/s, medians. */
+        double ratio() {
+            return median(connector, SinkSide::rowsPerSecond) / median(ceiling, SinkSide::rowsPerSecond);
+        }
     }
 
     /** The {@code q} quantile (0..1) of sorted values, nearest rank; NaN when empty. */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole harness at a tiny size on a real embedded broker, so that it cannot rot: every mode,
- * one repetition, a latency run of 2 s at one load. Checks that the table, the JSON, the PNG and
- * the ratio lines come out; the numbers themselves mean nothing at this size.
+ * one repetition, a latency run of 2 s at one load, and the sink mode on 2,000 scores (a real
+ * PostgreSQL and Connect worker). Checks that the tables, the JSON, the PNG and the ratio lines come
+ * out; the numbers themselves mean nothing at this size.
  */
 class BenchSmokeIT {
 
@@ -27,12 +28,13 @@ class BenchSmokeIT {
     @Test
     void tinyRunOfEveryModeProducesTableJsonChartAndRatioLines() throws Exception {
         // given: 3,000 events, one repetition, every mode, the demo model, a 2 s latency run at 50 %
-        // (two configurations: per-record's latency path is the same code, and it keeps this < 60 s)
+        // (two configurations: per-record's latency path is the same code, and it keeps this < 60 s),
+        // 2,000 scores into PostgreSQL per side after a warm-up of 300
         final BenchOptions options = BenchOptions.parse(new String[] {
             "--events", "3000", "--partitions", "3", "--repetitions", "1", "--warmup-events", "0",
             "--models", "demo", "--model-only-seconds", "0.2",
             "--latency-configs", "adaptive,window-5ms", "--latency-loads", "50", "--latency-seconds", "2",
-            "--latency-warmup-seconds", "0.5",
+            "--latency-warmup-seconds", "0.5", "--sink-rows", "2000", "--sink-warmup-rows", "300",
             "--out", out.toString()});
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -53,20 +55,34 @@ class BenchSmokeIT {
         }
         assertTrue(printed.contains("| demo | window-5ms | 50% |"), printed);
 
-        // and: the ratio lines come last, one per comparison
+        // and: the sink table, with both sides
+        assertTrue(printed.contains("## Sink into PostgreSQL (2,000 scores, 3 partitions, median of 1;"), printed);
+        assertTrue(printed.contains("| plain JDBC (ceiling) | "), printed);
+        assertTrue(printed.contains("| JDBC sink connector | "), printed);
+
+        // and: the ratio lines come last, one per comparison, the sink's after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 3, lines.size());
+        final List<String> last = lines.subList(lines.size() - 4, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
+        assertTrue(last.get(3).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
         final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
         assertEquals(3000, json.get("options").get("events").asLong());
-        assertEquals(6 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size());
+        assertEquals(6 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size(), "Kafka modes + model-only");
         assertEquals(2, json.get("latency").size());
         assertTrue(json.get("throughput").get(0).get("recordsPerSecondMedian").asDouble() > 0);
+        final JsonNode sink = json.get("sink");
+        assertEquals(2000, sink.get("rows").asLong());
+        assertEquals(3, sink.get("tasks").asInt());
+        assertEquals(1, sink.get("ceiling").size());
+        assertEquals(1, sink.get("connector").size());
+        assertEquals(2000, sink.get("connector").get(0).get("rows").asLong());
+        assertTrue(sink.get("ratio").asDouble() > 0, sink.toString());
+        assertEquals("********", sink.get("connectorConfig").get("connection.password").asText());
         final byte[] png = Files.readAllBytes(outcome.chart());
         assertTrue(png.length > 1000, "chart of " + png.length + " bytes");
         assertEquals((byte) 0x89, png[0]);

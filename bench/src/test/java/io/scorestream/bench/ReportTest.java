@@ -55,6 +55,62 @@ class ReportTest {
         assertTrue(lines.get(2).contains("model-only at batch 1024 = n/a"), lines.get(2));
     }
 
+    private static Samples.SinkSide side(double rowsPerSecond) {
+        return new Samples.SinkSide(1000, 1000 / rowsPerSecond, rowsPerSecond, 0.5, 2, Double.NaN, 10, 5, 3000, 40,
+                0.1);
+    }
+
+    private static Samples.Sink sink(List<Double> ceiling, List<Double> connector) {
+        return new Samples.Sink(1000, 6, 6, 3000, Map.of("tasks.max", "6"), Map.of(),
+                ceiling.stream().map(ReportTest::side).toList(), connector.stream().map(ReportTest::side).toList());
+    }
+
+    @Test
+    void sinkRatioComparesTheMedianConnectorRateWithTheMedianCeilingAgainstSevenTenths() {
+        final Samples.Sink met = sink(List.of(100.0, 120.0, 80.0), List.of(70.0, 90.0, 60.0));
+        final Samples.Sink missed = sink(List.of(100.0), List.of(69.0));
+
+        assertEquals("ratio sink: JDBC sink connector / plain JDBC ceiling = 0.70 (connector 70 rows/s vs ceiling "
+                + "100 rows/s; target >= 0.70: met)", Report.sinkRatioLine(met));
+        assertTrue(Report.sinkRatioLine(missed).endsWith("= 0.69 (connector 69 rows/s vs ceiling 100 rows/s; "
+                + "target >= 0.70: MISSED)"), Report.sinkRatioLine(missed));
+    }
+
+    @Test
+    void sinkTableHasARowPerSide() {
+        final String table = Report.sinkTable(sink(List.of(100.0, 120.0, 80.0), List.of(70.0, 90.0, 60.0)));
+
+        final List<String> rows = table.lines().toList();
+        assertEquals(4, rows.size(), table);
+        assertTrue(rows.get(2).startsWith("| plain JDBC (ceiling) | 100 | 80 | 120 | 10.0 | 0.50 | 500 |"), table);
+        assertTrue(rows.get(3).startsWith("| JDBC sink connector | 70 | 60 | 90 | "), table);
+        assertTrue(rows.get(3).endsWith("| tasks.max=6, batch.size=3,000 |"), table);
+    }
+
+    @Test
+    void sinkOptionsHaveTheirDefaultsAndRefuseWhatTheCeilingMustShare() {
+        final SinkOptions d = BenchOptions.defaults().sink();
+        assertEquals(200_000, d.rows());
+        assertEquals(20_000, d.warmupRows());
+        assertEquals(6, d.tasksFor(6));
+        assertEquals(3000, d.batchSize());
+
+        final SinkOptions o = BenchOptions.parse(new String[] {"--sink-tasks", "2", "--sink-config",
+            "consumer.override.max.poll.records=3000", "--connect-overrides", "consumer.fetch.min.bytes=1",
+            "--sink-jdbc-params", "reWriteBatchedInserts=true"}).sink();
+        assertEquals(2, o.tasksFor(6));
+        assertEquals(Map.of("consumer.override.max.poll.records", "3000"), o.connectorOverrides());
+        assertEquals(Map.of("consumer.fetch.min.bytes", "1"), o.workerOverrides());
+        assertEquals(Map.of("reWriteBatchedInserts", "true"), o.jdbcUrlParams());
+
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse(new String[] {"--sink-config", "batch.size=10"}));
+        assertTrue(e.getMessage().contains("--sink-batch-size"), e.getMessage());
+        final IllegalArgumentException pair = assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse(new String[] {"--connect-overrides", "nonsense"}));
+        assertEquals("--connect-overrides takes key=value pairs, got 'nonsense'", pair.getMessage());
+    }
+
     @Test
     void batchSizeSummaryIsWeightedByRecords() {
         final long[] counts = new long[1025];
