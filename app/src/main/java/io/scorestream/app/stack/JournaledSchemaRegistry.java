@@ -62,7 +62,8 @@ final class JournaledSchemaRegistry implements SchemaRegistry {
      *     replaying it gives another id than the recorded one; the message names the file and line
      */
     static JournaledSchemaRegistry open(final Path journal) {
-        final JournaledSchemaRegistry registry = new JournaledSchemaRegistry(Objects.requireNonNull(journal, "journal"));
+        final JournaledSchemaRegistry registry =
+                new JournaledSchemaRegistry(Objects.requireNonNull(journal, "journal"));
         if (Files.exists(journal)) {
             registry.replay();
         }

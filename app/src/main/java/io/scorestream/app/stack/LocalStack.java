@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real parts of a scoring setup, started in this JVM on {@code 127.0.0.1}: a single-node KRaft
- * broker with the stack's {@link StackTopics topics}, a Confluent-compatible schema registry over
+ * broker with the stack's {@link StackTopics topics} (kept without a time limit, {@code retention.ms=-1}:
+ * loaded history is often older than a week), a Confluent-compatible schema registry over
  * HTTP, and, with the sink, a PostgreSQL server and a Kafka Connect worker running the JDBC sink
  * from the scores topic into table {@value #SINK_TABLE}. The demo and {@code scorestream local}
  * both run on one.
@@ -123,6 +124,8 @@ public final class LocalStack implements AutoCloseable {
     public static final String SCHEMA_JOURNAL = "registry/schemas.jsonl";
 
     static final String HOST = "127.0.0.1";
+    /** Loaded history is often older than the default week of retention; nothing here is deleted for age. */
+    private static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1");
     private static final Duration SINK_START_TIMEOUT = Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
@@ -143,7 +146,10 @@ public final class LocalStack implements AutoCloseable {
         this.topics = topics;
     }
 
-    /** A builder: ports {@link StackPorts#DEFAULTS}, topics {@link StackTopics#DEFAULTS}, a temporary directory, the sink. */
+    /**
+     * A builder with the defaults: ports {@link StackPorts#DEFAULTS}, topics {@link StackTopics#DEFAULTS}, a
+     * temporary directory, the sink.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -366,9 +372,9 @@ public final class LocalStack implements AutoCloseable {
         RuntimeException failure = null;
         try {
             kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).brokerPort(ports.kafka()).start();
-            kafka.createTopic(topics.input(), topics.partitions(), Map.of());
-            kafka.createTopic(topics.scores(), topics.partitions(), Map.of());
-            kafka.createTopic(topics.deadLetters(), 1, Map.of());
+            kafka.createTopic(topics.input(), topics.partitions(), KEEP_FOREVER);
+            kafka.createTopic(topics.scores(), topics.partitions(), KEEP_FOREVER);
+            kafka.createTopic(topics.deadLetters(), 1, KEEP_FOREVER);
             kafka.createCompactedTopic(topics.models(), 1);
             final List<String> known;
             if (temporary) {

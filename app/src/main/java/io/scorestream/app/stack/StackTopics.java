@@ -17,7 +17,8 @@ import java.util.Set;
 public record StackTopics(String input, String scores, String deadLetters, String models, int partitions) {
 
     /** The default names, with 3 partitions. */
-    public static final StackTopics DEFAULTS = new StackTopics("transactions", "scores", "scores-dlq", "model-specs", 3);
+    public static final StackTopics DEFAULTS =
+            new StackTopics("transactions", "scores", "scores-dlq", "model-specs", 3);
 
     /**
      * @throws IllegalArgumentException if a name is blank or used twice, or {@code partitions < 1}
