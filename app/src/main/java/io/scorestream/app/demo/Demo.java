@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -171,6 +173,15 @@ public final class Demo {
                 + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
                 options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
+        // Pure Java, no ONNX Runtime: trained while the parts start, which takes seconds too.
+        final CompletableFuture<TrainedModels> training = CompletableFuture.supplyAsync(
+                () -> new TrainedModels(DemoModels.trainedSpec(MODEL, 1, options.seed()),
+                        DemoModels.train(2, options.seed()).toOnnx()),
+                runnable -> {
+                    final Thread thread = new Thread(runnable, "demo-training");
+                    thread.setDaemon(true);
+                    thread.start();
+                });
         try (LocalStack stack = LocalStack.builder().ports(StackPorts.ANY_FREE)
                 .topics(new StackTopics(TRANSACTIONS, SCORES, DEAD_LETTERS, MODELS, options.partitions()))
                 .sink(options.sink()).start()) {
@@ -186,9 +197,10 @@ public final class Demo {
             final SchemaRegistry schemas = stack.schemas();
 
             out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
-            final ModelSpec v1 = DemoModels.trainedSpec(MODEL, 1, options.seed());
+            final TrainedModels trained = trained(training);
+            final ModelSpec v1 = trained.v1();
             final Path v2Onnx = stateDir.resolve("fraud-v2.onnx");
-            Files.write(v2Onnx, DemoModels.train(2, options.seed()).toOnnx());
+            Files.write(v2Onnx, trained.v2Onnx());
 
             final Map<String, Object> settings = new HashMap<>();
             settings.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -233,6 +245,18 @@ public final class Demo {
             }
         } finally {
             deleteQuietly(stateDir);
+        }
+    }
+
+    /** Version 1 as a spec, version 2 as an ONNX file's bytes (published later with the command line). */
+    private record TrainedModels(ModelSpec v1, byte[] v2Onnx) {
+    }
+
+    private static TrainedModels trained(CompletableFuture<TrainedModels> training) {
+        try {
+            return training.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

@@ -15,9 +15,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code scorestream local}: a {@link LocalStack} on fixed ports, standing until the JVM is asked
  * to stop (Ctrl-C, SIGTERM), when a shutdown hook closes it (Connect, PostgreSQL, the registry, the
- * broker). Writes a {@code scorestream run} configuration into the data directory and prints the
- * commands to use the stack ({@link StackGuide}). A taken port, or a wrong option, exits 2 naming
- * the option. A new instance per command line; not thread-safe.
+ * broker, in that order; the embedded PostgreSQL library's own hook may stop PostgreSQL at the same
+ * time, which at worst leaves the sink's last batch to be written again at the next start). Writes
+ * a {@code scorestream run} configuration into the data directory and prints the commands to use
+ * the stack ({@link StackGuide}). A taken port, or a wrong option, exits 2 naming the option. A new
+ * instance per command line; not thread-safe.
  */
 @Command(name = "local", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
         sortOptions = false, sortSynopsis = false, showDefaultValues = true,
