@@ -108,6 +108,8 @@ public final class ConnectWorker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectWorker.class);
     private static final String REST_HOST = "127.0.0.1";
+    /** The name of the JVM shutdown hook {@code Connect.start()} registers. */
+    private static final String CONNECT_SHUTDOWN_HOOK = "connect-shutdown-hook";
 
     private final Mode mode;
     private final Connect<?> connect;
@@ -319,7 +321,8 @@ public final class ConnectWorker implements AutoCloseable {
 
     /**
      * Stops the REST server and the worker: tasks are stopped, sink offsets committed, a
-     * distributed worker leaves its group. Blocks until done; idempotent.
+     * distributed worker leaves its group. Blocks until done, also when called from a JVM shutdown
+     * hook while Kafka Connect's own hook is stopping the worker; idempotent.
      */
     @Override
     public void close() {
@@ -328,6 +331,7 @@ public final class ConnectWorker implements AutoCloseable {
         }
         final long startNanos = System.nanoTime();
         connect.stop();
+        awaitConnectShutdownHooks();
         LOG.info("Connect worker at {} stopped in {} ms", restUrl(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
     }
@@ -335,6 +339,26 @@ public final class ConnectWorker implements AutoCloseable {
     @Override
     public String toString() {
         return "ConnectWorker[" + mode.name().toLowerCase(Locale.ROOT) + ", " + restUrl() + "]";
+    }
+
+    /**
+     * Waits for Kafka Connect's own shutdown hooks that are running. {@code Connect.start()}
+     * registers one ({@value #CONNECT_SHUTDOWN_HOOK}) that stops the worker when the JVM exits; if
+     * it began first, {@code Connect.stop()} returns at once, before the tasks have stopped, and
+     * whoever closes the parts in order (the worker before the broker it commits to) would go on
+     * too early. Hooks run only while the JVM shuts down, so this waits for nothing otherwise.
+     */
+    private static void awaitConnectShutdownHooks() {
+        for (final Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread != Thread.currentThread() && CONNECT_SHUTDOWN_HOOK.equals(thread.getName())) {
+                try {
+                    thread.join(DEFAULT_TIMEOUT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** The defaults of both modes, as {@link #standaloneProperties} lists them. */

@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,7 +60,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /schemas/ids/{id}} answers {@code {"schema": "..."}};</li>
  *   <li>{@code GET /subjects/{subject}/versions/latest} answers {@code {"subject", "version", "id",
  *       "schema"}};</li>
- *   <li>{@code GET /subjects} answers the subjects registered <em>through this server</em> (the
+ *   <li>{@code GET /subjects} answers the subjects registered <em>through this server</em>, and those
+ *       named at {@linkplain #start(SchemaRegistry, String, int, Collection) start} (the
  *       {@link SchemaRegistry} interface cannot list subjects), sorted;</li>
  *   <li>{@code GET /} answers {@code {}}, as Confluent's does, for health checks.</li>
  * </ul>
@@ -128,7 +130,28 @@ public final class SchemaRegistryServer implements AutoCloseable {
      * @throws UncheckedIOException if the address cannot be bound (e.g. the port is taken)
      */
     public static SchemaRegistryServer start(final SchemaRegistry backing, final String bindAddress, final int port) {
+        return start(backing, bindAddress, port, List.of());
+    }
+
+    /**
+     * As {@link #start(SchemaRegistry, String, int)}, for a backing registry that already holds
+     * schemas, e.g. one restored from a file: {@code knownSubjects} are listed by
+     * {@code GET /subjects} as if they had been registered through this server.
+     *
+     * @param knownSubjects subjects the backing registry holds now; each must be known to it
+     * @throws IllegalArgumentException if a known subject is not in the backing registry
+     */
+    public static SchemaRegistryServer start(final SchemaRegistry backing, final String bindAddress, final int port,
+                                             final Collection<String> knownSubjects) {
         Objects.requireNonNull(backing, "backing");
+        Objects.requireNonNull(knownSubjects, "knownSubjects");
+        for (final String subject : knownSubjects) {
+            try {
+                backing.latest(subject);
+            } catch (SchemaRegistryException e) {
+                throw new IllegalArgumentException("Subject '" + subject + "' is not in the backing registry", e);
+            }
+        }
         Objects.requireNonNull(bindAddress, "bindAddress");
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("Schema registry server port must be in 0..65535, got " + port);
@@ -145,6 +168,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
         final ExecutorService executor = Executors.newFixedThreadPool(THREADS, daemonThreads());
         final SchemaRegistryServer registryServer = new SchemaRegistryServer(backing, http, executor);
+        registryServer.subjects.addAll(knownSubjects);
         http.createContext("/", registryServer::handle);
         http.setExecutor(executor);
         http.start();
@@ -168,8 +192,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     /**
-     * The subjects registered through this server so far, sorted; an unmodifiable snapshot. Subjects
-     * registered directly with the backing registry are not included.
+     * The subjects registered through this server so far and those named at start, sorted; an
+     * unmodifiable snapshot. Subjects registered directly with the backing registry are not included.
      */
     public List<String> subjects() {
         return List.copyOf(subjects);

@@ -235,6 +235,32 @@ class SchemaRegistryServerTest {
     }
 
     @Test
+    void subjectsNamedAtStartAreListedWithThoseRegisteredThroughTheServer() throws Exception {
+        // given: a backing registry that already holds a subject (as one restored from a file would)
+        final InMemorySchemaRegistry restored = new InMemorySchemaRegistry();
+        restored.register("transactions-value", R);
+        server.close();
+        server = SchemaRegistryServer.start(restored, SchemaRegistryServer.DEFAULT_BIND_ADDRESS, 0,
+                List.of("transactions-value"));
+
+        // when: another subject is registered over HTTP
+        client().register("scores-value", R2);
+
+        // then: both are listed
+        final HttpResponse<String> answer = get("/subjects");
+        assertEquals(200, answer.statusCode());
+        assertEquals("[\"scores-value\",\"transactions-value\"]", answer.body());
+        assertEquals(List.of("scores-value", "transactions-value"), server.subjects());
+    }
+
+    @Test
+    void aSubjectNamedAtStartMustBeInTheBackingRegistry() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SchemaRegistryServer
+                .start(new InMemorySchemaRegistry(), SchemaRegistryServer.DEFAULT_BIND_ADDRESS, 0, List.of("nobody")));
+        assertTrue(e.getMessage().contains("'nobody'"), e.getMessage());
+    }
+
+    @Test
     void serdeRoundTripsBetweenTwoClientsSharingTheServer() {
         // given: a producer and a consumer as in two JVMs, each with its own client
         final ConfluentAvroSerializer<GenericRecord> producer = ConfluentAvroSerializer.generic(client(), false);

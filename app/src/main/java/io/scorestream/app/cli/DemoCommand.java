@@ -12,14 +12,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code scorestream demo}: the whole job on an embedded broker ({@link Demo}). Exits 1 when an
- * event was lost or scored twice.
+ * event was lost or scored twice, or when the sink's table does not hold a row per score.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
         sortOptions = false, sortSynopsis = false, showDefaultValues = true,
         description = {"The whole job on an embedded Kafka broker, with a summary.",
             "An in-memory schema registry; trains a fraud model, publishes it, scores synthetic transactions live, "
                     + "rolls a second version out as a 10%% canary and promotes it, prints a summary, then backtests "
-                    + "both versions. Exits 1 if an event was lost or scored twice.", ""})
+                    + "both versions. A Kafka Connect worker writes the scores into an embedded PostgreSQL with the "
+                    + "JDBC sink (unless --no-sink); the summary shows the table's rows beside the scores and one "
+                    + "query on it. Exits 1 if an event was lost or scored twice, or the table lacks a score.", ""})
 final class DemoCommand implements Callable<Integer> {
 
     private static final Demo.Options DEFAULTS = Demo.Options.defaults();
@@ -58,6 +60,10 @@ final class DemoCommand implements Callable<Integer> {
                     + "up in the dead-letter topic (e.g. 0.01), in [0, 1].")
     double poisonRate = DEFAULTS.poisonRate();
 
+    @Option(names = "--no-sink", description = "Run without PostgreSQL and the Kafka Connect JDBC sink "
+            + "(the scores stay on the topic).")
+    boolean noSink;
+
     @Override
     public Integer call() throws Exception {
         CommandLines.requireAtLeast(spec, "--events", events, 1);
@@ -74,8 +80,9 @@ final class DemoCommand implements Callable<Integer> {
             throw CommandLines.usage(spec, "option --poison-rate must be a fraction in [0, 1], got " + poisonRate);
         }
         final Demo.Options options = new Demo.Options(events, rate, partitions, batchMaxRecords, batchMaxWaitMs,
-                metricsPort, seed, Duration.ofSeconds(drainTimeoutSeconds), poisonRate);
+                metricsPort, seed, Duration.ofSeconds(drainTimeoutSeconds), poisonRate, !noSink);
         final Demo.Summary s = new Demo(options, CommandLines.out(spec)).run();
-        return s.lost() == 0 && s.duplicates() == 0 ? CommandLines.OK : CommandLines.FAILED;
+        final boolean sinkComplete = s.sinkRows() < 0 || s.sinkRows() == s.scored();
+        return s.lost() == 0 && s.duplicates() == 0 && sinkComplete ? CommandLines.OK : CommandLines.FAILED;
     }
 }

@@ -6,6 +6,7 @@ import io.scorestream.app.load.LoadCommand;
 import io.scorestream.app.models.ModelsCommand;
 import io.scorestream.app.models.PublishCommand;
 import io.scorestream.app.replay.ReplayCommand;
+import io.scorestream.app.stack.LocalCommand;
 import java.io.PrintStream;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -15,7 +16,8 @@ import picocli.CommandLine.HelpCommand;
 /**
  * The {@code scorestream} command line, on picocli: {@code demo}, {@code run}, {@code models} (see
  * {@link ModelsCommand}), {@code publish-model} (an alias of {@code models publish}),
- * {@code produce}, {@code replay}, {@code load} (see {@link LoadCommand}), {@code config-doc}, {@code help} and
+ * {@code produce}, {@code replay}, {@code load} (see {@link LoadCommand}), {@code local} (see
+ * {@link LocalCommand}), {@code config-doc}, {@code help} and
  * {@code generate-completion} (a bash/zsh completion script).
  *
  * <p>Exit codes: 0 done, 1 failed, 2 wrong command line or bad configuration (the message names
@@ -26,8 +28,8 @@ import picocli.CommandLine.HelpCommand;
 @Command(name = CommandLines.ROOT, mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
         description = {"Micro-batched ONNX scoring of Avro feature events inside Kafka Streams.", ""},
         subcommands = {DemoCommand.class, RunCommand.class, ModelsCommand.class, PublishCommand.Alias.class,
-            ProduceCommand.class, ReplayCommand.class, LoadCommand.class, ConfigDocCommand.class, HelpCommand.class,
-            AutoComplete.GenerateCompletion.class},
+            ProduceCommand.class, ReplayCommand.class, LoadCommand.class, LocalCommand.class, ConfigDocCommand.class,
+            HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (the message says why)",
             "2:wrong command line or bad configuration (the message names what was wrong)"},

@@ -8,8 +8,7 @@ import io.scorestream.inference.training.BinaryClassificationMetrics;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.inference.registry.KeyBuckets;
-import io.scorestream.schemas.registry.InMemorySchemaRegistry;
-import io.scorestream.testkit.SchemaRegistryServer;
+import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.app.config.BatchingConfig;
 import io.scorestream.app.config.InferenceConfig;
@@ -18,6 +17,9 @@ import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ModelsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.config.TopicsConfig;
+import io.scorestream.app.stack.LocalStack;
+import io.scorestream.app.stack.StackPorts;
+import io.scorestream.app.stack.StackTopics;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.app.replay.ReplayCommand;
@@ -37,6 +39,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,6 +64,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * two thirds), a summary that accounts for every event, then a backtest of both versions over
  * everything produced ({@code scorestream replay}, side by side, against the fraud labels).
  *
+ * <p>The parts run on a {@link LocalStack}: with the sink (the default), a Kafka Connect worker in
+ * this JVM writes the scores topic into PostgreSQL's {@code scores} table with the JDBC sink while
+ * the demo runs; the summary waits (at most {@link #SINK_CATCH_UP}) until the table holds a row per
+ * scored event, shows the count beside the scores on the topic, and one query on the table as
+ * {@code psql} would print it. The demo publishes no shadow candidate, so every score is on the
+ * scores topic that the sink reads.
+ *
  * <p>With a poison rate, that share of the events is replaced by {@link PoisonRecords} of every
  * kind in turn. Every event, poisoned or not, carries its sequence number in the
  * {@value #SEQ_HEADER} header, which dead letters keep, so the summary accounts for each one: scored,
@@ -76,14 +87,21 @@ public final class Demo {
     static final String SEQ_HEADER = "demo.seq";
     /** Share of keys the demo's canary gets. */
     static final double CANARY_PERCENT = 10;
+    /** How long the summary waits for the sink to write the last scores into PostgreSQL. */
+    static final Duration SINK_CATCH_UP = Duration.ofSeconds(60);
+    /** The example query on the sink's table: the five accounts with the highest fraud score. */
+    static final String TOP_ACCOUNTS_SQL = "SELECT key AS account, round(max(score)::numeric, 4) AS max_score, "
+            + "count(*) AS scores, count(*) FILTER (WHERE decision) AS flagged FROM " + LocalStack.SINK_TABLE
+            + " GROUP BY key ORDER BY max(score) DESC, count(*) DESC, key LIMIT 5";
 
     /**
      * What the demo is asked to do.
      *
      * @param poisonRate share of the events replaced by poison records, in [0, 1]; 0 = none
+     * @param sink whether a Kafka Connect worker writes the scores into an embedded PostgreSQL
      */
     public record Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
-                          int metricsPort, long seed, Duration drainTimeout, double poisonRate) {
+                          int metricsPort, long seed, Duration drainTimeout, double poisonRate, boolean sink) {
 
         public Options {
             if (!(poisonRate >= 0 && poisonRate <= 1)) {
@@ -91,14 +109,21 @@ public final class Demo {
             }
         }
 
-        /** Options without poison records. */
+        /** Options with the sink into PostgreSQL. */
+        public Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                       int metricsPort, long seed, Duration drainTimeout, double poisonRate) {
+            this(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed, drainTimeout,
+                    poisonRate, true);
+        }
+
+        /** Options without poison records, with the sink into PostgreSQL. */
         public Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
                        int metricsPort, long seed, Duration drainTimeout) {
             this(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed, drainTimeout, 0);
         }
 
         public static Options defaults() {
-            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0);
+            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0, true);
         }
     }
 
@@ -109,8 +134,9 @@ public final class Demo {
      * @param poisoned events replaced by poison records
      * @param deadLetteredByReason dead letters by their {@code scorestream.errors.reason}
      * @param lastRefusal the last refused model version and why, or null when none was refused
+     * @param sinkRows the rows the JDBC sink wrote into PostgreSQL's {@code scores} table, or -1 without the sink
      */
-    public record Summary(long produced, long scored, long deadLettered, long duplicates, long lost,
+    public record Summary(long produced, long scored, long sinkRows, long deadLettered, long duplicates, long lost,
                           long poisoned, Map<String, Long> deadLetteredByReason, String lastRefusal,
                           Map<String, Long> perVersion, double auc, double precision, double recall,
                           long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
@@ -120,10 +146,10 @@ public final class Demo {
 
         /** This summary with the backtest's outcome. */
         Summary withBacktest(int exit, Path report) {
-            return new Summary(produced, scored, deadLettered, duplicates, lost, poisoned, deadLetteredByReason,
-                    lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs, steadyP50LatencyMs,
-                    steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds, canaryScored, canaryKeys,
-                    keysWhileCanary, canaryMisrouted, exit, report);
+            return new Summary(produced, scored, sinkRows, deadLettered, duplicates, lost, poisoned,
+                    deadLetteredByReason, lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs,
+                    steadyP50LatencyMs, steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds,
+                    canaryScored, canaryKeys, keysWhileCanary, canaryMisrouted, exit, report);
         }
 
         /** Share of the keys scored while the canary ran that the canary scored. */
@@ -147,21 +173,34 @@ public final class Demo {
                 + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
                 options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
-        SchemaRegistryServer registryServer = null;
-        try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
+        // Pure Java, no ONNX Runtime: trained while the parts start, which takes seconds too.
+        final CompletableFuture<TrainedModels> training = CompletableFuture.supplyAsync(
+                () -> new TrainedModels(DemoModels.trainedSpec(MODEL, 1, options.seed()),
+                        DemoModels.train(2, options.seed()).toOnnx()),
+                runnable -> {
+                    final Thread thread = new Thread(runnable, "demo-training");
+                    thread.setDaemon(true);
+                    thread.start();
+                });
+        try (LocalStack stack = LocalStack.builder().ports(StackPorts.ANY_FREE)
+                .topics(new StackTopics(TRANSACTIONS, SCORES, DEAD_LETTERS, MODELS, options.partitions()))
+                .sink(options.sink()).start()) {
+            final EmbeddedKafka kafka = stack.kafka();
             out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
-            kafka.createTopic(TRANSACTIONS, options.partitions(), Map.of());
-            kafka.createTopic(SCORES, options.partitions(), Map.of());
-            kafka.createTopic(DEAD_LETTERS, 1, Map.of());
-            kafka.createCompactedTopic(MODELS, 1);
-            final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
-            registryServer = SchemaRegistryServer.start(schemas);
-            out.printf(Locale.ROOT, "  registry    %s (Confluent-compatible, in memory)%n", registryServer.url());
+            out.printf(Locale.ROOT, "  registry    %s (Confluent-compatible, in memory)%n", stack.registryUrl());
+            if (stack.hasSink()) {
+                out.printf(Locale.ROOT, "  postgres    %s (embedded PostgreSQL 14)%n", stack.postgresUri());
+                out.printf(Locale.ROOT, "  sink        Kafka Connect %s runs %s: topic '%s' -> table '%s' "
+                        + "(upsert, read_committed)%n", stack.connectUrl(), LocalStack.SINK_CONNECTOR, SCORES,
+                        LocalStack.SINK_TABLE);
+            }
+            final SchemaRegistry schemas = stack.schemas();
 
             out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
-            final ModelSpec v1 = DemoModels.trainedSpec(MODEL, 1, options.seed());
+            final TrainedModels trained = trained(training);
+            final ModelSpec v1 = trained.v1();
             final Path v2Onnx = stateDir.resolve("fraud-v2.onnx");
-            Files.write(v2Onnx, DemoModels.train(2, options.seed()).toOnnx());
+            Files.write(v2Onnx, trained.v2Onnx());
 
             final Map<String, Object> settings = new HashMap<>();
             settings.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -196,22 +235,43 @@ public final class Demo {
                     out.printf(Locale.ROOT, "  scoring     live on %s; metrics on http://127.0.0.1:%d/metrics%n",
                             app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
                     final String[] models = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
-                        registryServer.url(), "--topic", MODELS};
-                    live = stream(kafka, schemas, producer, app, models, v2Onnx, n, started);
+                        stack.registryUrl(), "--topic", MODELS};
+                    live = stream(stack, producer, app, models, v2Onnx, n, started);
                 }
-                return backtest(kafka, registryServer.url(), live);
+                if (stack.hasSink()) {
+                    exampleQuery(stack);
+                }
+                return backtest(kafka, stack.registryUrl(), live);
             }
         } finally {
-            if (registryServer != null) {
-                registryServer.close();
-            }
             deleteQuietly(stateDir);
         }
     }
 
-    private Summary stream(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, KafkaProducer<String, Object> producer,
-                           ScoringApplication app, String[] models, Path v2Onnx, int n, long started)
-            throws Exception {
+    /** Version 1 as a spec, version 2 as an ONNX file's bytes (published later with the command line). */
+    private record TrainedModels(ModelSpec v1, byte[] v2Onnx) {
+    }
+
+    private static TrainedModels trained(CompletableFuture<TrainedModels> training) {
+        try {
+            return training.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** What the sink wrote, asked as one would with {@code psql}. */
+    private void exampleQuery(LocalStack stack) throws java.sql.SQLException {
+        out.println();
+        out.printf(Locale.ROOT, "== postgres: psql %s -c '%s' ==%n", stack.postgresUri(), TOP_ACCOUNTS_SQL);
+        out.print(stack.query(TOP_ACCOUNTS_SQL));
+        out.println("(run by the demo over JDBC; psql itself may not be installed)");
+    }
+
+    private Summary stream(LocalStack stack, KafkaProducer<String, Object> producer, ScoringApplication app,
+                           String[] models, Path v2Onnx, int n, long started) throws Exception {
+        final EmbeddedKafka kafka = stack.kafka();
+        final SchemaRegistry schemas = stack.schemas();
         final AtomicLongArray scoredCount = new AtomicLongArray(n);
         final AtomicLongArray deadCount = new AtomicLongArray(n);
         final Map<String, LongAdder> deadByReason = new ConcurrentHashMap<>();
@@ -327,6 +387,12 @@ public final class Demo {
         progress(now - produceStart, n, n - lastProduced, scored.sum(), scored.sum() - lastScored,
                 deadLettered.sum(), 0, latencies, latencyCount.get(), (now - lastReport) / 1e9, app);
         final boolean metricsServed = metricsServed(app.metricsPort());
+        long distinctScored = 0;
+        for (int i = 0; i < n; i++) {
+            distinctScored += scoredCount.get(i) > 0 ? 1 : 0;
+        }
+        // Rows are upserted by event id, model, version and role: one per scored event.
+        final long sinkRows = stack.hasSink() ? stack.awaitRows(distinctScored, SINK_CATCH_UP) : -1;
         stop.set(true);
         scoreReader.join(10_000);
         deadLetterReader.join(10_000);
@@ -411,8 +477,8 @@ public final class Demo {
                 keysWhileCanary.add(keys[i]);
             }
         }
-        final Summary summary = new Summary(n, scored.sum(), deadLettered.sum(), duplicates, lost, poisonedSoFar.get(),
-                reasons, lastRefusal, versions, auc,
+        final Summary summary = new Summary(n, scored.sum(), sinkRows, deadLettered.sum(), duplicates, lost,
+                poisonedSoFar.get(), reasons, lastRefusal, versions, auc,
                 tp + fp == 0 ? 0 : (double) tp / (tp + fp), tp + fn == 0 ? 0 : (double) tp / (tp + fn),
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
@@ -445,6 +511,10 @@ public final class Demo {
                     PoisonRecords.Kind.values().length);
         }
         out.printf(Locale.ROOT, "scores out       %,d%n", s.scored());
+        if (s.sinkRows() >= 0) {
+            out.printf(Locale.ROOT, "rows in postgres %,d (table %s, by the Kafka Connect JDBC sink, read_committed)%n",
+                    s.sinkRows(), LocalStack.SINK_TABLE);
+        }
         out.printf(Locale.ROOT, "dead-lettered    %,d%n", s.deadLettered());
         s.deadLetteredByReason().forEach((reason, c) -> out.printf(Locale.ROOT, "  %-18s %,d%n", reason, c));
         out.printf(Locale.ROOT, "duplicates       %,d%n", s.duplicates());
@@ -570,7 +640,7 @@ public final class Demo {
         void accept(T value);
     }
 
-    private static void readScores(EmbeddedKafka kafka, InMemorySchemaRegistry schemas, AtomicBoolean stop,
+    private static void readScores(EmbeddedKafka kafka, SchemaRegistry schemas, AtomicBoolean stop,
                                    Sink<ConsumerRecord<byte[], ScoreResult>> sink) {
         try (KafkaConsumer<byte[], ScoreResult> c = new KafkaConsumer<>(consumerProps(kafka),
                 new ByteArrayDeserializer(), ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false))) {

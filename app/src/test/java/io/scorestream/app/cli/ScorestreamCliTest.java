@@ -47,7 +47,7 @@ class ScorestreamCliTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.startsWith("Usage: scorestream"), r.out);
         for (String command : List.of("demo", "run", "models", "publish-model", "produce", "replay", "load",
-                "config-doc", "help", "generate-completion")) {
+                "local", "config-doc", "help", "generate-completion")) {
             assertTrue(r.out.contains("\n  " + command + " "), command + " missing from:\n" + r.out);
         }
         assertTrue(r.out.contains("Exit codes:"), r.out);
@@ -57,7 +57,8 @@ class ScorestreamCliTest {
     static Stream<Arguments> commandsAndTheirOptions() {
         return Stream.of(
                 Arguments.of("demo", List.of("--events", "--rate", "--partitions", "--batch-max-records",
-                        "--batch-max-wait-ms", "--metrics-port", "--seed", "--drain-timeout-s", "--poison-rate")),
+                        "--batch-max-wait-ms", "--metrics-port", "--seed", "--drain-timeout-s", "--poison-rate",
+                        "--no-sink")),
                 Arguments.of("run", List.of("--config", "--set")),
                 Arguments.of("models", List.of("list", "publish", "ramp", "promote", "rollback", "retire")),
                 Arguments.of("models list", concat(CONNECTION, List.of("--full", "--history"))),
@@ -75,6 +76,9 @@ class ScorestreamCliTest {
                 Arguments.of("load", List.of("FILE", "--topic", "--schema", "--infer", "--format", "--key",
                         "--timestamp", "--rate", "--reject-file", "--infer-rows", "--record-name", "--write-schema",
                         "--progress", "--dry-run", "--bootstrap", "--schema-registry")),
+                Arguments.of("local", List.of("--data-dir", "--kafka-port", "--registry-port", "--postgres-port",
+                        "--connect-port", "--input-topic", "--scores-topic", "--dead-letter-topic", "--model-topic",
+                        "--partitions", "--model-name")),
                 Arguments.of("config-doc", List.of()),
                 Arguments.of("generate-completion", List.of()));
     }
@@ -134,7 +138,7 @@ class ScorestreamCliTest {
         final Result r = run();
         assertEquals(2, r.code);
         assertTrue(r.err.contains("scorestream: Missing required subcommand")
-                && r.err.contains("demo, run, models, publish-model, produce, replay, load, config-doc"), r.err);
+                && r.err.contains("demo, run, models, publish-model, produce, replay, load, local, config-doc"), r.err);
         assertEquals("", r.out);
     }
 
@@ -172,15 +176,29 @@ class ScorestreamCliTest {
 
     @Test
     void wrongValuesExitTwoNamingTheOption() {
-        final Map<List<String>, String> expected = Map.of(
-                List.of("demo", "--poison-rate", "1.5"), "option --poison-rate must be a fraction in [0, 1], got 1.5",
-                List.of("demo", "--events", "3000000000"), "option --events must be at most 2147483647",
-                List.of("demo", "--events", "0_0"), "option --events must be >= 1, got 0",
-                List.of("demo", "--rate", "fast"), "Invalid value for option '--rate': 'fast' is not a whole number",
-                List.of("demo", "--partitions", "9999999999"), "Invalid value for option '--partitions'",
-                List.of("produce", "--bootstrap", "b", "--schema-registry", "http://r", "--rate", "0"),
-                "option --rate must be >= 1, got 0",
-                List.of("run", "--config", dir.resolve("nope.properties").toString()), "does not exist");
+        final Map<List<String>, String> expected = Map.ofEntries(
+                Map.entry(List.of("demo", "--poison-rate", "1.5"),
+                        "option --poison-rate must be a fraction in [0, 1], got 1.5"),
+                Map.entry(List.of("demo", "--events", "3000000000"),
+                        "option --events must be at most 2147483647"),
+                Map.entry(List.of("demo", "--events", "0_0"),
+                        "option --events must be >= 1, got 0"),
+                Map.entry(List.of("demo", "--rate", "fast"),
+                        "Invalid value for option '--rate': 'fast' is not a whole number"),
+                Map.entry(List.of("demo", "--partitions", "9999999999"),
+                        "Invalid value for option '--partitions'"),
+                Map.entry(List.of("produce", "--bootstrap", "b", "--schema-registry", "http://r", "--rate", "0"),
+                        "option --rate must be >= 1, got 0"),
+                Map.entry(List.of("run", "--config", dir.resolve("nope.properties").toString()),
+                        "does not exist"),
+                Map.entry(List.of("local", "--kafka-port", "70000"),
+                        "option --kafka-port must be a port in 0..65535, got 70000"),
+                Map.entry(List.of("local", "--registry-port", "9092"),
+                        "Port 9092 is given to two parts"),
+                Map.entry(List.of("local", "--scores-topic", "transactions"),
+                        "Topic 'transactions' is named for two roles"),
+                Map.entry(List.of("local", "--partitions", "0"),
+                        "option --partitions must be >= 1, got 0"));
         expected.forEach((args, message) -> {
             final Result r = run(args.toArray(String[]::new));
             assertEquals(2, r.code, args + ": " + r.err);

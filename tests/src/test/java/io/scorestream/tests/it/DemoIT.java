@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The demo, small: embedded broker, two trained model versions, a live canary rollout and promotion
- * through the {@code models} command line, and a summary that accounts for every transaction.
+ * through the {@code models} command line, the scores written into PostgreSQL by the Kafka Connect
+ * JDBC sink, and a summary that accounts for every transaction.
  */
 class DemoIT {
 
@@ -36,6 +37,13 @@ class DemoIT {
         assertEquals(0, s.lost(), summary);
         assertEquals(0, s.duplicates(), summary);
         assertEquals(EVENTS, s.scored() + s.deadLettered(), summary);
+
+        // and: the sink wrote one row per score into PostgreSQL, and the summary shows both and a query
+        assertEquals(s.scored(), s.sinkRows(), summary);
+        assertTrue(text.contains(String.format(Locale.ROOT, "rows in postgres %,d (table scores", s.sinkRows())),
+                text);
+        assertTrue(text.contains("== postgres: psql postgresql://postgres:postgres@127.0.0.1:"), text);
+        assertTrue(text.contains(" | max_score | scores | flagged") && text.contains("(5 rows)"), text);
 
         // and: both versions scored (canary, then promoted), the model separates fraud, metrics were served
         assertEquals(List.of("1", "2"), List.copyOf(s.perVersion().keySet()), summary);
