@@ -274,6 +274,17 @@ public final class ConnectWorker implements AutoCloseable {
         return ConnectWorkerProcess.start(mode, properties, workDir, timeout);
     }
 
+    /**
+     * {@link #startChildJvm(Mode, Map, Path, Duration)} on the given class path instead of this
+     * JVM's: e.g. without the plugins, so that a worker finds them only through its
+     * {@code plugin.path}, in their own class loaders, as a stock worker does. The class path must
+     * still hold the Connect runtime and this module ({@link ConnectWorkerMain}).
+     */
+    public static ConnectWorkerProcess startChildJvm(final Mode mode, final Map<String, String> properties,
+            final Path workDir, final Duration timeout, final String classPath) {
+        return ConnectWorkerProcess.start(mode, properties, workDir, timeout, classPath);
+    }
+
     /** The worker's mode. */
     public Mode mode() {
         return mode;

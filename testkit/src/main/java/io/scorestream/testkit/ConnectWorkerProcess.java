@@ -60,6 +60,12 @@ public final class ConnectWorkerProcess implements AutoCloseable {
 
     static ConnectWorkerProcess start(final ConnectWorker.Mode mode, final Map<String, String> properties,
             final Path workDir, final Duration timeout) {
+        return start(mode, properties, workDir, timeout, System.getProperty("java.class.path"));
+    }
+
+    static ConnectWorkerProcess start(final ConnectWorker.Mode mode, final Map<String, String> properties,
+            final Path workDir, final Duration timeout, final String classPath) {
+        Objects.requireNonNull(classPath, "classPath");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(properties, "properties");
         final long startNanos = System.nanoTime();
@@ -87,7 +93,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
                 .redirectOutput(logFile.toFile());
         // An environment variable, not -cp: one argument is limited to 128 KiB on Linux and a
         // test class path can come close.
-        builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        builder.environment().put("CLASSPATH", classPath);
         final Process process;
         try {
             process = builder.start();

@@ -13,6 +13,7 @@ import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.EmbeddedPostgresServer;
 import io.scorestream.testkit.SchemaRegistryServer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -293,6 +294,55 @@ class JdbcSinkIT {
             assertEquals(100, count(s, "SELECT count(*) FROM scores"));
             assertEquals(0, count(s, "SELECT count(*) FROM scores WHERE event_id IN ('ev-0', 'ev-199')"));
         }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aStandaloneWorkerRunsTheSinkToo() throws Exception {
+        produceScores(0, 2_000, 0);
+        worker = ConnectWorker.startStandalone(kafka.bootstrapServers(), work.resolve("standalone.offsets"),
+                Map.of());
+        worker.createConnector(CONNECTOR, sinkConfig());
+        worker.awaitConnectorRunning(CONNECTOR, Duration.ofSeconds(60));
+
+        awaitRows(2_000, Duration.ofSeconds(90), () -> true);
+        assertExactlyTheEventIds(2_000);
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aWorkerWithoutOurJarsOnItsClassPathLoadsThePackagedPluginFromPluginPath() throws Exception {
+        // given: the plugin as packaged (connectors/target/plugin), and a worker JVM whose class path
+        // lacks the connectors module, so it can find the sink only through plugin.path
+        final Path plugin = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
+                .resolve("connectors").resolve("target").resolve("plugin");
+        assertTrue(Files.isDirectory(plugin.resolve("scorestream-connectors")),
+                "the plugin is not packaged at " + plugin + " (mvn package of connectors/)");
+        final List<String> classPath = new ArrayList<>();
+        final List<String> removed = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            final String e = entry.replace('\\', '/');
+            (e.contains("/connectors/target/") || e.contains("scorestream-connectors") ? removed : classPath)
+                    .add(entry);
+        }
+        assertEquals(1, removed.size(), "the connectors module is not on this JVM's class path once: " + removed);
+        final Map<String, String> props = ConnectWorker.distributedProperties(kafka.bootstrapServers(),
+                Map.of("plugin.path", plugin.toString()));
+        final ConnectWorkerProcess stock = ConnectWorker.startChildJvm(ConnectWorker.Mode.DISTRIBUTED, props,
+                work.resolve("worker-plugin-path"), Duration.ofSeconds(120),
+                String.join(java.io.File.pathSeparator, classPath));
+        children.add(stock);
+        assertTrue(stock.rest().connectorPlugins().contains("io.scorestream.connectors.jdbc.JdbcSinkConnector"),
+                "the worker does not list the sink: " + stock.rest().connectorPlugins());
+
+        // when: scores arrive and the sink is created on it
+        produceScores(0, 2_000, 0);
+        stock.rest().createConnector(CONNECTOR, sinkConfig());
+        stock.rest().awaitConnectorRunning(CONNECTOR, Duration.ofSeconds(60));
+
+        // then: they are rows (the sink's classes exist in that JVM only in the plugin directory)
+        awaitRows(2_000, Duration.ofSeconds(90), stock::isAlive);
+        assertExactlyTheEventIds(2_000);
     }
 
     // ---- the sink ------------------------------------------------------------------------------
