@@ -129,6 +129,38 @@ class AvroConverterWireBytesTest {
         });
     }
 
+    private static final Schema INNER = SchemaBuilder.struct().name("io.example.Inner")
+            .field("label", Schema.STRING_SCHEMA)
+            .field("p", Schema.FLOAT64_SCHEMA)
+            .build();
+
+    private static final Schema NESTED = SchemaBuilder.struct().name("io.example.Outer")
+            .field("id", Schema.INT32_SCHEMA)
+            .field("inner", INNER)
+            .field("items", SchemaBuilder.array(INNER).build())
+            .build();
+
+    @Test
+    void nestedRecordsAndAnArrayOfRecords() {
+        final AvroConverter converter = converter(new InMemorySchemaRegistry());
+        final Struct value = new Struct(NESTED)
+                .put("id", 2)
+                .put("inner", new Struct(INNER).put("label", "x").put("p", 0.5))
+                .put("items", List.of(new Struct(INNER).put("label", "y").put("p", 1.0)));
+
+        assertBothWays(converter, NESTED, value, new byte[] {
+            0x00,
+            0x00, 0x00, 0x00, 0x01,
+            0x04,                         // id = 2: zig-zag 4
+            0x02, 0x78,                   // inner.label: length 1, "x" (a nested record is its fields in order)
+            0, 0, 0, 0, 0, 0, (byte) 0xe0, 0x3f, // inner.p = 0.5: IEEE 754 0x3fe0000000000000, little-endian
+            0x02,                         // items: a block of 1 record
+            0x02, 0x79,                   //   label "y"
+            0, 0, 0, 0, 0, 0, (byte) 0xf0, 0x3f, //   p = 1.0
+            0x00,                         //   end of blocks
+        });
+    }
+
     /** A registry that gives every schema one id. */
     static final class FixedIdRegistry implements SchemaRegistry {
         private final int id;
