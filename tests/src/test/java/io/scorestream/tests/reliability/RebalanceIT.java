@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Two in-process scoring instances share six input partitions; mid-stream one is closed
- * (gracefully) while records sit in its batch buffers, and a new instance with its configuration
+ * (gracefully) while records sit in its batch buffers, and a new instance with its state directory
  * joins later. Every transaction still has exactly one committed score: the records buffered on the
  * revoked tasks were restored from the buffer changelog and scored by the instance that took the
  * tasks over.
@@ -94,8 +94,10 @@ class RebalanceIT {
         producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
         publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
         restoreLog = RestoreLog.attach();
-        final ScorestreamConfig configA = config(work.resolve("state-a"));
-        final ScorestreamConfig configB = config(work.resolve("state-b"));
+        // A never flushes on age (its batches wait up to 10 minutes), so its tasks hold every record
+        // they got when it leaves, whenever that is; B flushes every 2 s.
+        final ScorestreamConfig configA = config(work.resolve("state-a"), 600_000);
+        final ScorestreamConfig configB = config(work.resolve("state-b"), 2_000);
         final ScoringApplication a = start(configA, schemas);
         final ScoringApplication b = start(configB, schemas);
         awaitRunning(a, "instance A");
@@ -137,9 +139,10 @@ class RebalanceIT {
         final long takenOverMillis = System.currentTimeMillis();
         final List<Restore> takenOver = restoreLog.since(closeStartMillis);
 
-        // when: an instance with A's configuration joins again (same application.id, same state dir)
+        // when: an instance with A's state directory joins again (same application.id), flushing
+        // every 2 s like B
         final long rejoinMillis = System.currentTimeMillis();
-        final ScoringApplication a2 = start(configA, schemas);
+        final ScoringApplication a2 = start(config(work.resolve("state-a"), 2_000), schemas);
         awaitRunning(a2, "instance A (rejoined)");
 
         // then: every transaction has exactly one committed score, none was dead-lettered
@@ -212,16 +215,18 @@ class RebalanceIT {
         return true;
     }
 
-    private ScorestreamConfig config(Path stateDir) {
+    private ScorestreamConfig config(Path stateDir, long batchMaxWaitMs) {
         final Map<String, Object> s = appSettings(kafka.bootstrapServers(), APPLICATION_ID, stateDir);
         s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
-        // Records must be buffered at the moment of revocation. Batches flush only on age: 2 s
-        // (batch.max.wait.ms), while 3 000/s over 6 partitions brings ~1 000 records per partition
-        // in that time, far below batch.max.records (10 000). Commits happen every 100 ms, so at any
-        // moment each task holds up to 2 s of records whose offsets are committed but which have no
-        // score yet; they live only in the changelogged buffer when the task is revoked.
+        // Records must be buffered at the moment of revocation. Batches flush only on age
+        // (batch.max.wait.ms): 3 000/s over 6 partitions brings ~500 records per partition and
+        // second, and A leaves before any partition has 10 000 (batch.max.records). Commits happen
+        // every 100 ms, so the records a task holds have committed offsets but no score yet; they
+        // live only in the changelogged buffer when the task is revoked. (With A also flushing
+        // every 2 s, its tasks held nothing at the close once in a few dozen runs: a flush had
+        // just emptied them.)
         s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "10000");
-        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "2000");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(batchMaxWaitMs));
         s.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         ReliabilitySupport.fastGroupFailureDetection(s);
