@@ -1,0 +1,241 @@
+package io.scorestream.topology.features;
+
+import static io.scorestream.topology.features.FeatureFixture.tx;
+import static io.scorestream.topology.features.FeatureFixture.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.topology.features.FeatureFixture.Run;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.avro.util.Utf8;
+import org.junit.jupiter.api.Test;
+
+/** How state is shared, stored, kept and expired. */
+class FeatureEngineStateTest {
+
+    private static final String SUM = "s=sum(amount) by account_id over 10s bucket 1s";
+    private static final String COUNT_1H = "c=count() by account_id over 1h bucket 1m";
+
+    /** The states of a stored group value by state id, each as its bytes (length prefix included). */
+    private static TreeMap<Long, byte[]> states(byte[] value) {
+        final TreeMap<Long, byte[]> states = new TreeMap<>();
+        final ByteBuffer in = ByteBuffer.wrap(value);
+        assertEquals(1, in.get(), "version");
+        while (in.hasRemaining()) {
+            final int at = in.position();
+            final byte[] state = new byte[4 + in.getInt(at)];
+            in.get(state);
+            states.put(ByteBuffer.wrap(state).getLong(4), state);
+        }
+        return states;
+    }
+
+    private static byte[] groupKey(String groupBy, String key) {
+        final byte[] g = utf8(groupBy);
+        final byte[] k = utf8(key);
+        return ByteBuffer.allocate(2 + g.length + k.length).put((byte) 1).put(g).put((byte) 0).put(k).array();
+    }
+
+    @Test
+    void aggregatesDifferingOnlyInNameAndIncludeCurrentShareOneState() {
+        final Run both = new Run("a=sum(amount) by account_id over 10s bucket 1s",
+                "b=sum(amount) by account_id over 10s bucket 1s excluding current");
+        final Run one = new Run("a=sum(amount) by account_id over 10s bucket 1s");
+
+        assertArrayEquals(new Object[] {2.0, 0.0}, both.at(0, tx("A", 2)));
+        assertArrayEquals(new Object[] {5.0, 2.0}, both.at(1_000, tx("A", 3)));
+        one.at(0, tx("A", 2));
+        one.at(1_000, tx("A", 3));
+
+        // one state, the very bytes a list with only one of them stores
+        assertEquals(1, states(both.store.map.firstEntry().getValue()).size());
+        assertTrue(MapFeatureStore.sameContents(one.store.map, both.store.map));
+    }
+
+    @Test
+    void eachGroupIsReadAndWrittenOncePerEvent() {
+        final Run run = new Run(SUM, "m=max(amount) by account_id over 10s bucket 1s",
+                "d=count_distinct(merchant) by account_id over 10s bucket 1s",
+                "k=count() by key over 10s bucket 1s", "k2=sum(amount) by key over 1m");
+
+        run.at(0, tx("A", 1));
+
+        assertEquals(2, run.store.gets);
+        assertEquals(2, run.store.puts);
+        assertEquals(2, run.store.map.size());
+    }
+
+    @Test
+    void anEventThatUpdatesNothingWritesNothing() {
+        final Run run = new Run("on=count() by account_id over 10s bucket 1s where is_online = true",
+                "k=sum(amount) by key over 10s bucket 1s where is_online = true");
+        run.at(0, tx("A", 1).online(true));
+        run.store.resetCounts();
+
+        run.at(1, tx("A", 1).online(false));
+
+        assertEquals(2, run.store.gets);
+        assertEquals(0, run.store.puts);
+    }
+
+    @Test
+    void storeKeysAreKindGroupNameSeparatorAndGroupKey() {
+        final Run run = new Run(SUM, "k=count() by key over 10s bucket 1s", "i=count() by items over 10s bucket 1s",
+                "o=count() by is_online over 10s bucket 1s", "ch=count() by channel over 10s bucket 1s",
+                "q=count() by qty over 10s bucket 1s");
+
+        run.at(0, utf8("rk"), tx("A", 1).items(-42).online(true).channel("POS").set("qty", 7));
+
+        assertNotNull(run.store.map.get(groupKey("account_id", "A")));
+        assertNotNull(run.store.map.get(new byte[] {1, 0, 'r', 'k'}));
+        assertNotNull(run.store.map.get(groupKey("items", "-42")));
+        assertNotNull(run.store.map.get(groupKey("is_online", "true")));
+        assertNotNull(run.store.map.get(groupKey("channel", "POS")));
+        assertNotNull(run.store.map.get(groupKey("qty", "7")));
+        assertEquals(6, run.store.map.size());
+        for (byte[] key : run.store.map.keySet()) {
+            assertTrue(FeatureEngine.isGroupStateKey(key));
+        }
+    }
+
+    @Test
+    void theValueIsVersionThenSelfDescribingStates() {
+        final Run run = new Run("k=count() by key over 10s bucket 1s");
+
+        run.at(1_500, utf8("rk"), tx("A", 1));
+
+        final AggregateDefinition d = run.aggregates.get(0);
+        // version 1; length 53; id; count = 1; bucket 1000; window 10000; grace 0; newest 1500;
+        // one bucket, 0 buckets before the newest's, count 1
+        final byte[] expected = ByteBuffer.allocate(1 + 4 + 53).put((byte) 1).putInt(53).putLong(d.stateId())
+                .put((byte) 1).putLong(1_000).putLong(10_000).putLong(0).putLong(1_500)
+                .putShort((short) 1).putShort((short) 0).putLong(1).array();
+        assertArrayEquals(expected, run.store.map.get(new byte[] {1, 0, 'r', 'k'}));
+    }
+
+    @Test
+    void aStringAndAUtf8GroupValueAreOneGroup() {
+        final Run run = new Run(SUM);
+
+        run.at(0, tx("A", 1));
+
+        assertEquals(3.0, run.at(1, utf8("A"), tx("A", 2).set("account_id", new Utf8("A")))[0]);
+        assertEquals(1, run.store.map.size());
+    }
+
+    @Test
+    void anAggregateNotInTheListIsKeptByteForByte() {
+        final MapFeatureStore store = new MapFeatureStore();
+        final Run v1 = new Run(store, false, SUM, COUNT_1H);
+        v1.at(0, tx("A", 1));
+        v1.at(1_000, tx("A", 2));
+        final long sumId = v1.aggregates.get(0).stateId();
+        final byte[] sumState = states(store.map.get(groupKey("account_id", "A"))).get(sumId);
+
+        // when: a version without the sum sees an event of the group
+        final Run v2 = new Run(store, false, COUNT_1H);
+        assertEquals(3L, v2.at(2_000, tx("A", 4))[0]);
+
+        // then: the sum's state is there untouched, and a version that has it again goes on from it: 1 + 2 + 8
+        assertArrayEquals(sumState, states(store.map.get(groupKey("account_id", "A"))).get(sumId));
+        final Run v3 = new Run(store, false, SUM, COUNT_1H);
+        assertArrayEquals(new Object[] {11.0, 4L}, v3.at(3_000, tx("A", 8)));
+    }
+
+    @Test
+    void anAggregateNotInTheListIsDroppedOnceOlderThanItsWindowPlusGrace() {
+        final MapFeatureStore store = new MapFeatureStore();
+        final Run v1 = new Run(store, false, SUM, COUNT_1H);
+        v1.at(0, tx("A", 1));
+        final long sumId = v1.aggregates.get(0).stateId();
+        final Run v2 = new Run(store, false, COUNT_1H);
+
+        // 10000 - 0 is not more than 10 s + 0: kept
+        v2.at(10_000, tx("A", 1));
+        assertTrue(states(store.map.get(groupKey("account_id", "A"))).containsKey(sumId));
+        // 10001 - 0 is: dropped
+        v2.at(10_001, tx("A", 1));
+        assertFalse(states(store.map.get(groupKey("account_id", "A"))).containsKey(sumId));
+        assertEquals(1, states(store.map.get(groupKey("account_id", "A"))).size());
+    }
+
+    @Test
+    void aGroupValueWithNoStateLeftIsDeleted() {
+        final MapFeatureStore store = new MapFeatureStore();
+        new Run(store, false, SUM).at(0, tx("A", 1));
+        final Run other = new Run(store, false, "on=count() by account_id over 10s bucket 1s where is_online = true");
+
+        // the sum's state expires and the filtered-out event adds nothing
+        other.at(20_000, tx("A", 1).online(false));
+
+        assertEquals(0, store.map.size());
+        assertEquals(1, store.deletes);
+    }
+
+    @Test
+    void theSameEventsGiveTheSameValuesAndBytes() {
+        final String[] aggregates = {SUM, COUNT_1H, "mean=mean(amount) by account_id over 10s bucket 1s grace 2s",
+            "sd=stddev(amount) by account_id over 10s bucket 1s excluding current",
+            "d=count_distinct(merchant) by key over 5s bucket 1s", "l=last(amount) by key over 5s bucket 1s",
+            "g=since_last() by account_id over 10s bucket 1s where is_online = true",
+            "lo=min(score) by account_id over 10s bucket 1s", "hi=max(amount) by key over 5s bucket 500ms"};
+        final Run a = new Run(aggregates);
+        final Run b = new Run(aggregates);
+        final List<String> reversed = new ArrayList<>(List.of(aggregates));
+        Collections.reverse(reversed);
+        final Run c = new Run(reversed.toArray(new String[0]));
+        final Random random = new Random(42);
+
+        for (int i = 0; i < 400; i++) {
+            // times mostly increasing, some out of order and some late
+            final long t = i * 250L - random.nextInt(4) * random.nextInt(6_000);
+            final String account = "acct" + random.nextInt(5);
+            final FeatureFixture.Tx tx = tx(account, Math.round(random.nextGaussian() * 1000) / 100.0)
+                    .merchant("m" + random.nextInt(7)).online(random.nextBoolean())
+                    .score(random.nextInt(3) == 0 ? null : random.nextDouble());
+            final Object[] outA = a.at(t, tx);
+            final Object[] outB = b.at(t, tx);
+            final Object[] outC = c.at(t, tx);
+            assertArrayEquals(outA, outB, "event " + i);
+            for (int k = 0; k < outA.length; k++) {
+                assertEquals(outA[k], outC[outA.length - 1 - k], "event " + i + ", aggregate " + k);
+            }
+        }
+
+        assertTrue(MapFeatureStore.sameContents(a.store.map, b.store.map));
+        // the list's order does not reach the bytes
+        assertTrue(MapFeatureStore.sameContents(a.store.map, c.store.map));
+        assertEquals(a.late, b.late);
+        assertFalse(a.late.isEmpty(), "the sequence has late events");
+    }
+
+    @Test
+    void expiredWhenEveryStateIsOlderThanItsWindowPlusGrace() {
+        final Run one = new Run("s=sum(amount) by account_id over 10s bucket 1s grace 5s");
+        one.at(1_000, tx("A", 1));
+        one.at(500, tx("A", 1));
+        final byte[] value = one.store.map.firstEntry().getValue();
+
+        assertEquals(1_000, FeatureEngine.newestEventTime(value));
+        // 16000 - 1000 = 15 s: not more than 10 s + 5 s
+        assertFalse(FeatureEngine.expired(value, 16_000));
+        assertTrue(FeatureEngine.expired(value, 16_001));
+
+        final Run two = new Run("s=sum(amount) by account_id over 10s bucket 1s grace 5s", COUNT_1H);
+        two.at(1_000, tx("A", 1));
+        final byte[] both = two.store.map.firstEntry().getValue();
+        assertFalse(FeatureEngine.expired(both, 16_001));
+        assertFalse(FeatureEngine.expired(both, 1_000 + 3_600_000));
+        assertTrue(FeatureEngine.expired(both, 1_000 + 3_600_001));
+        assertTrue(FeatureEngine.expired(new byte[] {1}, 0));
+        assertEquals(Long.MIN_VALUE, FeatureEngine.newestEventTime(new byte[] {1}));
+    }
+}
