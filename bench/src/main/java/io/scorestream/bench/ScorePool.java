@@ -56,7 +56,7 @@ final class ScorePool {
             final ScoreResult r = new ScoreResult(prefix + "-" + i, key, "fraud", "3", score, score >= 0.5,
                     i % 4 == 0 ? (score >= 0.5 ? "fraud" : "legit") : null, classes, eventTime,
                     eventTime.plusMillis(latency), 256, 900L + random.nextInt(400), latency, "transactions",
-                    i % 6, (long) (i / 6), "stable", null);
+                    i % 6, (long) (i / 6), "stable", null, null);
             k[i] = key.getBytes(StandardCharsets.UTF_8);
             v[i] = serializer.serialize(topic, r);
         }

@@ -1,7 +1,13 @@
 package io.scorestream.inference;
 
+import io.scorestream.inference.features.AggregateDefinition;
+import io.scorestream.schemas.Aggregate;
 import io.scorestream.schemas.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
 
 /**
@@ -19,6 +25,8 @@ public final class ScoringModel implements AutoCloseable {
     private final LoadedModel model;
     private final FeatureMapping mapping;
     private final OutputReader output;
+    /** Per event schema: the schema its records are scored with ({@link #featureSchema}), or why there is none. */
+    private final ConcurrentHashMap<Schema, Object> featureSchemas = new ConcurrentHashMap<>();
 
     private ScoringModel(ModelSpec spec, LoadedModel model, FeatureMapping mapping, OutputReader output) {
         this.spec = spec;
@@ -59,6 +67,7 @@ public final class ScoringModel implements AutoCloseable {
             throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
                     "sha256 '" + sha + "' is not 64 hex digits");
         }
+        checkAggregates(spec);
         final LoadedModel model = loader.load(name, version, artifact, sha);
         try {
             final FeatureMapping mapping = FeatureMapping.of(name, version, spec.getInputs(), model.signature());
@@ -70,13 +79,113 @@ public final class ScoringModel implements AutoCloseable {
         }
     }
 
+    /** Every aggregate valid ({@link AggregateDefinition#of}) and named once. */
+    private static void checkAggregates(ModelSpec spec) {
+        if (spec.getAggregates() == null) {
+            return;
+        }
+        final java.util.Set<String> names = new java.util.HashSet<>();
+        for (Aggregate a : spec.getAggregates()) {
+            try {
+                AggregateDefinition.of(a);
+            } catch (IllegalArgumentException e) {
+                throw new ModelLoadException(spec.getName(), spec.getVersion(), ModelLoadException.Reason.INVALID_SPEC,
+                        e.getMessage());
+            }
+            if (!names.add(a.getName())) {
+                throw new ModelLoadException(spec.getName(), spec.getVersion(), ModelLoadException.Reason.INVALID_SPEC,
+                        "two aggregates are named '" + a.getName() + "'");
+            }
+        }
+    }
+
     /**
      * Checks that records of {@code featureSchema} can feed this model.
      *
      * @throws ModelLoadException ({@code INPUT_MAPPING}) naming the field that cannot
      */
     public void validateFeatureSchema(Schema featureSchema) {
-        mapping.validateAgainst(featureSchema);
+        final Schema scored;
+        try {
+            scored = featureSchema(featureSchema);
+        } catch (FeatureException e) {
+            throw new ModelLoadException(name(), version(), ModelLoadException.Reason.INPUT_MAPPING,
+                    e.getMessage() + " (schema " + featureSchema.getFullName() + ")", e);
+        }
+        mapping.validateAgainst(scored);
+    }
+
+    /** The aggregates this version declares (behavioural features computed from the stream), in spec order. */
+    public List<Aggregate> aggregates() {
+        return spec.getAggregates() == null ? List.of() : spec.getAggregates();
+    }
+
+    /**
+     * The schema records of {@code eventSchema} are scored with: the event's own fields, then one
+     * field per {@linkplain #aggregates() aggregate}, named as the aggregate, so an input column
+     * names an aggregate like a field. An aggregate's field is a nullable long for {@code count}
+     * and {@code count_distinct}, a nullable double otherwise (null: no value, e.g. the mean of an
+     * empty window; the column's default then applies). Without aggregates, {@code eventSchema}
+     * itself. Computed once per schema; thread-safe.
+     *
+     * @throws FeatureException ({@code SCHEMA_MISMATCH}) when an aggregate has the name of a field
+     *     of the event, or reads a field the event does not have
+     */
+    public Schema featureSchema(Schema eventSchema) {
+        if (aggregates().isEmpty()) {
+            return eventSchema;
+        }
+        final Object s = featureSchemas.computeIfAbsent(eventSchema, this::withAggregates);
+        if (s instanceof FeatureException e) {
+            throw new FeatureException(e.reason(), e.field(), e.getMessage());
+        }
+        return (Schema) s;
+    }
+
+    /** The first field {@code a} reads (its field, group field, filter field) that {@code schema} lacks; or null. */
+    private static String missingField(Aggregate a, Schema schema) {
+        if (a.getField() != null && schema.getField(a.getField()) == null) {
+            return a.getField();
+        }
+        if (a.getGroupBy() != null && schema.getField(a.getGroupBy()) == null) {
+            return a.getGroupBy();
+        }
+        if (a.getFilter() != null && schema.getField(a.getFilter().getField()) == null) {
+            return a.getFilter().getField();
+        }
+        return null;
+    }
+
+    private Object withAggregates(Schema eventSchema) {
+        if (eventSchema.getType() != Schema.Type.RECORD) {
+            return eventSchema;
+        }
+        final List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : eventSchema.getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+        }
+        final Schema nullableLong = Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.LONG));
+        final Schema nullableDouble = Schema.createUnion(Schema.create(Schema.Type.NULL),
+                Schema.create(Schema.Type.DOUBLE));
+        for (Aggregate a : aggregates()) {
+            if (eventSchema.getField(a.getName()) != null) {
+                return new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, a.getName(), "aggregate '"
+                        + a.getName() + "' of model '" + name() + "' version '" + version() + "' has the name of a "
+                        + "field of the event (" + eventSchema.getFullName() + "): give the aggregate another name");
+            }
+            final String missing = missingField(a, eventSchema);
+            if (missing != null) {
+                return new FeatureException(FeatureException.Reason.SCHEMA_MISMATCH, missing, "aggregate '"
+                        + a.getName() + "' of model '" + name() + "' version '" + version() + "' reads field '"
+                        + missing + "', which the event (" + eventSchema.getFullName() + ") does not have");
+            }
+            final boolean integral = "count".equals(a.getFunction()) || "count_distinct".equals(a.getFunction());
+            fields.add(new Schema.Field(a.getName(), integral ? nullableLong : nullableDouble,
+                    "aggregate " + a.getFunction(), JsonProperties.NULL_VALUE));
+        }
+        final Schema scored = Schema.createRecord(eventSchema.getName(), eventSchema.getDoc(),
+                eventSchema.getNamespace(), false, fields);
+        return scored;
     }
 
     /**

@@ -67,4 +67,9 @@ public record PipelineSettings(String name, List<String> inputTopics, String out
     public String bufferStoreName() {
         return DEFAULT.equals(name) ? "scoring-buffer" : "scoring-buffer-" + name;
     }
+
+    /** Name of this pipeline's aggregates store (its changelog is {@code <application.id>-<store>-changelog}). */
+    public String featuresStoreName() {
+        return DEFAULT.equals(name) ? "scoring-features" : "scoring-features-" + name;
+    }
 }

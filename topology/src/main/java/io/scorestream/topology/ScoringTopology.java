@@ -133,7 +133,7 @@ public final class ScoringTopology {
         topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
                 p.inputTopics().toArray(new String[0]));
         topology.addProcessor(processor, new ScoringProcessorSupplier(p.scoring(), plans, features, observer,
-                p.bufferStoreName(), scoresSink, shadowSink, DEAD_LETTER_SINK), source);
+                p.bufferStoreName(), p.featuresStoreName(), scoresSink, shadowSink, DEAD_LETTER_SINK), source);
         topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
                 ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
         topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),

@@ -82,7 +82,8 @@ public final class TopologyFixture implements AutoCloseable {
         this.registry = modelRegistry(b.warmUpRows);
         try {
             final TopologySettings settings = new TopologySettings(List.of(TRANSACTIONS), SCORES, DEAD_LETTERS,
-                    MODELS, new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs, EVENT_ID_FIELD));
+                    MODELS, new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs, EVENT_ID_FIELD)
+                    .withFeaturesEmitted(b.emitFeatures));
             final Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, b.applicationId);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -269,6 +270,7 @@ public final class TopologyFixture implements AutoCloseable {
         private String applicationId = "topology-test";
         private SchemaRegistry schemas;
         private ScoringObserver observer = ScoringObserver.NONE;
+        private boolean emitFeatures;
 
         private Builder(int batchMaxRecords) {
             this.batchMaxRecords = batchMaxRecords;
@@ -301,6 +303,12 @@ public final class TopologyFixture implements AutoCloseable {
         /** Told of every score, shadow comparison and failure. Default {@link ScoringObserver#NONE}. */
         public Builder observer(ScoringObserver o) {
             this.observer = o;
+            return this;
+        }
+
+        /** Whether scores carry their aggregates' values ({@code score.features.emit}). Default false. */
+        public Builder emitFeatures(boolean on) {
+            this.emitFeatures = on;
             return this;
         }
 

@@ -46,6 +46,11 @@ public final class TopicsConfig {
     private static final String MODEL_TOPIC_DOC = "Compacted topic of model specs (key = model name, value = "
             + "ModelSpec; a tombstone retires the model).";
 
+    public static final String SCORE_FEATURES_EMIT_CONFIG = "score.features.emit";
+    private static final String SCORE_FEATURES_EMIT_DOC = "Whether each score carries the values of the "
+            + "aggregates (behavioural features) its model version declares, as they were when the event was "
+            + "scored (ScoreResult.features), so a decision can be explained and re-checked later. Costs a map "
+            + "per score on the output topic.";
     public static final String EVENT_ID_FIELD_CONFIG = "event.id.field";
     private static final String EVENT_ID_FIELD_DOC = "Field of the input record copied into each score as its "
             + "event id. Empty: the id is topic-partition@offset.";
@@ -57,6 +62,7 @@ public final class TopicsConfig {
     private final String deadLetterTopic;
     private final String modelTopic;
     private final String eventIdField;
+    private final boolean emitFeatures;
 
     TopicsConfig(final ConfigValues values) {
         final List<String> input = values.list(INPUT_TOPICS_CONFIG);
@@ -68,6 +74,7 @@ public final class TopicsConfig {
         this.deadLetterTopic = values.string(DEAD_LETTER_TOPIC_CONFIG);
         this.modelTopic = values.string(MODEL_TOPIC_CONFIG);
         this.eventIdField = values.string(EVENT_ID_FIELD_CONFIG);
+        this.emitFeatures = values.bool(SCORE_FEATURES_EMIT_CONFIG);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -85,7 +92,9 @@ public final class TopicsConfig {
                 .define(MODEL_TOPIC_CONFIG, Type.STRING, "model-specs", Validators.kafkaName("a topic name"),
                         Importance.HIGH, MODEL_TOPIC_DOC)
                 .define(EVENT_ID_FIELD_CONFIG, Type.STRING, "", Validators.noWhitespace(), Importance.LOW,
-                        EVENT_ID_FIELD_DOC);
+                        EVENT_ID_FIELD_DOC)
+                .define(SCORE_FEATURES_EMIT_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
+                        SCORE_FEATURES_EMIT_DOC);
     }
 
     /** {@code input.topics}, unmodifiable; empty when not given (as with pipelines). */
@@ -118,6 +127,11 @@ public final class TopicsConfig {
 
     public String modelTopic() {
         return modelTopic;
+    }
+
+    /** {@code score.features.emit}: whether scores carry their aggregates' values. */
+    public boolean emitFeatures() {
+        return emitFeatures;
     }
 
     /**

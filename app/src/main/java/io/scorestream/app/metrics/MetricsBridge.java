@@ -74,6 +74,11 @@ public final class MetricsBridge implements ScoringObserver, RegistryListener {
     }
 
     @Override
+    public void onFeatureLate(String model, String aggregate) {
+        metrics.recordFeatureLate(model, aggregate);
+    }
+
+    @Override
     public void onDeadLetter(String reason, String model, String version) {
         metrics.recordDeadLetter(reason, model, version);
     }

@@ -77,6 +77,7 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     public static final String MODEL_LIVE_SINCE = "scorestream.model.live.since";
     public static final String MODEL_LOADS = "scorestream.model.loads";
     public static final String MODEL_LOAD_TIME = "scorestream.model.load.time";
+    public static final String FEATURES_LATE = "scorestream.features.late";
 
     /** The value of a tag that does not apply, or of a model or version that is not known. */
     public static final String NONE = "none";
@@ -99,6 +100,7 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     /** model → its meters; a model's entry holds its versions' meters. */
     private final ConcurrentMap<String, ModelMeters> models = new ConcurrentHashMap<>();
     /** reason → model → version → counter. */
+    private final ConcurrentMap<String, ConcurrentMap<String, Counter>> lateFeatures = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ConcurrentMap<String, ConcurrentMap<String, Counter>>> deadLetters =
             new ConcurrentHashMap<>();
     /** model → its live version's gauges; changed only under {@code this}. */
@@ -200,6 +202,30 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
             final MeterRegistry r = boundRegistry();
             counter = byVersion.computeIfAbsent(version,
                     v -> recordsCounter(r, OUTCOME_DEAD_LETTERED, model, v, reason));
+        }
+        counter.increment();
+    }
+
+    /**
+     * An event came too late for aggregate {@code aggregate} of {@code model} (older than its key's
+     * newest event by more than the window and grace): scored with the state as it was, not added.
+     */
+    public void recordFeatureLate(final String model, final String aggregate) {
+        final String m = model == null ? NONE : model;
+        ConcurrentMap<String, Counter> byAggregate = lateFeatures.get(m);
+        if (byAggregate == null) {
+            byAggregate = lateFeatures.computeIfAbsent(m, x -> new ConcurrentHashMap<>());
+        }
+        Counter counter = byAggregate.get(aggregate);
+        if (counter == null) {
+            final MeterRegistry r = boundRegistry();
+            counter = byAggregate.computeIfAbsent(aggregate, a -> Counter.builder(FEATURES_LATE)
+                    .description("Events older than their key's newest one by more than an aggregate's window and "
+                            + "grace: scored with the aggregate's state as it was, not added to it")
+                    .baseUnit("events")
+                    .tag("model", m)
+                    .tag("aggregate", a)
+                    .register(r));
         }
         counter.increment();
     }

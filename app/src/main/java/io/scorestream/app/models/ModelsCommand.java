@@ -311,6 +311,37 @@ public final class ModelsCommand {
             previous = e;
         }
         table.print(out);
+        printAggregates(timeline, out);
+    }
+
+    /** The aggregates each version of {@code timeline} declares (stable and candidates), once per version. */
+    private static void printAggregates(final List<Entry> timeline, final PrintStream out) {
+        final Map<String, List<io.scorestream.schemas.Aggregate>> byVersion = new java.util.LinkedHashMap<>();
+        for (Entry e : timeline) {
+            final ModelSpec spec = e.specOrNull();
+            if (spec == null) {
+                continue;
+            }
+            byVersion.putIfAbsent(spec.getVersion(), spec.getAggregates());
+            if (spec.getRollout() != null) {
+                final ModelSpec c = spec.getRollout().getCandidate();
+                byVersion.putIfAbsent(c.getVersion(), c.getAggregates());
+            }
+        }
+        if (byVersion.values().stream().allMatch(a -> a == null || a.isEmpty())) {
+            return;
+        }
+        out.println("aggregates by version:");
+        byVersion.forEach((version, aggregates) -> {
+            if (aggregates == null || aggregates.isEmpty()) {
+                out.printf(Locale.ROOT, "  %s: none%n", version);
+                return;
+            }
+            out.printf(Locale.ROOT, "  %s:%n", version);
+            for (io.scorestream.schemas.Aggregate a : aggregates) {
+                out.printf(Locale.ROOT, "    %s%n", io.scorestream.inference.features.AggregateSyntax.format(a));
+            }
+        });
     }
 
     /** What a record changed relative to the previous record of the same name, in a few words. */

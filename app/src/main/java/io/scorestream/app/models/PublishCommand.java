@@ -6,6 +6,9 @@ import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.models.ModelTopicHistory.Entry;
 import io.scorestream.inference.Sha256;
 import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.features.AggregateDefinition;
+import io.scorestream.inference.features.AggregateSyntax;
+import io.scorestream.schemas.Aggregate;
 import io.scorestream.schemas.FeatureColumn;
 import io.scorestream.schemas.ModelInput;
 import io.scorestream.schemas.ModelOutput;
@@ -86,6 +89,14 @@ public class PublishCommand implements Callable<Integer> {
             description = "An input's dimensions after the batch, comma-separated (e.g. x=5,30), for a model that "
                     + "leaves some of them symbolic (repeatable; NAME must be an input the mapping fills).")
     Map<String, String> inputDims;
+
+    @Option(names = "--aggregate", paramLabel = "NAME=FUNC(FIELD) by GROUP over WINDOW",
+            description = "A behavioural feature computed from the stream before scoring, which an --input column "
+                    + "can then name like a field (repeatable), e.g. 'amount_sum_24h=sum(amount) by account_id over "
+                    + "24h'. Functions: count, sum, mean, min, max, stddev, count_distinct, last, since_last; GROUP: "
+                    + "a field or 'key' (the record key); optional, in order: 'bucket D', 'grace D', "
+                    + "'where FIELD = VALUE' (or !=), 'excluding current'. See docs/FEATURES.md.")
+    List<String> aggregates;
 
     @Option(names = "--output", paramLabel = "NAME", description = "The output holding the score.")
     String output = Mlp.OUTPUT;
@@ -331,6 +342,22 @@ public class PublishCommand implements Callable<Integer> {
         if (scoreColumn != null) {
             CommandLines.requireAtLeast(spec, "--score-column", scoreColumn, 0);
         }
+        final List<Aggregate> declared = new ArrayList<>();
+        if (aggregates != null) {
+            final java.util.Set<String> names = new java.util.HashSet<>();
+            for (String text : aggregates) {
+                try {
+                    final Aggregate a = AggregateSyntax.parse(text);
+                    AggregateDefinition.of(a);
+                    if (!names.add(a.getName())) {
+                        throw CommandLines.usage(spec, "--aggregate: two aggregates are named '" + a.getName() + "'");
+                    }
+                    declared.add(a);
+                } catch (IllegalArgumentException e) {
+                    throw CommandLines.usage(spec, "--aggregate: " + e.getMessage());
+                }
+            }
+        }
         final byte[] onnx;
         if (artifact.trainDemo) {
             onnx = DemoModels.train(1, seed).toOnnx();
@@ -345,6 +372,7 @@ public class PublishCommand implements Callable<Integer> {
                 .setVersion(v)
                 .setSha256(Sha256.hex(onnx))
                 .setInputs(modelInputs)
+                .setAggregates(declared.isEmpty() ? null : declared)
                 .setOutput(ModelOutput.newBuilder()
                         .setScoreOutput(output)
                         .setScoreColumn(scoreColumn)

@@ -105,6 +105,12 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "Speed only: the scores do not depend on it.")
     long batchMaxWaitMs = ReplayOptions.DEFAULT_BATCH_MAX_WAIT_MS;
 
+    @Option(names = "--emit-features",
+            description = "Each score carries the values of the aggregates (behavioural features) it was scored with "
+                    + "(ScoreResult.features), computed over the replayed events as live scoring computes them: "
+                    + "what to train the next model on.")
+    boolean emitFeatures;
+
     @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
     String deadLetterTopic;
@@ -242,7 +248,7 @@ public final class ReplayCommand implements Callable<Integer> {
         checkDistinct(input, output, deadLetters, specs);
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
                 models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
-                deadLetters);
+                deadLetters, emitFeatures);
     }
 
     private void checkDistinct(String input, String output, String deadLetters, String specs) {

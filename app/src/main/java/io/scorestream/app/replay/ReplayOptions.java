@@ -35,11 +35,12 @@ import picocli.CommandLine.TypeConversionException;
  * @param batchMaxWaitMs how long a batch waits to fill, in wall-clock milliseconds; 0 = it holds what
  *     one poll loop delivered. Changes how batches are cut, never the scores
  * @param deadLetterTopic where records that cannot be scored go (created if missing)
+ * @param emitFeatures whether each score carries the values of the aggregates it was scored with
  */
 record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, Instant from, Instant to,
                             String modelName, List<String> versions, boolean asOf, String out, String labels,
                             String modelTopic, Path report, int batchMaxRecords, long batchMaxWaitMs,
-                            String deadLetterTopic) {
+                            String deadLetterTopic, boolean emitFeatures) {
 
     /** The model topic when {@code --model-topic} is not given. */
     public static final String DEFAULT_MODEL_TOPIC = "model-specs";

@@ -388,7 +388,7 @@ class JdbcSinkIT {
         classes.put("normal", 1 - scoreOf(i));
         return new ScoreResult("ev-" + i, "acct-" + (i % 500), "fraud", "1", scoreOf(i), i % 7 == 0,
                 i % 3 == 0 ? "fraud" : null, classes, EPOCH.plusMillis(i), EPOCH.plusMillis(i + 5), 64, 120L, 5L,
-                "transactions", i % PARTITIONS, (long) i, "stable", null);
+                "transactions", i % PARTITIONS, (long) i, "stable", null, null);
     }
 
     private void produceScores(int first, int count, long ratePerSecond) {

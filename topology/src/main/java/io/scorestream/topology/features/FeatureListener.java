@@ -1,5 +1,6 @@
 package io.scorestream.topology.features;
 
+import io.scorestream.inference.features.AggregateDefinition;
 /**
  * Told what {@link FeatureEngine} does besides computing values, for metrics. Called on the engine's
  * thread, in the middle of {@link FeatureEngine#compute}: keep it cheap and do not throw.

@@ -1,6 +1,7 @@
 package io.scorestream.topology.features;
 
-import io.scorestream.topology.features.AggregateDefinition.Function;
+import io.scorestream.inference.features.AggregateDefinition;
+import io.scorestream.inference.features.AggregateDefinition.Function;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

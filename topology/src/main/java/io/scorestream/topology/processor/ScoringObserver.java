@@ -43,6 +43,13 @@ public interface ScoringObserver {
     }
 
     /**
+     * An event was too old for aggregate {@code aggregate} of {@code model} (older than its key's
+     * newest event by more than the window and grace): scored with the state as it was, not added.
+     */
+    default void onFeatureLate(String model, String aggregate) {
+    }
+
+    /**
      * A score was forwarded (to the scores or the shadow topic), with the event it scores. Called
      * on the stream thread, once per score; under exactly-once a score of an aborted transaction is
      * reported again when its record is re-processed.

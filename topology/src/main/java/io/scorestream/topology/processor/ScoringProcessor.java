@@ -12,6 +12,11 @@ import io.scorestream.topology.errors.InvalidEventException;
 import io.scorestream.topology.errors.NoLiveModelException;
 import io.scorestream.topology.serde.FeatureEvent;
 import io.scorestream.topology.serde.FeatureEventSerde;
+import io.scorestream.topology.features.AggregateException;
+import io.scorestream.topology.features.FeatureEngine;
+import io.scorestream.topology.features.FeatureStore;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.kafka.common.utils.Bytes;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +93,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private final FeatureEventSerde featureSerde;
     private final ScoringObserver observer;
     private final String storeName;
+    private final String featuresStoreName;
     private final String scoresChild;
     private final String shadowChild;
     private final String deadLetterChild;
@@ -137,14 +143,23 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private final Map<Schema, Integer> eventIdPositions = new HashMap<>();
     private Cancellable punctuator;
 
+    /** Computes the aggregates the lanes declare, in the features store; made when first needed. */
+    private FeatureEngine engine;
+    /** Model of the lane whose aggregates are being computed (the late-event metric's tag). */
+    private String computingFor;
+    /** Per version: its aggregates, or {@link #NO_FEATURES}. */
+    private final Map<io.scorestream.inference.ScoringModel, Object> laneFeatures = new java.util.IdentityHashMap<>();
+    private static final Object NO_FEATURES = new Object();
+
     ScoringProcessor(ScoringSettings settings, ModelPlans plans, FeatureEventSerde featureSerde,
-                     ScoringObserver observer, String storeName, String scoresChild, String shadowChild,
-                     String deadLetterChild) {
+                     ScoringObserver observer, String storeName, String featuresStoreName, String scoresChild,
+                     String shadowChild, String deadLetterChild) {
         this.settings = settings;
         this.plans = plans;
         this.featureSerde = featureSerde;
         this.observer = observer;
         this.storeName = storeName;
+        this.featuresStoreName = featuresStoreName;
         this.scoresChild = scoresChild;
         this.shadowChild = shadowChild;
         this.deadLetterChild = deadLetterChild;
@@ -161,6 +176,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         byte[] roleBytes;
         boolean shadow;
         int comparedWith;
+        /** The aggregates the lane's version declares; null for none. */
+        LaneFeatures features;
         /** rowToRecord[row] = buffer position of the lane's row {@code row}. */
         int[] rowToRecord;
         /** recordToRow[i] = the lane's row of buffered record {@code i} (valid when its route has this lane). */
@@ -229,8 +246,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final List<BufferedRecord> records = new ArrayList<>(live.size());
         for (BufferCodec.Entry e : live) {
             records.add(new BufferedRecord(e.seq(), e.key(), decodeRestored(e), e.value(), e.timestamp(), e.headers(),
-                    e.topic(),
-                    e.partition(), e.offset()));
+                    e.topic(), e.partition(), e.offset(), e.features()));
         }
         nextSeq = live.get(live.size() - 1).seq() + 1;
         pending.addAll(records);
@@ -269,10 +285,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             return;
         }
         final GenericRecord value = event.record();
+        final FeatureValues features = new FeatureValues(1);
         final int route;
         try {
             // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
-            route = addToLanes(count, record.key(), record.timestamp(), value);
+            route = addToLanes(count, record.key(), record.timestamp(), value, features);
         } catch (RuntimeException e) {
             if (count == 0) {
                 releaseBatch();
@@ -285,7 +302,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
                 record.timestamp(),
                 record.headers(), meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
-                meta == null ? -1 : meta.offset());
+                meta == null ? -1 : meta.offset(), features);
         store.put(count, BufferCodec.encode(epoch, buffered));
         if (count == 0) {
             oldestBufferedAtMs = context.currentSystemTimeMs();
@@ -300,11 +317,16 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /**
      * Adds the record at buffer position {@code pos} to every lane the plan routes it to.
      *
+     * A lane whose version declares aggregates gets the record with their values, computed here
+     * (their state updated) unless another lane computed the same ones for it already; they are
+     * kept in {@code features}, which is stored with the record.
+     *
      * @return the lanes that took it
      * @throws FeatureException if a non-shadow lane cannot take it (no lane keeps it then)
-     * @throws InvalidEventException if the plan routes it to no lane
+     * @throws InvalidEventException if the plan routes it to no lane, or a non-shadow lane's
+     *     aggregate cannot be computed for it
      */
-    private int addToLanes(int pos, byte[] key, long timestamp, GenericRecord value) {
+    private int addToLanes(int pos, byte[] key, long timestamp, GenericRecord value, FeatureValues features) {
         int route = plan.route(key, timestamp);
         if (route == 0) {
             final String[] why = plan.unroutedReason(timestamp);
@@ -316,10 +338,17 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             }
             final Lane lane = lanes[l];
             try {
-                final int row = lane.scorer.add(value);
+                final IndexedRecord scored;
+                if (lane.features == null) {
+                    scored = value;
+                } else {
+                    computingFor = lane.model;
+                    scored = lane.features.featured(engine(), features, key, value, timestamp);
+                }
+                final int row = lane.scorer.add(scored);
                 lane.rowToRecord[row] = pos;
                 lane.recordToRow[pos] = row;
-            } catch (FeatureException e) {
+            } catch (FeatureException | AggregateException e) {
                 if (lane.shadow) {
                     // The record is still scored by the lane it shadows; the candidate's failure is counted.
                     route &= ~(1 << l);
@@ -331,7 +360,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                         lanes[k].scorer.dropLast();
                     }
                 }
-                throw e;
+                if (e instanceof AggregateException a) {
+                    throw new InvalidEventException(a.reason(), "model '" + lane.model + "' version '" + lane.version
+                            + "': " + a.getMessage());
+                }
+                throw (FeatureException) e;
             }
         }
         return route;
@@ -391,6 +424,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 lane.roleBytes = role.getBytes(StandardCharsets.UTF_8);
             }
             lane.shadow = plan.isShadow(l);
+            lane.features = featuresOf(model);
             lane.comparedWith = plan.comparedWith(l);
             lane.scorer.clear();
         }
@@ -421,6 +455,44 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         pending.add(r);
     }
 
+    /** The aggregates {@code model} declares; null for none. */
+    private LaneFeatures featuresOf(io.scorestream.inference.ScoringModel model) {
+        Object f = laneFeatures.get(model);
+        if (f == null) {
+            // Checked when the version was loaded; a definition refused here would be a bug.
+            final LaneFeatures lf = LaneFeatures.of(model);
+            f = lf == null ? NO_FEATURES : lf;
+            laneFeatures.put(model, f);
+        }
+        return f == NO_FEATURES ? null : (LaneFeatures) f;
+    }
+
+    /** The task's aggregate engine, over the features store (looked up the first time a version has aggregates). */
+    private FeatureEngine engine() {
+        if (engine == null) {
+            final KeyValueStore<Bytes, byte[]> kv = context.getStateStore(featuresStoreName);
+            final FeatureStore adapter = new FeatureStore() {
+                @Override
+                public byte[] get(byte[] key) {
+                    return kv.get(Bytes.wrap(key));
+                }
+
+                @Override
+                public void put(byte[] key, byte[] value) {
+                    kv.put(Bytes.wrap(key), value);
+                }
+
+                @Override
+                public void delete(byte[] key) {
+                    kv.delete(Bytes.wrap(key));
+                }
+            };
+            engine = new FeatureEngine(adapter, aggregate -> observer.onFeatureLate(computingFor, aggregate.name()),
+                    true);
+        }
+        return engine;
+    }
+
     /** Closes the scorers of models no lane uses any more (their versions may be closing). */
     private void closeUnusedScorers() {
         final var it = scorers.entrySet().iterator();
@@ -431,6 +503,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 used |= lane.scorer == e.getValue();
             }
             if (!used) {
+                laneFeatures.remove(e.getKey());
                 e.getValue().close();
                 it.remove();
             }
@@ -478,7 +551,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 continue;
             }
             try {
-                routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value().record());
+                routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value().record(), r.features());
                 noteSchema(r.value().record().getSchema());
                 buffer[count++] = r;
             } catch (FeatureException | InvalidEventException e) {
@@ -586,7 +659,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // Re-adding rows renumbers them from 0, so the lane's row order is rebuilt afterwards.
         lane.scorer.clear();
         for (int row = from; row < to; row++) {
-            lane.scorer.add(buffer[lane.rowToRecord[row]].value().record());
+            final BufferedRecord r = buffer[lane.rowToRecord[row]];
+            lane.scorer.add(lane.features == null ? r.value().record()
+                    : lane.features.view(r.features(), r.value().record()));
         }
         final ScoredBatch batch;
         try {
@@ -697,7 +772,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 r.partition() < 0 ? null : r.partition(),
                 r.offset() < 0 ? null : r.offset(),
                 lane.role,
-                top);
+                top,
+                settings.emitFeatures() && lane.features != null ? lane.features.named(r.features()) : null);
     }
 
     private int eventIdPosition(Schema schema) {

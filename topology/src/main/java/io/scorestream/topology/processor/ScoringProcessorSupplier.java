@@ -5,6 +5,7 @@ import io.scorestream.topology.serde.FeatureEvent;
 import io.scorestream.topology.serde.FeatureEventSerde;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -19,12 +20,15 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
 
     /** Name of the buffer store of a single-pipeline topology; its changelog topic is {@code <application.id>-scoring-buffer-changelog}. */
     public static final String BUFFER_STORE = "scoring-buffer";
+    /** Name of the aggregates' store of a single-pipeline topology; its changelog is {@code <application.id>-scoring-features-changelog}. */
+    public static final String FEATURES_STORE = "scoring-features";
 
     private final ScoringSettings settings;
     private final ModelPlans plans;
     private final FeatureEventSerde featureSerde;
     private final ScoringObserver observer;
     private final String storeName;
+    private final String featuresStoreName;
     private final String scoresChild;
     private final String shadowChild;
     private final String deadLetterChild;
@@ -32,19 +36,30 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
     /**
      * @param plans where each batch gets its model versions
      * @param storeName the buffer store (one per pipeline; see {@link #BUFFER_STORE})
+     * @param featuresStoreName the store of the aggregates' state (RocksDB, changelogged; see
+     *     {@link #FEATURES_STORE})
      * @param scoresChild, shadowChild, deadLetterChild the sink nodes scores, shadow scores and dead letters go to
      */
     public ScoringProcessorSupplier(ScoringSettings settings, ModelPlans plans, FeatureEventSerde featureSerde,
-                                    ScoringObserver observer, String storeName, String scoresChild,
-                                    String shadowChild, String deadLetterChild) {
+                                    ScoringObserver observer, String storeName, String featuresStoreName,
+                                    String scoresChild, String shadowChild, String deadLetterChild) {
         this.settings = settings;
         this.plans = plans;
         this.featureSerde = featureSerde;
         this.observer = observer;
         this.storeName = storeName;
+        this.featuresStoreName = featuresStoreName;
         this.scoresChild = scoresChild;
         this.shadowChild = shadowChild;
         this.deadLetterChild = deadLetterChild;
+    }
+
+    /** As the full constructor, with the features store named {@code <storeName>-features}. */
+    public ScoringProcessorSupplier(ScoringSettings settings, ModelPlans plans, FeatureEventSerde featureSerde,
+                                    ScoringObserver observer, String storeName, String scoresChild,
+                                    String shadowChild, String deadLetterChild) {
+        this(settings, plans, featureSerde, observer, storeName, storeName + "-features", scoresChild, shadowChild,
+                deadLetterChild);
     }
 
     /** A supplier for the live model {@code settings.modelName()} of {@code registry}, with the default store name. */
@@ -52,12 +67,13 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
                                     ScoringObserver observer, String scoresChild, String shadowChild,
                                     String deadLetterChild) {
         this(settings, new LiveModelPlans(registry, settings.modelName()), featureSerde, observer, BUFFER_STORE,
-                scoresChild, shadowChild, deadLetterChild);
+                FEATURES_STORE, scoresChild, shadowChild, deadLetterChild);
     }
 
     @Override
     public Processor<byte[], FeatureEvent, byte[], Object> get() {
-        return new ScoringProcessor(settings, plans, featureSerde, observer, storeName, scoresChild, shadowChild,
+        return new ScoringProcessor(settings, plans, featureSerde, observer, storeName, featuresStoreName,
+                scoresChild, shadowChild,
                 deadLetterChild);
     }
 
@@ -67,6 +83,16 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
                 .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Integer(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(java.util.Map.of());
-        return Set.of(buffer);
+        // The aggregates' state: per group key, time buckets of every aggregate of that group. On
+        // disk (RocksDB: millions of keys and windows of days outgrow the heap), changelogged (so
+        // exactly-once with the scores and restored on another instance), cached (a hot key's
+        // value is rewritten once per commit, not once per event). Opened by every task, written
+        // only when a live version declares aggregates.
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> features = Stores
+                .keyValueStoreBuilder(Stores.persistentKeyValueStore(featuresStoreName), Serdes.Bytes(),
+                        Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(java.util.Map.of());
+        return Set.of(buffer, features);
     }
 }

@@ -18,9 +18,11 @@ import java.util.Objects;
  *     alone, never on timing or batching ({@code scored_at} = the event time; {@code batch_size},
  *     {@code inference_micros} and {@code latency_ms} = 0), so a replay gives byte-identical scores
  *     on every run; and no latency is reported.
+ * @param emitFeatures each score carries the values of the aggregates it was scored with
+ *     ({@code ScoreResult.features}), so a decision can be explained and checked later
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                              boolean passthrough, boolean deterministic) {
+                              boolean passthrough, boolean deterministic, boolean emitFeatures) {
 
     /**
      * Records a processor holds, at most, while its model has no live version, before it gives up
@@ -33,7 +35,13 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
 
     /** Settings that score with the model (no passthrough, no deterministic output). */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false);
+    }
+
+    /** Settings that do not emit the aggregates' values with the scores. */
+    public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
+                           boolean passthrough, boolean deterministic) {
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false);
     }
 
     public ScoringSettings {
@@ -50,13 +58,19 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, on,
-                deterministic);
+                deterministic, emitFeatures);
     }
 
     /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
     public ScoringSettings withDeterministicOutput(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                on);
+                on, emitFeatures);
+    }
+
+    /** A copy with {@link #emitFeatures()} set to {@code on}. */
+    public ScoringSettings withFeaturesEmitted(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
+                deterministic, on);
     }
 
     /** See {@link #MIN_HELD_RECORDS}. */

@@ -1,5 +1,6 @@
 package io.scorestream.topology.features;
 
+import io.scorestream.inference.features.AggregateDefinition;
 import static io.scorestream.topology.features.FeatureFixture.tx;
 import static io.scorestream.topology.features.FeatureFixture.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

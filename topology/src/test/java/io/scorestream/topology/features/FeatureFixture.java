@@ -1,5 +1,7 @@
 package io.scorestream.topology.features;
 
+import io.scorestream.inference.features.AggregateDefinition;
+import io.scorestream.inference.features.AggregateSyntax;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

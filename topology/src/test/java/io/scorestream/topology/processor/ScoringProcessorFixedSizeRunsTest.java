@@ -124,7 +124,8 @@ class ScoringProcessorFixedSizeRunsTest {
         final ModelPlans live = new LiveModelPlans(registry, "fraud");
         final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", BATCH_MAX_RECORDS, 0,
                 "transaction_id"), padded ? new FixedSizeRuns(live) : live, serde,
-                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
+                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, ScoringProcessorSupplier.FEATURES_STORE, "scores",
+                "shadow-scores", "dead-letters");
         p.init(ctx);
         return p;
     }

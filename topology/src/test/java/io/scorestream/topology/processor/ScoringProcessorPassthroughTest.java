@@ -50,7 +50,8 @@ class ScoringProcessorPassthroughTest {
     private List<ScoreResult> scoreTwo(ScoringSettings settings) {
         final MockProcessorContext<byte[], Object> ctx = ProcessorFixture.context(ProcessorFixture.bufferStore());
         final ScoringProcessor p = new ScoringProcessor(settings, new LiveModelPlans(registry, settings.modelName()), serde,
-                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
+                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, ScoringProcessorSupplier.FEATURES_STORE, "scores",
+                "shadow-scores", "dead-letters");
         p.init(ctx);
         final SyntheticTransactions generator = new SyntheticTransactions(5, 10);
         for (int i = 0; i < 2; i++) {

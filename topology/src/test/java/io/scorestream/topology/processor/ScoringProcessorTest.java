@@ -62,7 +62,8 @@ class ScoringProcessorTest {
     private ScoringProcessor processor(MockProcessorContext<byte[], Object> ctx, int batchMaxRecords) {
         final ScoringProcessor p = new ScoringProcessor(new ScoringSettings("fraud", batchMaxRecords, 60_000,
                 "transaction_id"), new LiveModelPlans(registry, "fraud"), serde,
-                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, "scores", "shadow-scores", "dead-letters");
+                ScoringObserver.NONE, ScoringProcessorSupplier.BUFFER_STORE, ScoringProcessorSupplier.FEATURES_STORE, "scores",
+                "shadow-scores", "dead-letters");
         p.init(ctx);
         return p;
     }

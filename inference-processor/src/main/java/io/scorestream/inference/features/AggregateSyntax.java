@@ -1,4 +1,4 @@
-package io.scorestream.topology.features;
+package io.scorestream.inference.features;
 
 import io.scorestream.schemas.Aggregate;
 import io.scorestream.schemas.AggregateFilter;

@@ -1,4 +1,4 @@
-package io.scorestream.topology.features;
+package io.scorestream.inference.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.scorestream.topology.features;
+package io.scorestream.inference.features;
 
 import io.scorestream.schemas.Aggregate;
 import io.scorestream.schemas.AggregateFilter;
@@ -80,11 +80,12 @@ public final class AggregateDefinition {
         }
 
         /** Stable one-byte code of the function in stored state (never the ordinal). */
-        byte code() {
+        public byte code() {
             return code;
         }
 
-        static Function ofCode(byte code) {
+        /** The function of a stored {@link #code()}; null for an unknown one. */
+        public static Function ofCode(byte code) {
             for (Function f : values()) {
                 if (f.code == code) {
                     return f;

@@ -1,4 +1,4 @@
-package io.scorestream.topology.features;
+package io.scorestream.inference.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.schemas.Aggregate;
 import io.scorestream.schemas.AggregateFilter;
-import io.scorestream.topology.features.AggregateDefinition.Function;
+import io.scorestream.inference.features.AggregateDefinition.Function;
 import org.junit.jupiter.api.Test;
 
 class AggregateDefinitionTest {

@@ -1,0 +1,253 @@
+package io.scorestream.tests.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.scorestream.app.ScoringApplication;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.ModelsConfig;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.TopicsConfig;
+import io.scorestream.app.demo.SyntheticTransactionFeed;
+import io.scorestream.app.replay.ReplayCommand;
+import io.scorestream.inference.Sha256;
+import io.scorestream.inference.features.AggregateSyntax;
+import io.scorestream.inference.onnx.LogisticRegression;
+import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.Aggregate;
+import io.scorestream.schemas.FeatureColumn;
+import io.scorestream.schemas.ModelInput;
+import io.scorestream.schemas.ModelOutput;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
+import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.testkit.SchemaRegistryServer;
+import io.scorestream.tests.it.ScoringItSupport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Training/serving skew, on a real broker: the aggregates live scoring computed for each event
+ * (emitted with its score) equal, for every event, those a replay of the same topic computes, at
+ * two replay batch sizes; with events out of order and some of them late.
+ */
+class FeaturesSkewIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FeaturesSkewIT.class);
+    /** 2026-01-15T00:00:00Z: in the past, as a broker wants. */
+    private static final long BASE = 1_768_435_200_000L;
+    private static final int EVENTS = 3_000;
+    private static final int PARTITIONS = 3;
+    private static final String INPUT = "fx-transactions";
+    private static final String SCORES = "fx-scores";
+    private static final String MODELS = "fx-model-specs";
+    private static final String[] AGGREGATES = {
+        "n_10m=count() by account_id over 10m",
+        "sum_1h=sum(amount) by account_id over 1h",
+        "gap=since_last() by account_id over 1h",
+        "sd_1h=stddev(amount) by account_id over 1h bucket 1s",
+        "fraud_max_1h=max(amount) by account_id over 1h grace 10m where is_fraud = true",
+        "prev_amount=last(amount) by account_id over 30m excluding current",
+    };
+
+    @TempDir
+    Path dir;
+
+    private EmbeddedKafka kafka;
+    private SchemaRegistryServer registry;
+    private KafkaProducer<String, Object> producer;
+    private ScoringApplication app;
+    private InMemorySchemaRegistry schemas;
+
+    @AfterEach
+    void closeAll() {
+        Utils.closeQuietly(app, "scoring application");
+        Utils.closeQuietly(producer, "producer");
+        Utils.closeQuietly(registry, "schema registry");
+        Utils.closeQuietly(kafka, "embedded kafka");
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void liveScoringAndAReplayComputeTheSameAggregatesForEveryEvent() throws Exception {
+        // given: 3 000 transactions of 150 accounts on 3 partitions, a second apart, every 10th one
+        // stamped 5 minutes early (out of order; late for the 10-minute count when its account had a
+        // newer event), and a model version declaring six aggregates
+        kafka = EmbeddedKafka.startDefault();
+        schemas = new InMemorySchemaRegistry();
+        registry = SchemaRegistryServer.start(schemas);
+        kafka.createTopic(INPUT, PARTITIONS, Map.of("retention.ms", "-1"));
+        kafka.createTopic(SCORES, PARTITIONS, Map.of());
+        kafka.createCompactedTopic(MODELS, 1);
+        producer = SyntheticTransactionFeed.producer(kafka.bootstrapServers(), schemas, Map.of());
+        producer.send(new ProducerRecord<>(MODELS, null, BASE, "fraud", spec())).get(30, TimeUnit.SECONDS);
+        final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, INPUT)
+                .generator(new SyntheticTransactions(99, 150)).count(EVENTS)
+                .eventTimes(SyntheticTransactionFeed.EventTimes.steps(BASE, 1_000))
+                .records((name, seq, ts, t) -> {
+                    final long at = seq % 10 == 0 ? ts - 300_000 : ts;
+                    t.setEventTime(Instant.ofEpochMilli(at));
+                    return new ProducerRecord<>(name, null, at, t.getAccountId(), t);
+                })
+                .build();
+        feed.run();
+        feed.checkDelivered();
+
+        // when: the application scores them live (small batches, emitting the features) ...
+        final Map<String, Object> s = ScoringItSupport.appSettings(kafka.bootstrapServers(), "fx-live",
+                dir.resolve("state"));
+        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, INPUT);
+        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, "fx-dlq");
+        s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
+        s.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
+        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "50");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
+        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
+        app = ScoringApplication.start(ScorestreamConfig.of(s), schemas);
+        final Map<String, Map<String, Double>> live = awaitFeatures(SCORES, EVENTS, Duration.ofSeconds(120));
+        app.close();
+        app = null;
+
+        // ... and a replay of the same topic computes them again, at two batch sizes
+        final Map<String, Map<String, Double>> replay7 = replay("fx-replay-7", "7");
+        final Map<String, Map<String, Double>> replay256 = replay("fx-replay-256", "256");
+
+        // then: the same values for every event, none missing
+        assertSame(live, replay7, "live and replay at batch size 7");
+        assertSame(live, replay256, "live and replay at batch size 256");
+        // and: the aggregates were not trivial (windows held several events, some had no value)
+        long busy = 0;
+        long noPrevious = 0;
+        for (Map<String, Double> f : live.values()) {
+            busy += f.get("n_10m") >= 3 ? 1 : 0;
+            noPrevious += f.get("prev_amount") == null ? 1 : 0;
+        }
+        LOG.info(String.format(Locale.ROOT, "RESULT features skew: %,d events, 0 differences; %,d with 3+ events "
+                + "in 10 min, %,d without a previous event in 30 min", EVENTS, busy, noPrevious));
+        assertTrue(busy > 100, "events with 3+ transactions of their account in 10 min: " + busy);
+        assertTrue(noPrevious > 0 && noPrevious < EVENTS, "events with no previous one: " + noPrevious);
+    }
+
+    private static void assertSame(Map<String, Map<String, Double>> a, Map<String, Map<String, Double>> b,
+                                   String what) {
+        assertEquals(a.keySet(), b.keySet(), what + ": events");
+        int differences = 0;
+        String first = null;
+        for (Map.Entry<String, Map<String, Double>> e : a.entrySet()) {
+            if (!e.getValue().equals(b.get(e.getKey()))) {
+                differences++;
+                if (first == null) {
+                    first = e.getKey() + ": " + e.getValue() + " vs " + b.get(e.getKey());
+                }
+            }
+        }
+        assertEquals(0, differences, what + ": events whose features differ; first " + first);
+    }
+
+    private Map<String, Map<String, Double>> replay(String out, String batch) throws Exception {
+        final String[] args = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry", registry.url(),
+            "--topic", INPUT, "--model-topic", MODELS, "--model", "fraud@1", "--out", out, "--emit-features",
+            "--batch-max-records", batch, "--report", dir.resolve(out + ".json").toString()};
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int code = ReplayCommand.run(args, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, "replay failed: " + err.toString(StandardCharsets.UTF_8));
+        return awaitFeatures(out, EVENTS, Duration.ofSeconds(60));
+    }
+
+    /** The features of each score on {@code topic}, by source partition@offset, once there are {@code n}. */
+    private Map<String, Map<String, Double>> awaitFeatures(String topic, int n, Duration timeout) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final ConfluentAvroDeserializer<ScoreResult> scores = ConfluentAvroDeserializer.specific(schemas,
+                ScoreResult.class, false);
+        final Map<String, Map<String, Double>> out = new TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo info : c.partitionsFor(topic)) {
+                tps.add(new TopicPartition(topic, info.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n) {
+                if (System.nanoTime() > deadline) {
+                    fail(topic + ": " + out.size() + " scores of " + n + " after " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    final ScoreResult s = scores.deserialize(topic, r.value());
+                    assertTrue(s.getFeatures() != null, "score without features on " + topic + ": " + s);
+                    final String at = s.getSourcePartition() + "@" + s.getSourceOffset();
+                    assertTrue(out.put(at, new TreeMap<>(s.getFeatures())) == null, "two scores of " + at);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A logistic regression over the six aggregates (weights small: the scores do not matter here). */
+    private static ModelSpec spec() {
+        final List<Aggregate> aggregates = new ArrayList<>();
+        final List<FeatureColumn> columns = new ArrayList<>();
+        for (String a : AGGREGATES) {
+            final Aggregate parsed = AggregateSyntax.parse(a);
+            aggregates.add(parsed);
+            columns.add(FeatureColumn.newBuilder().setField(parsed.getName()).setDefaultValue(-1.0).build());
+        }
+        final float[] weights = new float[columns.size()];
+        java.util.Arrays.fill(weights, 0.001f);
+        final byte[] onnx = new LogisticRegression(weights, 0f).toOnnx();
+        return ModelSpec.newBuilder()
+                .setName("fraud")
+                .setVersion("1")
+                .setArtifactBytes(ByteBuffer.wrap(onnx))
+                .setSha256(Sha256.hex(onnx))
+                .setInputs(List.of(ModelInput.newBuilder().setInputName(Mlp.INPUT).setColumns(columns).build()))
+                .setAggregates(aggregates)
+                .setOutput(ModelOutput.newBuilder().setScoreOutput(Mlp.OUTPUT).build())
+                .setThreshold(0.5)
+                .setCreatedAt(Instant.ofEpochMilli(BASE))
+                .setMetadata(Map.of())
+                .build();
+    }
+}

@@ -1,0 +1,64 @@
+package io.scorestream.topology.processor;
+
+import java.util.Arrays;
+
+/**
+ * The aggregate values computed for one buffered record, each under the id of the aggregate
+ * definition it belongs to ({@link LaneFeatures#valueId}). Computing an aggregate for a record
+ * updates its state, so it happens once per record and definition: the values are kept with the
+ * record (also in the buffer store, so a record restored after a restart is scored with the
+ * values computed when it arrived) and every lane that declares the same aggregate reads them here.
+ * Not thread-safe; small (a handful of aggregates per model).
+ */
+final class FeatureValues {
+
+    private long[] ids;
+    private Object[] values;
+    private int size;
+
+    FeatureValues() {
+        this(4);
+    }
+
+    FeatureValues(int capacity) {
+        this.ids = new long[Math.max(1, capacity)];
+        this.values = new Object[Math.max(1, capacity)];
+    }
+
+    /** Position of {@code id}, or -1. */
+    int find(long id) {
+        for (int i = 0; i < size; i++) {
+            if (ids[i] == id) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Adds (or replaces) the value of {@code id}: a Long, a Double or null. */
+    void put(long id, Object value) {
+        final int at = find(id);
+        if (at >= 0) {
+            values[at] = value;
+            return;
+        }
+        if (size == ids.length) {
+            ids = Arrays.copyOf(ids, size * 2);
+            values = Arrays.copyOf(values, size * 2);
+        }
+        ids[size] = id;
+        values[size++] = value;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long id(int i) {
+        return ids[i];
+    }
+
+    Object value(int i) {
+        return values[i];
+    }
+}

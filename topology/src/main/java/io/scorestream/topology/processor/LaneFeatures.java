@@ -1,0 +1,132 @@
+package io.scorestream.topology.processor;
+
+import io.scorestream.inference.ScoringModel;
+import io.scorestream.schemas.Aggregate;
+import io.scorestream.inference.features.AggregateDefinition;
+import io.scorestream.topology.features.FeatureEngine;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.IndexedRecord;
+
+/**
+ * The aggregates one model version declares, and how a record gets their values: those another
+ * lane already computed for the record are reused ({@link FeatureValues}), the others are computed
+ * by the task's {@link FeatureEngine} (which updates their state). Built once per version a task
+ * scores with. Not thread-safe.
+ */
+final class LaneFeatures {
+
+    private final ScoringModel model;
+    private final List<AggregateDefinition> definitions;
+    private final long[] valueIds;
+    /** Positions of the definitions whose value id no earlier one has (each value is computed once). */
+    private final int[] distinct;
+    /** Scratch for the engine's output. */
+    private final Object[] computed;
+
+    private LaneFeatures(ScoringModel model, List<AggregateDefinition> definitions) {
+        this.model = model;
+        this.definitions = definitions;
+        this.valueIds = new long[definitions.size()];
+        for (int i = 0; i < valueIds.length; i++) {
+            valueIds[i] = valueId(definitions.get(i));
+        }
+        final int[] firsts = new int[valueIds.length];
+        int n = 0;
+        outer:
+        for (int i = 0; i < valueIds.length; i++) {
+            for (int j = 0; j < i; j++) {
+                if (valueIds[j] == valueIds[i]) {
+                    continue outer;
+                }
+            }
+            firsts[n++] = i;
+        }
+        this.distinct = java.util.Arrays.copyOf(firsts, n);
+        this.computed = new Object[definitions.size()];
+    }
+
+    /** The features of {@code model}; null when it declares no aggregate. */
+    static LaneFeatures of(ScoringModel model) {
+        final List<Aggregate> aggregates = model.aggregates();
+        if (aggregates.isEmpty()) {
+            return null;
+        }
+        final List<AggregateDefinition> definitions = new ArrayList<>(aggregates.size());
+        for (Aggregate a : aggregates) {
+            definitions.add(AggregateDefinition.of(a));
+        }
+        return new LaneFeatures(model, List.copyOf(definitions));
+    }
+
+    /**
+     * Identifies a definition's value for a record: its state and whether the record counts in it.
+     * Two lanes (or versions) that declare the same aggregate under different names share it.
+     */
+    static long valueId(AggregateDefinition d) {
+        return d.stateId() * 31 + (d.includeCurrent() ? 1 : 0);
+    }
+
+    List<AggregateDefinition> definitions() {
+        return definitions;
+    }
+
+    /**
+     * The record as this version scores it: the event plus its aggregates' values, computing those
+     * {@code values} does not hold yet (and adding them to it).
+     *
+     * @throws io.scorestream.topology.features.AggregateException when an aggregate cannot be
+     *     computed for this event (a missing group field, say)
+     */
+    IndexedRecord featured(FeatureEngine engine, FeatureValues values, byte[] key, GenericRecord event,
+                           long timestamp) {
+        List<AggregateDefinition> missing = null;
+        int[] missingAt = null;
+        int m = 0;
+        for (int i : distinct) {
+            if (values.find(valueIds[i]) < 0) {
+                if (missing == null) {
+                    missing = new ArrayList<>(definitions.size());
+                    missingAt = new int[definitions.size()];
+                }
+                missing.add(definitions.get(i));
+                missingAt[m++] = i;
+            }
+        }
+        if (missing != null) {
+            engine.compute(missing, key, event, timestamp, computed);
+            for (int j = 0; j < m; j++) {
+                values.put(valueIds[missingAt[j]], computed[j]);
+                computed[j] = null;
+            }
+        }
+        return view(values, event);
+    }
+
+    /** The record with the aggregates' values {@code values} holds (all of this version's must be there). */
+    IndexedRecord view(FeatureValues values, GenericRecord event) {
+        final Object[] mine = new Object[definitions.size()];
+        for (int i = 0; i < mine.length; i++) {
+            final int at = values.find(valueIds[i]);
+            if (at < 0) {
+                throw new IllegalStateException("aggregate '" + definitions.get(i).name() + "' was not computed");
+            }
+            mine[i] = values.value(at);
+        }
+        final Schema schema = model.featureSchema(event.getSchema());
+        return new FeaturedRecord(schema, event, mine);
+    }
+
+    /** The values of this version's aggregates, by name, as doubles (for {@code score.features.emit}). */
+    java.util.Map<String, Double> named(FeatureValues values) {
+        final java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < definitions.size(); i++) {
+            final int at = values.find(valueIds[i]);
+            final Object v = at < 0 ? null : values.value(at);
+            out.put(definitions.get(i).name(), v == null ? null : ((Number) v).doubleValue());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,215 @@
+package io.scorestream.topology;
+
+import static io.scorestream.topology.TopologyFixture.MODEL;
+import static io.scorestream.topology.TopologyFixture.START;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.inference.Sha256;
+import io.scorestream.inference.features.AggregateSyntax;
+import io.scorestream.inference.onnx.LogisticRegression;
+import io.scorestream.inference.onnx.Mlp;
+import io.scorestream.inference.training.SyntheticTransactions;
+import io.scorestream.schemas.Aggregate;
+import io.scorestream.schemas.FeatureColumn;
+import io.scorestream.schemas.ModelInput;
+import io.scorestream.schemas.ModelOutput;
+import io.scorestream.schemas.ModelSpec;
+import io.scorestream.schemas.RolloutRole;
+import io.scorestream.schemas.ScoreResult;
+import io.scorestream.schemas.Transaction;
+import io.scorestream.topology.errors.DeadLetters;
+import io.scorestream.topology.processor.ScoringObserver;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Aggregates declared in a ModelSpec, computed by the scoring topology on a TopologyTestDriver:
+ * the values each score carries ({@code score.features.emit}) and the score the model computed
+ * from them, against values worked out by hand.
+ */
+class AggregateFeaturesTopologyTest {
+
+    private static final float[] WEIGHTS = {0.1f, 0.001f, 0.01f};
+    private static final float BIAS = -1f;
+
+    private final SyntheticTransactions generator = new SyntheticTransactions(7, 50);
+    private TopologyFixture fixture;
+
+    @AfterEach
+    void close() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    /**
+     * A logistic regression over three aggregates: score = sigmoid(0.1 n_10m + 0.001 sum_1h +
+     * 0.01 gap - 1), gap defaulting to -1 for an account's first event.
+     */
+    private static ModelSpec spec(String version, String... aggregates) {
+        final byte[] onnx = new LogisticRegression(WEIGHTS, BIAS).toOnnx();
+        final List<Aggregate> declared = new ArrayList<>();
+        for (String a : aggregates) {
+            declared.add(AggregateSyntax.parse(a));
+        }
+        final List<FeatureColumn> columns = List.of(
+                FeatureColumn.newBuilder().setField("n_10m").build(),
+                FeatureColumn.newBuilder().setField("sum_1h").build(),
+                FeatureColumn.newBuilder().setField("gap").setDefaultValue(-1.0).build());
+        return ModelSpec.newBuilder()
+                .setName(MODEL)
+                .setVersion(version)
+                .setArtifactBytes(ByteBuffer.wrap(onnx))
+                .setSha256(Sha256.hex(onnx))
+                .setInputs(List.of(ModelInput.newBuilder().setInputName(Mlp.INPUT).setColumns(columns).build()))
+                .setAggregates(declared)
+                .setOutput(ModelOutput.newBuilder().setScoreOutput(Mlp.OUTPUT).build())
+                .setThreshold(0.5)
+                .setCreatedAt(Instant.parse("2026-11-01T00:00:00Z"))
+                .setMetadata(Map.of())
+                .build();
+    }
+
+    private static ModelSpec standardSpec(String version) {
+        return spec(version, "n_10m=count() by account_id over 10m", "sum_1h=sum(amount) by account_id over 1h",
+                "gap=since_last() by account_id over 1h");
+    }
+
+    private Transaction tx(String account, long secondsAfterStart, double amount) {
+        final Instant at = START.plusSeconds(secondsAfterStart);
+        return Transaction.newBuilder(generator.next(at)).setAccountId(account).setAmount(amount).setEventTime(at)
+                .build();
+    }
+
+    private static double expectedScore(double n, double sum, double gap) {
+        final double z = BIAS + WEIGHTS[0] * (float) n + WEIGHTS[1] * (float) sum + WEIGHTS[2] * (float) gap;
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    private static void assertFeatures(ScoreResult s, Double n, Double sum, Double gap) {
+        final Map<String, Double> f = s.getFeatures();
+        assertTrue(f != null, "score of " + s.getEventId() + " carries no features");
+        assertEquals(n, f.get("n_10m"), s.getEventId() + " n_10m");
+        assertEquals(sum, f.get("sum_1h"), s.getEventId() + " sum_1h");
+        assertEquals(gap, f.get("gap"), s.getEventId() + " gap");
+        assertEquals(expectedScore(n, sum, gap == null ? -1 : gap), s.getScore(), 1e-6, s.getEventId() + " score");
+    }
+
+    @Test
+    void eachScoreSeesTheAggregatesOfItsAccountUpToAndIncludingItsOwnEvent() {
+        fixture = TopologyFixture.builder(1).emitFeatures(true).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        fixture.send(tx("A", 0, 10));    // A: first event
+        fixture.send(tx("A", 60, 20));   // A: 60 s later
+        fixture.send(tx("B", 120, 5));   // B: first event
+        fixture.send(tx("A", 660, 30));  // A: 11 min after its first
+        final List<ScoreResult> scores = fixture.scores().readValuesToList();
+
+        assertEquals(4, scores.size());
+        // A1: count 1, sum 10, no previous event
+        assertFeatures(scores.get(0), 1.0, 10.0, null);
+        // A2: count 2, sum 10 + 20 = 30, 60 s since A1
+        assertFeatures(scores.get(1), 2.0, 30.0, 60.0);
+        // B1: B's own state only
+        assertFeatures(scores.get(2), 1.0, 5.0, null);
+        // A3 at 660 s: the 10-min window (10 s buckets) is buckets (66 - 60, 66] = [70 s, 670 s): A1 (0 s)
+        // and A2 (60 s, bucket 6) are out, so count 1; the 1-h window has all three: 10 + 20 + 30 = 60;
+        // 600 s since A2
+        assertFeatures(scores.get(3), 1.0, 60.0, 600.0);
+    }
+
+    @Test
+    void scoresCarryNoFeaturesUnlessAskedTo() {
+        fixture = TopologyFixture.builder(1).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        fixture.send(tx("A", 0, 10));
+        fixture.send(tx("A", 60, 20));
+        final List<ScoreResult> scores = fixture.scores().readValuesToList();
+
+        assertEquals(2, scores.size());
+        assertNull(scores.get(1).getFeatures());
+        // The model still saw them: count 2, sum 30, gap 60
+        assertEquals(expectedScore(2, 30, 60), scores.get(1).getScore(), 1e-6);
+    }
+
+    @Test
+    void anEventKeyedOtherwiseThanItsGroupFieldIsDeadLetteredNamingTheAggregate() {
+        fixture = TopologyFixture.builder(1).emitFeatures(true).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        final Transaction t = tx("A", 0, 10);
+        fixture.transactions().pipeInput(new TestRecord<>("not-A".getBytes(StandardCharsets.UTF_8), t,
+                t.getEventTime()));
+
+        assertTrue(fixture.scores().isEmpty(), "scored although its group is not its key");
+        final var dead = fixture.deadLetters().readRecord();
+        final Header reason = dead.headers().lastHeader(DeadLetters.HEADER_REASON);
+        assertEquals("aggregate_not_partitioned", new String(reason.value(), StandardCharsets.UTF_8));
+        final String message = new String(dead.headers().lastHeader(DeadLetters.HEADER_MESSAGE).value(),
+                StandardCharsets.UTF_8);
+        assertTrue(message.contains("account_id"), message);
+    }
+
+    @Test
+    void aLateEventIsScoredWithTheStateAsItIsAndCounted() {
+        final Map<String, AtomicInteger> late = new ConcurrentHashMap<>();
+        fixture = TopologyFixture.builder(1).emitFeatures(true).observer(new ScoringObserver() {
+            @Override
+            public void onFeatureLate(String model, String aggregate) {
+                late.computeIfAbsent(model + "/" + aggregate, k -> new AtomicInteger()).incrementAndGet();
+            }
+        }).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        fixture.send(tx("A", 7_200, 10));  // A at 2 h
+        fixture.send(tx("A", 0, 20));      // A at 0: 2 h older than A's newest event
+        final List<ScoreResult> scores = fixture.scores().readValuesToList();
+
+        assertEquals(2, scores.size());
+        // Late (window + grace = 10 min or 1 h < 2 h): not added; its own windows end at 0 s and hold
+        // nothing; since_last is clamped at 0 for an event older than its key's newest one.
+        assertFeatures(scores.get(1), 0.0, 0.0, 0.0);
+        assertEquals(1, late.get(MODEL + "/n_10m").get());
+        assertEquals(1, late.get(MODEL + "/sum_1h").get());
+        // A later event of A still sees only the first one: the late one was not added
+        fixture.send(tx("A", 7_260, 5));
+        assertFeatures(fixture.scores().readValue(), 2.0, 15.0, 60.0);
+    }
+
+    @Test
+    void aShadowCandidateGetsItsOwnAggregatesWhileStableKeepsItsValues() {
+        fixture = TopologyFixture.builder(1).emitFeatures(true).build();
+        final ModelSpec stable = standardSpec("1");
+        // The candidate counts over 1 h where stable counts over 10 min; its sum and gap are stable's.
+        final ModelSpec candidate = spec("2", "n_10m=count() by account_id over 1h",
+                "sum_1h=sum(amount) by account_id over 1h", "gap=since_last() by account_id over 1h");
+        fixture.publishAndAwaitRollout(ModelFixtures.withCandidate(stable, candidate, RolloutRole.SHADOW, 0),
+                MODEL + "@1 + 2 as shadow");
+
+        fixture.send(tx("A", 0, 10));
+        fixture.send(tx("A", 660, 30));
+        final List<ScoreResult> scores = fixture.scores().readValuesToList();
+        final List<ScoreResult> shadow = fixture.shadowScores().readValuesToList();
+
+        assertEquals(2, scores.size());
+        assertEquals(2, shadow.size());
+        // stable: the 10-min count no longer sees the first event at 660 s
+        assertFeatures(scores.get(1), 1.0, 40.0, 660.0);
+        // candidate: its 1-h count does
+        assertFeatures(shadow.get(1), 2.0, 40.0, 660.0);
+    }
+}
