@@ -449,7 +449,9 @@ class ScorestreamConfigTest {
                 // what an unknown kafka.* setting does
                 "kafka.config.unknown",
                 // the fleet status
-                "status.topic", "status.interval.ms", "instance.id");
+                "status.topic", "status.interval.ms", "instance.id",
+                // the aggregates' values with each score
+                "score.features.emit");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 
