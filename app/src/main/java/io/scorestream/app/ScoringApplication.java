@@ -498,6 +498,12 @@ public final class ScoringApplication implements AutoCloseable {
                 live.put(e.getKey(), m);
             }
             d.put("live", live);
+            final Map<String, Map<String, Map<String, Object>>> features = metrics.featureHistory();
+            if (!features.isEmpty()) {
+                // Aggregates whose window is not full yet are "warming up" (a version that added one
+                // started it empty); readiness does not wait for them.
+                d.put("features", features);
+            }
             final Map<String, Object> refusals = new LinkedHashMap<>();
             for (String name : config.modelNames()) {
                 models.lastRefusal(name).ifPresent(r -> refusals.put(name, Map.of("version", r.version(),

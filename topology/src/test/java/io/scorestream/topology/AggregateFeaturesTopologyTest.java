@@ -29,7 +29,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.scorestream.topology.features.FeatureEngine;
+import java.time.Duration;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -211,5 +216,61 @@ class AggregateFeaturesTopologyTest {
         assertFeatures(scores.get(1), 1.0, 40.0, 660.0);
         // candidate: its 1-h count does
         assertFeatures(shadow.get(1), 2.0, 40.0, 660.0);
+    }
+
+    @Test
+    void keysWhoseEveryWindowHasPassedAreSweptFromTheStore() {
+        fixture = TopologyFixture.builder(1).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+        fixture.send(tx("A", 0, 10));
+        fixture.send(tx("B", 4_000, 10));
+        final KeyValueStore<Bytes, byte[]> store = fixture.driver().getKeyValueStore("scoring-features");
+        assertEquals(List.of("A", "B"), groupKeys(store));
+
+        // when: C's event makes the task's stream time 2 h, and a sweep runs (every 30 s of wall clock)
+        fixture.send(tx("C", 7_200, 10));
+        fixture.driver().advanceWallClockTime(Duration.ofSeconds(31));
+
+        // then: A's newest event (0 s) is older than 2 h - 1 h (its longest window, no grace): gone;
+        // B's (4 000 s) is not
+        assertEquals(List.of("B", "C"), groupKeys(store));
+    }
+
+    @Test
+    void eachAggregateReportsHowMuchHistoryItHasUntilItsWindowIsFull() {
+        final Map<String, Long> history = new ConcurrentHashMap<>();
+        fixture = TopologyFixture.builder(1).observer(new ScoringObserver() {
+            @Override
+            public void onFeatureHistory(String model, String aggregate, long windowMs, long historyMs,
+                                         String task) {
+                history.put(aggregate + "/" + windowMs, historyMs);
+            }
+        }).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        // when: events 15 min apart, and the wall clock moves past a punctuation
+        fixture.send(tx("A", 0, 10));
+        fixture.send(tx("B", 900, 10));
+        fixture.driver().advanceWallClockTime(Duration.ofSeconds(20));
+
+        // then: every aggregate's state began with the first event: 15 min of history, so the 10-min
+        // count is warm and the 1-h ones are warming up
+        assertEquals(Map.of("n_10m/600000", 900_000L, "sum_1h/3600000", 900_000L, "gap/3600000", 900_000L),
+                history);
+    }
+
+    /** The group keys (account ids) the features store holds state for, in order. */
+    private static List<String> groupKeys(KeyValueStore<Bytes, byte[]> store) {
+        final List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                final byte[] k = it.next().key.get();
+                if (FeatureEngine.isGroupStateKey(k)) {
+                    final String text = new String(k, StandardCharsets.UTF_8);
+                    keys.add(text.substring(text.indexOf('\u0000') + 1));
+                }
+            }
+        }
+        return keys;
     }
 }

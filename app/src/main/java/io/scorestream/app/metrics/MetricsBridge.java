@@ -79,6 +79,16 @@ public final class MetricsBridge implements ScoringObserver, RegistryListener {
     }
 
     @Override
+    public void onFeatureHistory(String model, String aggregate, long windowMs, long historyMs, String task) {
+        metrics.recordFeatureHistory(model, aggregate, windowMs, historyMs, task);
+    }
+
+    @Override
+    public void onFeatureTaskClosed(String task) {
+        metrics.featureTaskClosed(task);
+    }
+
+    @Override
     public void onDeadLetter(String reason, String model, String version) {
         metrics.recordDeadLetter(reason, model, version);
     }

@@ -78,6 +78,7 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     public static final String MODEL_LOADS = "scorestream.model.loads";
     public static final String MODEL_LOAD_TIME = "scorestream.model.load.time";
     public static final String FEATURES_LATE = "scorestream.features.late";
+    public static final String FEATURES_HISTORY = "scorestream.features.history";
 
     /** The value of a tag that does not apply, or of a model or version that is not known. */
     public static final String NONE = "none";
@@ -101,6 +102,8 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     private final ConcurrentMap<String, ModelMeters> models = new ConcurrentHashMap<>();
     /** reason → model → version → counter. */
     private final ConcurrentMap<String, ConcurrentMap<String, Counter>> lateFeatures = new ConcurrentHashMap<>();
+    /** By model NUL aggregate, by task: {window ms, history ms}. */
+    private final ConcurrentMap<String, ConcurrentMap<String, long[]>> featureHistory = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ConcurrentMap<String, ConcurrentMap<String, Counter>>> deadLetters =
             new ConcurrentHashMap<>();
     /** model → its live version's gauges; changed only under {@code this}. */
@@ -223,11 +226,77 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
                     .description("Events older than their key's newest one by more than an aggregate's window and "
                             + "grace: scored with the aggregate's state as it was, not added to it")
                     .baseUnit("events")
+                    .tags(commonTags)
                     .tag("model", m)
                     .tag("aggregate", a)
                     .register(r));
         }
         counter.increment();
+    }
+
+    /**
+     * How much history aggregate {@code aggregate} of {@code model} has in stream task {@code task}
+     * (see {@code ScoringObserver#onFeatureHistory}). The gauge {@value #FEATURES_HISTORY} shows the
+     * least over this instance's tasks, in seconds.
+     */
+    public void recordFeatureHistory(final String model, final String aggregate, final long windowMs,
+                                     final long historyMs, final String task) {
+        final String key = model + "\u0000" + aggregate;
+        final ConcurrentMap<String, long[]> byTask = featureHistory.computeIfAbsent(key, k -> {
+            final ConcurrentMap<String, long[]> m = new ConcurrentHashMap<>();
+            Gauge.builder(FEATURES_HISTORY, m, ScoringMetrics::leastHistorySeconds)
+                    .description("Event time of history the aggregate's state holds (least over this instance's "
+                            + "tasks): below its window it is still warming up")
+                    .tags(commonTags)
+                    .tags("model", model, "aggregate", aggregate)
+                    .baseUnit("seconds")
+                    .strongReference(true)
+                    .register(boundRegistry());
+            return m;
+        });
+        byTask.put(task, new long[] {windowMs, historyMs});
+    }
+
+    /** Task {@code task} closed: its reports no longer count. */
+    public void featureTaskClosed(final String task) {
+        for (ConcurrentMap<String, long[]> byTask : featureHistory.values()) {
+            byTask.remove(task);
+        }
+    }
+
+    private static double leastHistorySeconds(final ConcurrentMap<String, long[]> byTask) {
+        long least = Long.MAX_VALUE;
+        for (long[] v : byTask.values()) {
+            least = Math.min(least, v[1]);
+        }
+        return least == Long.MAX_VALUE ? Double.NaN : least / 1000.0;
+    }
+
+    /**
+     * By model, by aggregate: its window, the least history over this instance's tasks, and
+     * {@code status} {@code warm} (history ≥ window) or {@code warming up}; for {@code /readyz}.
+     */
+    public Map<String, Map<String, Map<String, Object>>> featureHistory() {
+        final Map<String, Map<String, Map<String, Object>>> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, ConcurrentMap<String, long[]>> e : featureHistory.entrySet()) {
+            long window = 0;
+            long least = Long.MAX_VALUE;
+            for (long[] v : e.getValue().values()) {
+                window = v[0];
+                least = Math.min(least, v[1]);
+            }
+            if (least == Long.MAX_VALUE) {
+                continue;
+            }
+            final int sep = e.getKey().indexOf('\u0000');
+            final Map<String, Object> d = new java.util.LinkedHashMap<>();
+            d.put("window_ms", window);
+            d.put("history_ms", least);
+            d.put("status", least >= window ? "warm" : "warming up");
+            out.computeIfAbsent(e.getKey().substring(0, sep), m -> new java.util.TreeMap<>())
+                    .put(e.getKey().substring(sep + 1), d);
+        }
+        return out;
     }
 
     // ---- model lifecycle --------------------------------------------------------------------

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -246,5 +247,39 @@ class ScoringMetricsTest {
         disabled.modelLoaded("m", "v", 1);
         disabled.modelLive("m", "v");
         disabled.modelRetired("m", "v");
+    }
+
+    @Test
+    void countsLateEventsPerModelAndAggregate() {
+        metrics.recordFeatureLate("fraud", "n_10m");
+        metrics.recordFeatureLate("fraud", "n_10m");
+        metrics.recordFeatureLate("fraud", "sum_1h");
+
+        assertEquals(2.0, registry.get(ScoringMetrics.FEATURES_LATE)
+                .tags("model", "fraud", "aggregate", "n_10m", "application", "test-app").counter().count());
+        assertEquals(1.0, registry.get(ScoringMetrics.FEATURES_LATE).tags("aggregate", "sum_1h").counter().count());
+    }
+
+    @Test
+    void showsTheLeastHistoryOfAnAggregateOverTheTasksAndWhetherItsWindowIsFull() {
+        // given: two tasks; task 0_1 began the 24-h sum later
+        metrics.recordFeatureHistory("fraud", "sum_24h", 86_400_000L, 90_000_000L, "0_0");
+        metrics.recordFeatureHistory("fraud", "sum_24h", 86_400_000L, 10_800_000L, "0_1");
+        metrics.recordFeatureHistory("fraud", "n_10m", 600_000L, 90_000_000L, "0_0");
+
+        // then: the gauge and /readyz's detail show the least
+        assertEquals(10_800.0, registry.get(ScoringMetrics.FEATURES_HISTORY).tags("aggregate", "sum_24h").gauge()
+                .value());
+        assertEquals(Map.of("window_ms", 86_400_000L, "history_ms", 10_800_000L, "status", "warming up"),
+                metrics.featureHistory().get("fraud").get("sum_24h"));
+        assertEquals("warm", metrics.featureHistory().get("fraud").get("n_10m").get("status"));
+
+        // when: task 0_1 moves away
+        metrics.featureTaskClosed("0_1");
+
+        // then
+        assertEquals(90_000.0, registry.get(ScoringMetrics.FEATURES_HISTORY).tags("aggregate", "sum_24h").gauge()
+                .value());
+        assertEquals("warm", metrics.featureHistory().get("fraud").get("sum_24h").get("status"));
     }
 }

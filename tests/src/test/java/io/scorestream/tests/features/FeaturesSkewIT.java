@@ -105,8 +105,9 @@ class FeaturesSkewIT {
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void liveScoringAndAReplayComputeTheSameAggregatesForEveryEvent() throws Exception {
         // given: 3 000 transactions of 150 accounts on 3 partitions, a second apart, every 10th one
-        // stamped 5 minutes early (out of order; late for the 10-minute count when its account had a
-        // newer event), and a model version declaring six aggregates
+        // stamped 15 minutes early (out of order: late for the 10-minute count when its account had an
+        // event in the last 5 minutes, added to the 1-hour windows), and a model version declaring six
+        // aggregates
         kafka = EmbeddedKafka.startDefault();
         schemas = new InMemorySchemaRegistry();
         registry = SchemaRegistryServer.start(schemas);
@@ -119,7 +120,7 @@ class FeaturesSkewIT {
                 .generator(new SyntheticTransactions(99, 150)).count(EVENTS)
                 .eventTimes(SyntheticTransactionFeed.EventTimes.steps(BASE, 1_000))
                 .records((name, seq, ts, t) -> {
-                    final long at = seq % 10 == 0 ? ts - 300_000 : ts;
+                    final long at = seq % 10 == 0 ? ts - 900_000 : ts;
                     t.setEventTime(Instant.ofEpochMilli(at));
                     return new ProducerRecord<>(name, null, at, t.getAccountId(), t);
                 })

@@ -23,6 +23,8 @@ final class LaneFeatures {
     private final long[] valueIds;
     /** Positions of the definitions whose value id no earlier one has (each value is computed once). */
     private final int[] distinct;
+    /** Whether this task has noted when each of these aggregates' states began (processor's business). */
+    boolean statesNoted;
     /** Scratch for the engine's output. */
     private final Object[] computed;
 

@@ -50,6 +50,19 @@ public interface ScoringObserver {
     }
 
     /**
+     * How much history aggregate {@code aggregate} of {@code model} has in stream task {@code task}:
+     * the event time from the first event its state saw to the task's newest event. Below
+     * {@code windowMs} the aggregate is still warming up (a version that added it started it
+     * empty). Called about once a second per task and aggregate while a batch is open.
+     */
+    default void onFeatureHistory(String model, String aggregate, long windowMs, long historyMs, String task) {
+    }
+
+    /** Stream task {@code task} closed (revoked, or the application stops): forget what it reported. */
+    default void onFeatureTaskClosed(String task) {
+    }
+
+    /**
      * A score was forwarded (to the scores or the shadow topic), with the event it scores. Called
      * on the stream thread, once per score; under exactly-once a score of an aborted transaction is
      * reported again when its record is re-processed.

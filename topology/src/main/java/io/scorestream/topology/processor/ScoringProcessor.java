@@ -145,6 +145,16 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     /** Computes the aggregates the lanes declare, in the features store; made when first needed. */
     private FeatureEngine engine;
+    /** The features store; null until the engine is made. */
+    private KeyValueStore<Bytes, byte[]> featuresStore;
+    /** Largest record timestamp this task has seen since it started (Long.MIN_VALUE: none). */
+    private long streamTimeMs = Long.MIN_VALUE;
+    /** Where the next sweep of expired keys starts; null: at the beginning. */
+    private Bytes sweepFrom;
+    /** Per aggregate state id: the event time its state began with in this task (stored: kind 0x02). */
+    private final Map<Long, Long> stateBegan = new HashMap<>();
+    private Cancellable sweeper;
+    private long lastHistoryReportMs;
     /** Model of the lane whose aggregates are being computed (the late-event metric's tag). */
     private String computingFor;
     /** Per version: its aggregates, or {@link #NO_FEATURES}. */
@@ -218,8 +228,54 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         restoreBuffer();
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
+        this.sweeper = context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepFeatures);
     }
 
+    /** How often expired keys are looked for in the features store. */
+    static final java.time.Duration SWEEP_INTERVAL = java.time.Duration.ofSeconds(30);
+    /** Keys of the features store looked at per sweep, at most (a sweep never stalls the task). */
+    static final int SWEEP_BATCH = 20_000;
+    /** Kind byte of the features store's entries that say when an aggregate's state began. */
+    private static final byte STATE_BEGAN_KIND = 0x02;
+
+    /**
+     * Deletes, from the features store, the keys whose every aggregate's newest event is older than
+     * the task's stream time minus its window and grace (a key that stopped receiving events): their
+     * state can no longer be read by any event that is not late. A key is otherwise trimmed only
+     * when it receives an event, so without this, keys seen once would stay forever. Looks at
+     * {@link #SWEEP_BATCH} keys per call, resuming where the previous call stopped.
+     */
+    private void sweepFeatures(long wallClockMs) {
+        if (featuresStore == null || streamTimeMs == Long.MIN_VALUE) {
+            return;
+        }
+        final List<Bytes> expired = new ArrayList<>();
+        Bytes last = null;
+        boolean more;
+        try (KeyValueIterator<Bytes, byte[]> it = sweepFrom == null ? featuresStore.all()
+                : featuresStore.range(sweepFrom, null)) {
+            int seen = 0;
+            while (seen < SWEEP_BATCH && it.hasNext()) {
+                final var e = it.next();
+                seen++;
+                last = e.key;
+                if (e.value != null && FeatureEngine.isGroupStateKey(e.key.get())
+                        && FeatureEngine.expired(e.value, streamTimeMs)) {
+                    expired.add(e.key);
+                }
+            }
+            more = it.hasNext();
+        }
+        for (Bytes k : expired) {
+            featuresStore.delete(k);
+        }
+        // The smallest key after the last one seen: the last one plus a zero byte.
+        sweepFrom = more && last != null ? Bytes.wrap(java.util.Arrays.copyOf(last.get(), last.get().length + 1))
+                : null;
+        if (!expired.isEmpty()) {
+            LOG.debug("Task {}: {} expired key(s) deleted from the features store", context.taskId(), expired.size());
+        }
+    }
     private void restoreBuffer() {
         final byte[] epochBytes = store.get(EPOCH_SLOT);
         epoch = epochBytes == null ? 0 : BufferCodec.decodeEpoch(epochBytes);
@@ -271,6 +327,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final RecordMetadata meta = context.recordMetadata().orElse(null);
         if (meta != null && !plans.accepts(meta.topic(), meta.partition(), meta.offset())) {
             return;
+        }
+        if (record.timestamp() > streamTimeMs) {
+            streamTimeMs = record.timestamp();
         }
         final FeatureEvent event = record.value();
         if (event == null) {
@@ -344,6 +403,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 } else {
                     computingFor = lane.model;
                     scored = lane.features.featured(engine(), features, key, value, timestamp);
+                    if (!lane.features.statesNoted) {
+                        noteStatesBegan(lane.features, timestamp);
+                        lane.features.statesNoted = true;
+                    }
                 }
                 final int row = lane.scorer.add(scored);
                 lane.rowToRecord[row] = pos;
@@ -371,6 +434,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     private void punctuate(long wallClockMs) {
+        reportHistory(wallClockMs);
         if (!pending.isEmpty() && !drainPending()) {
             return;
         }
@@ -455,6 +519,56 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         pending.add(r);
     }
 
+    /**
+     * Remembers, for each aggregate of {@code f} whose state this task has not seen begin, the
+     * event time it began with (stored, so it survives restarts and moves with the task), for
+     * {@link #reportHistory}: a version that adds an aggregate starts it empty, and says how much
+     * history it has until the window is full.
+     */
+    private void noteStatesBegan(LaneFeatures f, long timestamp) {
+        for (io.scorestream.inference.features.AggregateDefinition d : f.definitions()) {
+            final long id = d.stateId();
+            if (stateBegan.containsKey(id)) {
+                continue;
+            }
+            final Bytes k = stateBeganKey(id);
+            final byte[] stored = featuresStore.get(k);
+            final long began = stored == null ? timestamp : ByteBuffer.wrap(stored).getLong();
+            if (stored == null) {
+                featuresStore.put(k, ByteBuffer.allocate(8).putLong(timestamp).array());
+            }
+            stateBegan.put(id, began);
+        }
+    }
+
+    private static Bytes stateBeganKey(long stateId) {
+        return Bytes.wrap(ByteBuffer.allocate(9).put(STATE_BEGAN_KIND).putLong(stateId).array());
+    }
+
+    /**
+     * Tells the observer, at most once a second, how much event time of history each aggregate of
+     * the open plan's lanes has in this task: from the event its state began with to the task's
+     * newest event.
+     */
+    private void reportHistory(long wallClockMs) {
+        if (stateBegan.isEmpty() || wallClockMs - lastHistoryReportMs < 1_000) {
+            return;
+        }
+        lastHistoryReportMs = wallClockMs;
+        for (Lane lane : lanes) {
+            if (lane.features == null) {
+                continue;
+            }
+            for (io.scorestream.inference.features.AggregateDefinition d : lane.features.definitions()) {
+                final Long began = stateBegan.get(d.stateId());
+                if (began != null) {
+                    observer.onFeatureHistory(lane.model, d.name(), d.windowMs(),
+                            Math.max(0, streamTimeMs - began), context.taskId().toString());
+                }
+            }
+        }
+    }
+
     /** The aggregates {@code model} declares; null for none. */
     private LaneFeatures featuresOf(io.scorestream.inference.ScoringModel model) {
         Object f = laneFeatures.get(model);
@@ -471,6 +585,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private FeatureEngine engine() {
         if (engine == null) {
             final KeyValueStore<Bytes, byte[]> kv = context.getStateStore(featuresStoreName);
+            featuresStore = kv;
             final FeatureStore adapter = new FeatureStore() {
                 @Override
                 public byte[] get(byte[] key) {
@@ -855,6 +970,12 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // Buffered records stay in the changelogged store; whoever gets this task next scores them.
         if (punctuator != null) {
             punctuator.cancel();
+        }
+        if (sweeper != null) {
+            sweeper.cancel();
+        }
+        if (!stateBegan.isEmpty()) {
+            observer.onFeatureTaskClosed(context.taskId().toString());
         }
         for (BatchScorer scorer : scorers.values()) {
             scorer.close();
