@@ -19,9 +19,12 @@ import java.util.regex.Pattern;
  * @param outputTopic where the scores go
  * @param shadowTopic where a shadow candidate's scores go
  * @param scoring the model and the batching of this pipeline
+ * @param repartitionBy a field of the events whose value (as text) becomes their key before
+ *     scoring, through an internal repartition topic, so aggregates grouped by it see every event of
+ *     a group whatever the input's keys; null: the events keep their keys (no repartitioning)
  */
 public record PipelineSettings(String name, List<String> inputTopics, String outputTopic, String shadowTopic,
-                               ScoringSettings scoring) {
+                               ScoringSettings scoring, String repartitionBy) {
 
     /** The name of the pipeline of a single-pipeline configuration. */
     public static final String DEFAULT = "default";
@@ -41,10 +44,22 @@ public record PipelineSettings(String name, List<String> inputTopics, String out
         Objects.requireNonNull(outputTopic, "outputTopic");
         Objects.requireNonNull(shadowTopic, "shadowTopic");
         Objects.requireNonNull(scoring, "scoring");
+        repartitionBy = repartitionBy == null || repartitionBy.isBlank() ? null : repartitionBy;
         if (outputTopic.equals(shadowTopic)) {
             throw new IllegalArgumentException("pipeline '" + name + "': the shadow topic must differ from the "
                     + "output topic '" + outputTopic + "'");
         }
+    }
+
+    /** A pipeline that keeps its events' keys. */
+    public PipelineSettings(String name, List<String> inputTopics, String outputTopic, String shadowTopic,
+                            ScoringSettings scoring) {
+        this(name, inputTopics, outputTopic, shadowTopic, scoring, null);
+    }
+
+    /** A copy that repartitions by {@code field} (null: not at all). */
+    public PipelineSettings withRepartitionBy(String field) {
+        return new PipelineSettings(name, inputTopics, outputTopic, shadowTopic, scoring, field);
     }
 
     /** A pipeline whose shadow scores go to {@code <outputTopic>-shadow}. */
@@ -66,6 +81,14 @@ public record PipelineSettings(String name, List<String> inputTopics, String out
     /** Name of this pipeline's buffer store (its changelog is {@code <application.id>-<store>-changelog}). */
     public String bufferStoreName() {
         return DEFAULT.equals(name) ? "scoring-buffer" : "scoring-buffer-" + name;
+    }
+
+    /**
+     * Name of this pipeline's repartition (its internal topic is
+     * {@code <application.id>-<name>-repartition}).
+     */
+    public String repartitionName() {
+        return DEFAULT.equals(name) ? "scoring-features" : "scoring-features-" + name;
     }
 
     /** Name of this pipeline's aggregates store (its changelog is {@code <application.id>-<store>-changelog}). */

@@ -24,7 +24,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import io.scorestream.topology.processor.RekeyProcessor;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -38,6 +43,10 @@ import org.apache.kafka.streams.state.Stores;
  *                                                                                      └─► dead-letter sink
  *  model topic ─► model-specs (global store) ─► ModelSpecUpdater ─► ModelRegistry
  * </pre>
+ *
+ * A pipeline that {@linkplain PipelineSettings#repartitionBy() repartitions} reads its topics
+ * through {@code group-by} (its events keyed by a field) and an internal repartition topic before
+ * the scoring processor (see {@link #repartitioned}).
  *
  * One source, processor and buffer store per {@link PipelineSettings pipeline}; the pipeline named
  * {@value PipelineSettings#DEFAULT} uses the unsuffixed node names above, every other one the
@@ -53,6 +62,8 @@ public final class ScoringTopology {
     public static final String MODEL_SOURCE = "model-specs-source";
     public static final String MODEL_UPDATER = "model-specs-updater";
     public static final String MODEL_STORE = "model-specs";
+    /** The node giving events their group field as key, in a pipeline that repartitions. */
+    public static final String REKEY = "group-by";
 
     private ScoringTopology() {
     }
@@ -81,12 +92,15 @@ public final class ScoringTopology {
     public static Topology build(TopologySettings settings, Function<PipelineSettings, ModelPlans> plans,
                                  ModelRegistry registryOrNull, SchemaRegistry schemas, ScoringObserver observer,
                                  RegistryListener listener) {
-        final Topology topology = new Topology();
         final FeatureEventSerde features = new FeatureEventSerde(schemas);
+        final Map<PipelineSettings, ModelPlans> planned = new LinkedHashMap<>();
+        for (PipelineSettings p : settings.pipelines()) {
+            planned.put(p, Objects.requireNonNull(plans.apply(p), "plans"));
+        }
+        final Topology topology = repartitioned(planned, features, observer);
         final List<String> processors = new ArrayList<>();
         for (PipelineSettings p : settings.pipelines()) {
-            processors.add(addPipeline(topology, p, Objects.requireNonNull(plans.apply(p), "plans"), features,
-                    schemas, observer));
+            processors.add(addPipeline(topology, p, planned.get(p), features, schemas, observer));
         }
         topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), processors.toArray(new String[0]));
@@ -111,9 +125,11 @@ public final class ScoringTopology {
                                          RegistryListener listener) {
         final PipelineSettings p = settings.pipelines().stream().filter(x -> x.name().equals(pipeline)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no pipeline named '" + pipeline + "'"));
-        final Topology topology = new Topology();
-        final String processor = addPipeline(topology, p, new LiveModelPlans(registry, p.scoring().modelName()),
-                new FeatureEventSerde(schemas), schemas, observer);
+        final FeatureEventSerde features = new FeatureEventSerde(schemas);
+        final Map<PipelineSettings, ModelPlans> planned = Map.of(p, new LiveModelPlans(registry,
+                p.scoring().modelName()));
+        final Topology topology = repartitioned(planned, features, observer);
+        final String processor = addPipeline(topology, p, planned.get(p), features, schemas, observer);
         topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), processor);
         if (feedsRegistry && settings.modelTopic() != null) {
@@ -122,18 +138,60 @@ public final class ScoringTopology {
         return topology;
     }
 
-    /** Adds one pipeline's source, processor (with its buffer store) and score sinks; returns the processor. */
+    /**
+     * A topology holding, for each pipeline that {@linkplain PipelineSettings#repartitionBy()
+     * repartitions}, its source, the {@link RekeyProcessor} giving each event its group field as
+     * key, Kafka Streams' own repartition through the internal topic
+     * {@code <application.id>-<repartitionName>-repartition} (created with the input's partition
+     * count, written and read under the processing guarantee, purged as it is consumed), and the
+     * scoring processor reading it. Without such pipelines, an empty topology.
+     */
+    private static Topology repartitioned(Map<PipelineSettings, ModelPlans> planned, FeatureEventSerde features,
+                                          ScoringObserver observer) {
+        final StreamsBuilder builder = new StreamsBuilder();
+        boolean any = false;
+        for (Map.Entry<PipelineSettings, ModelPlans> e : planned.entrySet()) {
+            final PipelineSettings p = e.getKey();
+            if (p.repartitionBy() == null) {
+                continue;
+            }
+            any = true;
+            final String suffix = suffix(p);
+            builder.stream(p.inputTopics(), Consumed.with(Serdes.ByteArray(), features).withName(SOURCE + suffix))
+                    .process(RekeyProcessor.supplier(p.repartitionBy()), Named.as(REKEY + suffix))
+                    .repartition(Repartitioned.with(Serdes.ByteArray(), features).withName(p.repartitionName()))
+                    .process(scoringSupplier(p, e.getValue(), features, observer), Named.as(p.processorName()));
+        }
+        return any ? builder.build() : new Topology();
+    }
+
+    private static String suffix(PipelineSettings p) {
+        return PipelineSettings.DEFAULT.equals(p.name()) ? "" : "-" + p.name();
+    }
+
+    private static ScoringProcessorSupplier scoringSupplier(PipelineSettings p, ModelPlans plans,
+                                                            FeatureEventSerde features, ScoringObserver observer) {
+        final String suffix = suffix(p);
+        return new ScoringProcessorSupplier(p.scoring(), plans, features, observer, p.bufferStoreName(),
+                p.featuresStoreName(), SCORES_SINK + suffix, SHADOW_SINK + suffix, DEAD_LETTER_SINK);
+    }
+
+    /**
+     * Adds one pipeline's source and processor (with its buffer and features stores), unless
+     * {@link #repartitioned} did, and its score sinks; returns the processor.
+     */
     private static String addPipeline(Topology topology, PipelineSettings p, ModelPlans plans,
                                       FeatureEventSerde features, SchemaRegistry schemas, ScoringObserver observer) {
-        final String suffix = PipelineSettings.DEFAULT.equals(p.name()) ? "" : "-" + p.name();
+        final String suffix = suffix(p);
         final String source = SOURCE + suffix;
         final String processor = p.processorName();
         final String scoresSink = SCORES_SINK + suffix;
         final String shadowSink = SHADOW_SINK + suffix;
-        topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
-                p.inputTopics().toArray(new String[0]));
-        topology.addProcessor(processor, new ScoringProcessorSupplier(p.scoring(), plans, features, observer,
-                p.bufferStoreName(), p.featuresStoreName(), scoresSink, shadowSink, DEAD_LETTER_SINK), source);
+        if (p.repartitionBy() == null) {
+            topology.addSource(source, new ByteArrayDeserializer(), features.deserializer(),
+                    p.inputTopics().toArray(new String[0]));
+            topology.addProcessor(processor, scoringSupplier(p, plans, features, observer), source);
+        }
         topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
                 ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
         topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),

@@ -20,6 +20,7 @@ import io.scorestream.schemas.RolloutRole;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
 import io.scorestream.topology.errors.DeadLetters;
+import io.scorestream.topology.processor.RepartitionHeaders;
 import io.scorestream.topology.processor.ScoringObserver;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -64,27 +65,8 @@ class AggregateFeaturesTopologyTest {
      * 0.01 gap - 1), gap defaulting to -1 for an account's first event.
      */
     private static ModelSpec spec(String version, String... aggregates) {
-        final byte[] onnx = new LogisticRegression(WEIGHTS, BIAS).toOnnx();
-        final List<Aggregate> declared = new ArrayList<>();
-        for (String a : aggregates) {
-            declared.add(AggregateSyntax.parse(a));
-        }
-        final List<FeatureColumn> columns = List.of(
-                FeatureColumn.newBuilder().setField("n_10m").build(),
-                FeatureColumn.newBuilder().setField("sum_1h").build(),
-                FeatureColumn.newBuilder().setField("gap").setDefaultValue(-1.0).build());
-        return ModelSpec.newBuilder()
-                .setName(MODEL)
-                .setVersion(version)
-                .setArtifactBytes(ByteBuffer.wrap(onnx))
-                .setSha256(Sha256.hex(onnx))
-                .setInputs(List.of(ModelInput.newBuilder().setInputName(Mlp.INPUT).setColumns(columns).build()))
-                .setAggregates(declared)
-                .setOutput(ModelOutput.newBuilder().setScoreOutput(Mlp.OUTPUT).build())
-                .setThreshold(0.5)
-                .setCreatedAt(Instant.parse("2026-11-01T00:00:00Z"))
-                .setMetadata(Map.of())
-                .build();
+        return ModelFixtures.regressionOverAggregates(MODEL, version, WEIGHTS, BIAS, List.of("n_10m", "sum_1h", "gap"),
+                Map.of("gap", -1.0), aggregates);
     }
 
     private static ModelSpec standardSpec(String version) {
@@ -272,5 +254,51 @@ class AggregateFeaturesTopologyTest {
             }
         }
         return keys;
+    }
+
+    @Test
+    void eventsKeyedOtherwiseAreRepartitionedByTheGroupFieldAndScoredUnderTheirOwnKeyAndCoordinates() {
+        fixture = TopologyFixture.builder(1).emitFeatures(true).repartitionBy("account_id").build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        // given: A's and B's events keyed by their transaction ids
+        final List<Transaction> sent = List.of(tx("A", 0, 10), tx("B", 30, 5), tx("A", 60, 20));
+        for (Transaction t : sent) {
+            fixture.transactions().pipeInput(new TestRecord<>(t.getTransactionId().getBytes(StandardCharsets.UTF_8),
+                    t, t.getEventTime()));
+        }
+        final List<TestRecord<byte[], ScoreResult>> scores = fixture.scores().readRecordsToList();
+
+        // then: A's second event saw A's first, through the repartition
+        assertEquals(3, scores.size());
+        assertFeatures(scores.get(2).value(), 2.0, 30.0, 60.0);
+        assertFeatures(scores.get(1).value(), 1.0, 5.0, null);
+        for (int i = 0; i < 3; i++) {
+            final ScoreResult s = scores.get(i).value();
+            // and: each score has its input's key and coordinates, not the internal topic's
+            assertEquals(sent.get(i).getTransactionId(), new String(scores.get(i).key(), StandardCharsets.UTF_8));
+            assertEquals(sent.get(i).getTransactionId(), s.getKey());
+            assertEquals(TopologyFixture.TRANSACTIONS, s.getSourceTopic());
+            assertEquals((long) i, (long) s.getSourceOffset());
+            assertNull(scores.get(i).headers().lastHeader(RepartitionHeaders.SOURCE_TOPIC), "internal header left");
+        }
+    }
+
+    @Test
+    void anEventWithoutTheRepartitionFieldIsDeadLetteredAsItsInputRecord() {
+        fixture = TopologyFixture.builder(1).repartitionBy("merchant_id").build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        final Transaction t = tx("A", 0, 10);
+        fixture.transactions().pipeInput(new TestRecord<>("own-key".getBytes(StandardCharsets.UTF_8), t,
+                t.getEventTime()));
+
+        assertTrue(fixture.scores().isEmpty());
+        final var dead = fixture.deadLetters().readRecord();
+        assertEquals("own-key", new String(dead.key(), StandardCharsets.UTF_8));
+        assertEquals("aggregate_missing_field", new String(dead.headers().lastHeader(DeadLetters.HEADER_REASON)
+                .value(), StandardCharsets.UTF_8));
+        assertEquals(TopologyFixture.TRANSACTIONS, new String(dead.headers().lastHeader(DeadLetters.HEADER_TOPIC)
+                .value(), StandardCharsets.UTF_8));
     }
 }

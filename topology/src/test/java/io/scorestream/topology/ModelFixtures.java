@@ -111,4 +111,35 @@ public final class ModelFixtures {
         }
         return mlp.predict(row)[0];
     }
+
+    /**
+     * A logistic regression (input {@code features}, output {@code score}) over the given columns,
+     * each an aggregate (or event field) name, with a default when the value is null in
+     * {@code defaults}; the spec declares {@code aggregates}, in the text syntax.
+     */
+    public static ModelSpec regressionOverAggregates(String name, String version, float[] weights, float bias,
+                                                     List<String> columns, Map<String, Double> defaults,
+                                                     String... aggregates) {
+        final byte[] onnx = new LogisticRegression(weights, bias).toOnnx();
+        final List<io.scorestream.schemas.Aggregate> declared = new ArrayList<>();
+        for (String a : aggregates) {
+            declared.add(io.scorestream.inference.features.AggregateSyntax.parse(a));
+        }
+        final List<FeatureColumn> cols = new ArrayList<>();
+        for (String c : columns) {
+            cols.add(FeatureColumn.newBuilder().setField(c).setDefaultValue(defaults.get(c)).build());
+        }
+        return ModelSpec.newBuilder()
+                .setName(name)
+                .setVersion(version)
+                .setArtifactBytes(ByteBuffer.wrap(onnx))
+                .setSha256(Sha256.hex(onnx))
+                .setInputs(List.of(ModelInput.newBuilder().setInputName(Mlp.INPUT).setColumns(cols).build()))
+                .setAggregates(declared)
+                .setOutput(ModelOutput.newBuilder().setScoreOutput(Mlp.OUTPUT).build())
+                .setThreshold(0.5)
+                .setCreatedAt(Instant.parse("2026-11-01T00:00:00Z"))
+                .setMetadata(Map.of())
+                .build();
+    }
 }

@@ -81,9 +81,11 @@ public final class TopologyFixture implements AutoCloseable {
         this.schemas = b.schemas == null ? new InMemorySchemaRegistry() : b.schemas;
         this.registry = modelRegistry(b.warmUpRows);
         try {
-            final TopologySettings settings = new TopologySettings(List.of(TRANSACTIONS), SCORES, DEAD_LETTERS,
-                    MODELS, new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs, EVENT_ID_FIELD)
-                    .withFeaturesEmitted(b.emitFeatures));
+            final ScoringSettings scoring = new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs,
+                    EVENT_ID_FIELD).withFeaturesEmitted(b.emitFeatures);
+            final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(
+                    PipelineSettings.DEFAULT, List.of(TRANSACTIONS), SCORES, scoring).withRepartitionBy(b.repartitionBy)),
+                    DEAD_LETTERS, MODELS);
             final Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, b.applicationId);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -271,6 +273,7 @@ public final class TopologyFixture implements AutoCloseable {
         private SchemaRegistry schemas;
         private ScoringObserver observer = ScoringObserver.NONE;
         private boolean emitFeatures;
+        private String repartitionBy;
 
         private Builder(int batchMaxRecords) {
             this.batchMaxRecords = batchMaxRecords;
@@ -309,6 +312,12 @@ public final class TopologyFixture implements AutoCloseable {
         /** Whether scores carry their aggregates' values ({@code score.features.emit}). Default false. */
         public Builder emitFeatures(boolean on) {
             this.emitFeatures = on;
+            return this;
+        }
+
+        /** The field the events are repartitioned by before scoring; null (default): none. */
+        public Builder repartitionBy(String field) {
+            this.repartitionBy = field;
             return this;
         }
 

@@ -89,7 +89,9 @@ public final class PipelinesConfig {
             new PatternKey(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, Range.atLeast(0), false,
                     Importance.MEDIUM, "This pipeline's batch.max.wait.ms."),
             new PatternKey(TopicsConfig.EVENT_ID_FIELD_CONFIG, Type.STRING, Validators.noWhitespace(), false,
-                    Importance.LOW, "This pipeline's event.id.field."));
+                    Importance.LOW, "This pipeline's event.id.field."),
+            new PatternKey(TopicsConfig.REPARTITION_BY_CONFIG, Type.STRING, Validators.noWhitespace(), false,
+                    Importance.LOW, "This pipeline's repartition.by."));
 
     private final List<PipelineSettings> pipelines;
     private final TopologySettings topologySettings;
@@ -309,7 +311,7 @@ public final class PipelinesConfig {
         }
         return new PipelineDraft(PipelineSettings.DEFAULT, keys, topics.globalInputTopics(), models.globalModelName(),
                 topics.outputTopic(), topics.shadowTopic(), batching.maxRecords(), batching.maxWaitMs(),
-                topics.eventIdField().orElse(""));
+                topics.eventIdField().orElse(""), topics.repartitionBy());
     }
 
     /** What each declared pipeline is configured with, before any cross-key check. */
@@ -335,7 +337,8 @@ public final class PipelinesConfig {
                     values.string(pipelineKey(pipeline, ModelsConfig.MODEL_NAME_CONFIG)), output, shadow,
                     values.integer(pipelineKey(pipeline, BatchingConfig.BATCH_MAX_RECORDS_CONFIG)),
                     values.longValue(pipelineKey(pipeline, BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG)),
-                    values.string(pipelineKey(pipeline, TopicsConfig.EVENT_ID_FIELD_CONFIG))));
+                    values.string(pipelineKey(pipeline, TopicsConfig.EVENT_ID_FIELD_CONFIG)),
+                    values.string(pipelineKey(pipeline, TopicsConfig.REPARTITION_BY_CONFIG))));
         }
         return drafts;
     }
@@ -382,7 +385,7 @@ public final class PipelinesConfig {
                 out.add(new PipelineSettings(d.name(), d.inputTopics(), d.outputTopic(), d.shadowTopic(),
                         new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
                                 d.eventIdField().isEmpty() ? null : d.eventIdField())
-                                .withFeaturesEmitted(emitFeatures)));
+                                .withFeaturesEmitted(emitFeatures), d.repartitionBy()));
             } catch (IllegalArgumentException e) {
                 // The checks above should have caught it; this keeps the promise of a ConfigException.
                 throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());
@@ -402,7 +405,7 @@ public final class PipelinesConfig {
      */
     private record PipelineDraft(String name, Map<String, String> keys, List<String> inputTopics, String modelName,
                                  String outputTopic, String shadowTopic, int batchMaxRecords, long batchMaxWaitMs,
-                                 String eventIdField) {
+                                 String eventIdField, String repartitionBy) {
         String key(final String setting) {
             return keys.get(setting);
         }

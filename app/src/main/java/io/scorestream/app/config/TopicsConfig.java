@@ -51,6 +51,12 @@ public final class TopicsConfig {
             + "aggregates (behavioural features) its model version declares, as they were when the event was "
             + "scored (ScoreResult.features), so a decision can be explained and re-checked later. Costs a map "
             + "per score on the output topic.";
+    public static final String REPARTITION_BY_CONFIG = "repartition.by";
+    private static final String REPARTITION_BY_DOC = "A field of the input events whose value (as text) becomes "
+            + "their key before scoring, through an internal repartition topic (<application.id>-scoring-features"
+            + "[-<pipeline>]-repartition), so that aggregates grouped by that field see every event of a group "
+            + "whatever the input topic is keyed by. Costs one more write and read of every event. Empty: the "
+            + "events keep their keys, and aggregates grouped by a field need the input keyed by it.";
     public static final String EVENT_ID_FIELD_CONFIG = "event.id.field";
     private static final String EVENT_ID_FIELD_DOC = "Field of the input record copied into each score as its "
             + "event id. Empty: the id is topic-partition@offset.";
@@ -63,6 +69,7 @@ public final class TopicsConfig {
     private final String modelTopic;
     private final String eventIdField;
     private final boolean emitFeatures;
+    private final String repartitionBy;
 
     TopicsConfig(final ConfigValues values) {
         final List<String> input = values.list(INPUT_TOPICS_CONFIG);
@@ -75,6 +82,7 @@ public final class TopicsConfig {
         this.modelTopic = values.string(MODEL_TOPIC_CONFIG);
         this.eventIdField = values.string(EVENT_ID_FIELD_CONFIG);
         this.emitFeatures = values.bool(SCORE_FEATURES_EMIT_CONFIG);
+        this.repartitionBy = values.string(REPARTITION_BY_CONFIG);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -93,6 +101,8 @@ public final class TopicsConfig {
                         Importance.HIGH, MODEL_TOPIC_DOC)
                 .define(EVENT_ID_FIELD_CONFIG, Type.STRING, "", Validators.noWhitespace(), Importance.LOW,
                         EVENT_ID_FIELD_DOC)
+                .define(REPARTITION_BY_CONFIG, Type.STRING, "", Validators.noWhitespace(), Importance.LOW,
+                        REPARTITION_BY_DOC)
                 .define(SCORE_FEATURES_EMIT_CONFIG, Type.BOOLEAN, false, null, Importance.LOW,
                         SCORE_FEATURES_EMIT_DOC);
     }
@@ -127,6 +137,11 @@ public final class TopicsConfig {
 
     public String modelTopic() {
         return modelTopic;
+    }
+
+    /** {@code repartition.by}: empty for none (with pipelines, the default of theirs). */
+    String repartitionBy() {
+        return repartitionBy;
     }
 
     /** {@code score.features.emit}: whether scores carry their aggregates' values. */

@@ -53,6 +53,8 @@ final class ReplayCollector implements ScoringObserver {
     private final List<String> reasons = new ArrayList<>();
     private final Map<String, Integer> reasonIndex = new LinkedHashMap<>();
     private final Map<Schema, Integer> labelPositions = new IdentityHashMap<>();
+    /** By version, by aggregate: its values on the records the version scored (each record once). */
+    private final Map<String, Map<String, FeatureColumn>> features = new LinkedHashMap<>();
     private long repeatedScores;
     private long outsideRange;
 
@@ -75,6 +77,48 @@ final class ReplayCollector implements ScoringObserver {
 
     String labelField() {
         return labelField;
+    }
+
+    /** The report shows each aggregate's distribution, with or without score.features.emit. */
+    @Override
+    public boolean wantsFeatureValues() {
+        return true;
+    }
+
+    /** One aggregate's values over a version's records: the values (growing array) and the nulls. */
+    static final class FeatureColumn {
+        private double[] values = new double[1024];
+        private int count;
+        private long nulls;
+
+        void add(Double value) {
+            if (value == null) {
+                nulls++;
+                return;
+            }
+            if (count == values.length) {
+                values = java.util.Arrays.copyOf(values, count * 2);
+            }
+            values[count++] = value;
+        }
+
+        /** A copy of the values (the report sorts it). */
+        double[] values() {
+            return java.util.Arrays.copyOf(values, count);
+        }
+
+        long count() {
+            return count;
+        }
+
+        long nulls() {
+            return nulls;
+        }
+    }
+
+    /** The aggregates' values of the records {@code version} scored, by aggregate; empty for none. */
+    Map<String, FeatureColumn> featureValues(String version) {
+        return features.getOrDefault(version, Map.of());
     }
 
     /** The record at {@code partition}/{@code offset} reached the scoring processor. */
@@ -109,6 +153,12 @@ final class ReplayCollector implements ScoringObserver {
         }
         table.setByte(p, i, (byte) flags);
         table.setDouble(p, i, score.getScore());
+        if (score.getFeatures() != null) {
+            final Map<String, FeatureColumn> columns = features.computeIfAbsent(score.getModelVersion(),
+                    v -> new LinkedHashMap<>());
+            score.getFeatures().forEach((name, value) -> columns.computeIfAbsent(name, x -> new FeatureColumn())
+                    .add(value));
+        }
         final int record = records.getByte(p, i);
         if (labelField != null && (record & LABEL_BITS) == 0) {
             records.setByte(p, i, (byte) (record | (labelOf(event) << LABEL_SHIFT)));

@@ -60,7 +60,15 @@ final class ReplayReport {
      * @param labels null without a label field
      */
     record Version(String version, Double threshold, long scored, Map<String, Long> roles, long deadLettered,
-                   Map<String, Long> deadLetteredByReason, Distribution scores, double decisionRate, Labels labels) {
+                   Map<String, Long> deadLetteredByReason, Distribution scores, double decisionRate, Labels labels,
+                   Map<String, FeatureDistribution> features) {
+    }
+
+    /**
+     * One aggregate's values over the records a version scored: how many had a value, how many had
+     * none (the mapping's default was used), and the distribution of the values.
+     */
+    record FeatureDistribution(long values, long nulls, Distribution distribution) {
     }
 
     /** Two versions on the records both scored. */
@@ -326,6 +334,23 @@ final class ReplayReport {
         s.put("histogram", h);
         m.put("score", s);
         m.put("decision_rate", v.decisionRate());
+        if (!v.features().isEmpty()) {
+            final Map<String, Object> fs = new LinkedHashMap<>();
+            v.features().forEach((name, f) -> {
+                final Distribution fd = f.distribution();
+                final Map<String, Object> fm = new LinkedHashMap<>();
+                fm.put("values", f.values());
+                fm.put("nulls", f.nulls());
+                fm.put("mean", fd.mean());
+                fm.put("min", fd.min());
+                fm.put("max", fd.max());
+                fm.put("p50", fd.p50());
+                fm.put("p90", fd.p90());
+                fm.put("p99", fd.p99());
+                fs.put(name, fm);
+            });
+            m.put("features", fs);
+        }
         if (v.labels() != null) {
             final Labels l = v.labels();
             final Map<String, Object> lm = new LinkedHashMap<>();
@@ -378,6 +403,12 @@ final class ReplayReport {
                     d.histogramUpper(), Arrays.toString(d.histogram())));
             s.append(String.format(Locale.ROOT, "  decision rate  %.4f at threshold %s%n", v.decisionRate(),
                     v.threshold()));
+            v.features().forEach((name, f) -> {
+                final Distribution fd = f.distribution();
+                s.append(String.format(Locale.ROOT, "  feature %-14s mean %.4g  p50 %.4g  p90 %.4g  p99 %.4g  (min %.4g, "
+                        + "max %.4g), %,d without a value%n", name, fd.mean(), fd.p50(), fd.p90(), fd.p99(), fd.min(),
+                        fd.max(), f.nulls()));
+            });
             if (v.labels() != null) {
                 final Labels l = v.labels();
                 s.append(String.format(Locale.ROOT, "  labels (%s)  %,d labelled (%,d positive), %,d missing, %,d invalid%n",
@@ -571,8 +602,11 @@ final class ReplayReport {
             final Labels labels = withLabels ? ReplayReport.labels(c.labelField(),
                     Arrays.copyOf(labelledScores, labelled), Arrays.copyOf(labelledDecisions, labelled),
                     Arrays.copyOf(truth, labelled), missing, invalid) : null;
+            final Map<String, FeatureDistribution> features = new LinkedHashMap<>();
+            c.featureValues(version).forEach((name, column) -> features.put(name, new FeatureDistribution(
+                    column.count(), column.nulls(), distribution(column.values()))));
             return new Version(version, thresholds.get(version), n, roles, deadLettered, deadByReason,
-                    distribution(Arrays.copyOf(scores, n)), n == 0 ? 0.0 : (double) decisions / n, labels);
+                    distribution(Arrays.copyOf(scores, n)), n == 0 ? 0.0 : (double) decisions / n, labels, features);
         }
 
         private Comparison compare(String a, String b) {

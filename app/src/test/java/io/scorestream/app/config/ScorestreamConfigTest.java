@@ -451,7 +451,7 @@ class ScorestreamConfigTest {
                 // the fleet status
                 "status.topic", "status.interval.ms", "instance.id",
                 // the aggregates' values with each score
-                "score.features.emit");
+                "score.features.emit", "repartition.by");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 

@@ -82,6 +82,7 @@ class FeaturesSkewIT {
         "sd_1h=stddev(amount) by account_id over 1h bucket 1s",
         "fraud_max_1h=max(amount) by account_id over 1h grace 10m where is_fraud = true",
         "prev_amount=last(amount) by account_id over 30m excluding current",
+        "n_1h=count() by account_id over 1h",
     };
 
     @TempDir
@@ -190,6 +191,14 @@ class FeaturesSkewIT {
         final int code = ReplayCommand.run(args, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, "replay failed: " + err.toString(StandardCharsets.UTF_8));
+        // and: the report gives each aggregate's distribution over the replayed events
+        final com.fasterxml.jackson.databind.JsonNode features = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve(out + ".json").toFile()).path("versions").get(0).path("features");
+        assertEquals(AGGREGATES.length, features.size(), features.toString());
+        final com.fasterxml.jackson.databind.JsonNode n = features.path("n_10m");
+        assertEquals(EVENTS, n.path("values").asLong() + n.path("nulls").asLong(), n.toString());
+        assertTrue(n.path("max").asDouble() >= 3 && n.path("min").asDouble() >= 0, n.toString());
+        assertTrue(features.path("prev_amount").path("nulls").asLong() > 0, features.toString());
         return awaitFeatures(out, EVENTS, Duration.ofSeconds(60));
     }
 
@@ -250,5 +259,99 @@ class FeaturesSkewIT {
                 .setCreatedAt(Instant.ofEpochMilli(BASE))
                 .setMetadata(Map.of())
                 .build();
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void eventsKeyedByTransactionAreRepartitionedByAccountSoEachAccountsAggregatesSeeAllItsEvents()
+            throws Exception {
+        // given: 2 000 transactions of 100 accounts, a second apart, keyed by their transaction ids;
+        // each account's events all on one partition, in time order, but not the partition its account
+        // id hashes to (so the repartition moves them, and keeps their order)
+        kafka = EmbeddedKafka.startDefault();
+        schemas = new InMemorySchemaRegistry();
+        kafka.createTopic(INPUT, PARTITIONS, Map.of("retention.ms", "-1"));
+        kafka.createTopic(SCORES, PARTITIONS, Map.of());
+        kafka.createCompactedTopic(MODELS, 1);
+        producer = SyntheticTransactionFeed.producer(kafka.bootstrapServers(), schemas, Map.of());
+        producer.send(new ProducerRecord<>(MODELS, null, BASE, "fraud", spec())).get(30, TimeUnit.SECONDS);
+        final int events = 2_000;
+        // transaction id -> its position (1, 2, ...) among its account's events
+        final Map<String, Integer> nth = new HashMap<>();
+        final Map<String, Integer> perAccount = new HashMap<>();
+        final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, INPUT)
+                .generator(new SyntheticTransactions(5, 100)).count(events)
+                .eventTimes(SyntheticTransactionFeed.EventTimes.steps(BASE, 1_000))
+                .records((name, seq, ts, t) -> {
+                    final String account = t.getAccountId().toString();
+                    nth.put(t.getTransactionId().toString(), perAccount.merge(account, 1, Integer::sum));
+                    final int partition = Math.floorMod(account.hashCode() + 1, PARTITIONS);
+                    return new ProducerRecord<>(name, partition, ts, t.getTransactionId().toString(), t);
+                })
+                .build();
+        feed.run();
+        feed.checkDelivered();
+
+        // when: scored under exactly-once with repartition.by=account_id
+        final Map<String, Object> s = ScoringItSupport.appSettings(kafka.bootstrapServers(), "fx-repartition",
+                dir.resolve("state-r"));
+        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, INPUT);
+        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, "fx-dlq");
+        s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
+        s.put(TopicsConfig.REPARTITION_BY_CONFIG, "account_id");
+        s.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
+        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "50");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
+        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
+        app = ScoringApplication.start(ScorestreamConfig.of(s), schemas);
+        final Map<String, ScoreResult> scores = awaitScores(SCORES, events, Duration.ofSeconds(120));
+
+        // then: one score per input record, under its own key and coordinates, and each event's 1-hour
+        // count is its position among its account's events (all within the hour): every event of an
+        // account reached the one task holding the account's state, in order
+        assertEquals(events, scores.size());
+        int checked = 0;
+        for (ScoreResult r : scores.values()) {
+            assertEquals(INPUT, r.getSourceTopic());
+            assertEquals(r.getEventId(), r.getKey(), "the score keeps its input's key (the transaction id)");
+            assertEquals((double) nth.get(r.getEventId()), r.getFeatures().get("n_1h"), "n_1h of " + r.getEventId());
+            checked++;
+        }
+        LOG.info(String.format(Locale.ROOT, "RESULT features repartition: %,d events of %d accounts, each one's "
+                + "1-h count as expected", checked, perAccount.size()));
+    }
+
+    /** Each score on {@code topic} by event id, once there are {@code n}. */
+    private Map<String, ScoreResult> awaitScores(String topic, int n, Duration timeout) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final ConfluentAvroDeserializer<ScoreResult> scores = ConfluentAvroDeserializer.specific(schemas,
+                ScoreResult.class, false);
+        final Map<String, ScoreResult> out = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo info : c.partitionsFor(topic)) {
+                tps.add(new TopicPartition(topic, info.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n) {
+                if (System.nanoTime() > deadline) {
+                    fail(topic + ": " + out.size() + " scores of " + n + " after " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    final ScoreResult s = scores.deserialize(topic, r.value());
+                    assertTrue(out.put(s.getEventId(), s) == null, "two scores of " + s.getEventId());
+                }
+            }
+        }
+        return out;
     }
 }

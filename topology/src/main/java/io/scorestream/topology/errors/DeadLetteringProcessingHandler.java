@@ -1,7 +1,10 @@
 package io.scorestream.topology.errors;
 
 import io.scorestream.topology.processor.ScoringObserver;
+import io.scorestream.topology.processor.RepartitionHeaders;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
@@ -61,11 +64,18 @@ public final class DeadLetteringProcessingHandler implements ProcessingException
             return Response.fail();
         }
         final String reason = DeadLetters.reasonOf(e);
-        LOG.warn("Dead-lettering record {}-{}@{} ({}): {}", context.topic(), context.partition(), context.offset(),
-                reason, DeadLetters.rootMeaningful(e).getMessage());
+        // A repartitioned event is dead-lettered as its input record: its own key and coordinates.
+        final Headers in = context.headers();
+        final boolean repartitioned = RepartitionHeaders.present(in);
+        final String topic = repartitioned ? RepartitionHeaders.topic(in) : context.topic();
+        final int partition = repartitioned ? RepartitionHeaders.partition(in) : context.partition();
+        final long offset = repartitioned ? RepartitionHeaders.offset(in) : context.offset();
+        final byte[] key = repartitioned ? RepartitionHeaders.originalKey(in) : context.sourceRawKey();
+        final Headers own = repartitioned ? RepartitionHeaders.remove(new RecordHeaders(in.toArray())) : in;
+        LOG.warn("Dead-lettering record {}-{}@{} ({}): {}", topic, partition, offset, reason,
+                DeadLetters.rootMeaningful(e).getMessage());
         observer.onDeadLetter(reason, null, null);
-        return Response.resume(List.of(DeadLetters.record(deadLetterTopic, context.sourceRawKey(),
-                context.sourceRawValue(), DeadLetters.headers(context.headers(), context.topic(), context.partition(),
-                        context.offset(), e, null, null))));
+        return Response.resume(List.of(DeadLetters.record(deadLetterTopic, key, context.sourceRawValue(),
+                DeadLetters.headers(own, topic, partition, offset, e, null, null))));
     }
 }

@@ -203,7 +203,8 @@ final class FeaturePlan {
                 throw new AggregateException(AggregateException.NOT_PARTITIONED, "aggregate '" + first.name()
                         + "': group_by field '" + groupBy + "' is '" + value + "' but the record key is " + key
                         + ": the events of one " + groupBy + " may be spread over partitions, so the aggregate"
-                        + " would be wrong; key the input topic by " + groupBy);
+                        + " would be wrong; key the input topic by " + groupBy + ", or set repartition.by="
+                        + groupBy);
             }
         }
 

@@ -63,6 +63,14 @@ public interface ScoringObserver {
     }
 
     /**
+     * Whether {@link #onScore} wants each score's aggregate values ({@code ScoreResult.features}) even
+     * when the scores do not carry them ({@code score.features.emit=false}): a replay's report does.
+     */
+    default boolean wantsFeatureValues() {
+        return false;
+    }
+
+    /**
      * A score was forwarded (to the scores or the shadow topic), with the event it scores. Called
      * on the stream thread, once per score; under exactly-once a score of an aborted transaction is
      * reported again when its record is re-processed.

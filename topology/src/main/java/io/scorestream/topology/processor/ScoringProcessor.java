@@ -325,7 +325,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     @Override
     public void process(Record<byte[], FeatureEvent> record) {
         final RecordMetadata meta = context.recordMetadata().orElse(null);
-        if (meta != null && !plans.accepts(meta.topic(), meta.partition(), meta.offset())) {
+        // A repartitioned event names its input record in headers; its metadata is the internal topic's.
+        final boolean repartitioned = RepartitionHeaders.present(record.headers());
+        final String topic = repartitioned ? RepartitionHeaders.topic(record.headers())
+                : meta == null ? null : meta.topic();
+        final int partition = repartitioned ? RepartitionHeaders.partition(record.headers())
+                : meta == null ? -1 : meta.partition();
+        final long offset = repartitioned ? RepartitionHeaders.offset(record.headers())
+                : meta == null ? -1 : meta.offset();
+        if (topic != null && !plans.accepts(topic, partition, offset)) {
             return;
         }
         if (record.timestamp() > streamTimeMs) {
@@ -339,8 +347,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if ((!pending.isEmpty() && !drainPending()) || (count == 0 && !openBatch())) {
             // No live version: held (in the store, in order) until one is; scored before anything newer.
             hold(new BufferedRecord(nextSeq++, record.key(), event, event.raw(), record.timestamp(), record.headers(),
-                    meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
-                    meta == null ? -1 : meta.offset()));
+                    topic, partition, offset));
             return;
         }
         final GenericRecord value = event.record();
@@ -359,9 +366,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // old schema must not make the registry refuse every future version.
         noteSchema(value.getSchema());
         final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
-                record.timestamp(),
-                record.headers(), meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(),
-                meta == null ? -1 : meta.offset(), features);
+                record.timestamp(), record.headers(), topic, partition, offset, features);
         store.put(count, BufferCodec.encode(epoch, buffered));
         if (count == 0) {
             oldestBufferedAtMs = context.currentSystemTimeMs();
@@ -825,13 +830,19 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 forwarded[l]++;
                 final ScoreResult result = toResult(r, lane, row, scoredAt);
                 final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
+                RepartitionHeaders.remove(headers);
                 headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION).remove(HEADER_MODEL_ROLE);
                 headers.add(HEADER_MODEL_NAME, lane.modelBytes).add(HEADER_MODEL_VERSION, lane.versionBytes)
                         .add(HEADER_MODEL_ROLE, lane.roleBytes);
-                context.forward(new Record<byte[], Object>(r.key(), result, r.timestamp(), headers),
+                context.forward(new Record<byte[], Object>(outputKey(r), result, r.timestamp(), headers),
                         lane.shadow ? shadowChild : scoresChild);
                 if (!settings.deterministic() && !lane.shadow) {
                     observer.onLatency(result.getLatencyMs());
+                }
+                if (!settings.emitFeatures() && lane.features != null && observer.wantsFeatureValues()) {
+                    // The score was serialized by the sink inside forward(); the values added now reach
+                    // the observer only, never the output.
+                    result.setFeatures(lane.features.named(r.features()));
                 }
                 observer.onScore(result, r.value().record());
                 final int base = lane.comparedWith;
@@ -873,7 +884,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final java.util.List<ClassProbability> top = (java.util.List<ClassProbability>) lane.topClasses[row];
         // The all-args constructor, not the builder: a builder copies the schema's field list and
         // validates every field, per record, on the hot path. Required fields are non-null here.
-        return new ScoreResult(eventId, keyText(r.key()), lane.model, lane.version,
+        return new ScoreResult(eventId, keyText(outputKey(r)), lane.model, lane.version,
                 lane.score[row],
                 lane.decision[row],
                 lane.label[row],
@@ -889,6 +900,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 lane.role,
                 top,
                 settings.emitFeatures() && lane.features != null ? lane.features.named(r.features()) : null);
+    }
+
+    /** The key a record's score and dead letter get: its own, also when it was repartitioned. */
+    private static byte[] outputKey(BufferedRecord r) {
+        return RepartitionHeaders.present(r.headers()) ? RepartitionHeaders.originalKey(r.headers()) : r.key();
     }
 
     private int eventIdPosition(Schema schema) {
@@ -925,9 +941,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     /** Sends a buffered record to the dead-letter topic directly (no handler has its context now). */
     private void deadLetter(BufferedRecord r, Exception e, String model, String version) {
-        final Headers headers = DeadLetters.headers(r.headers(), r.topic(), r.partition(), r.offset(), e, model,
+        final Headers own = r.headers() == null ? null
+                : RepartitionHeaders.remove(new RecordHeaders(r.headers().toArray()));
+        final Headers headers = DeadLetters.headers(own, r.topic(), r.partition(), r.offset(), e, model,
                 version);
-        context.forward(new Record<byte[], Object>(r.key(), r.raw(), r.timestamp(), headers), deadLetterChild);
+        context.forward(new Record<byte[], Object>(outputKey(r), r.raw(), r.timestamp(), headers), deadLetterChild);
         observer.onDeadLetter(DeadLetters.reasonOf(e), model, version);
     }
 

@@ -106,7 +106,7 @@ class FeatureEngineErrorsTest {
         assertEquals("aggregate_not_partitioned", e.reason());
         assertEquals("aggregate 'x': group_by field 'account_id' is 'A' but the record key is 'B': the events of one"
                 + " account_id may be spread over partitions, so the aggregate would be wrong; key the input topic by"
-                + " account_id", e.getMessage());
+                + " account_id, or set repartition.by=account_id", e.getMessage());
         assertEquals(AggregateException.NOT_PARTITIONED, failure(strict, null, tx("A", 1)).reason());
         // keyed by the field: fine; and a lenient engine takes any key
         assertArrayEquals(new Object[] {1.0}, strict.at(0, utf8("A"), tx("A", 1)));
