@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.inference.Sha256;
+import io.scorestream.inference.onnx.LogisticRegression;
 import io.scorestream.inference.onnx.SoftmaxRegression;
 import io.scorestream.schemas.ModelOutput;
 import io.scorestream.schemas.ModelSpec;
@@ -368,6 +369,42 @@ class ModelsCommandIT {
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("(output_mapping)") && bad.err().contains("class_labels name 2 class(es)"), bad.err());
         assertEquals("1", last("tiers").getVersion());
+    }
+
+    @Test
+    void publishDeclaresAggregatesTheMappingReadsAndTheHistoryListsThem() throws Exception {
+        // given: a model over the amount and a 10-minute count, and the feature topic's schema
+        schemas.register(TopicNameStrategy.subject("agg-transactions", false), Transaction.getClassSchema());
+        final String model = file(new LogisticRegression(new float[] {0.01f, 0.1f}, 0f).toOnnx());
+
+        // when
+        final Result r = models("publish", "--name", "aggs", "--version", "1", "--onnx", model,
+                "--input", "features=amount,n_10m", "--aggregate", "n_10m=count() by account_id over 10m",
+                "--feature-topic", "agg-transactions");
+
+        // then: checked against the topic's schema with the aggregate as a field, and on the topic
+        r.assertOk();
+        final List<io.scorestream.schemas.Aggregate> declared = last("aggs").getAggregates();
+        assertEquals(1, declared.size());
+        assertEquals("count", declared.get(0).getFunction());
+        assertEquals(600_000L, declared.get(0).getWindowMs());
+        final Result hist = models("list", "--history", "aggs");
+        hist.assertOk();
+        assertTrue(hist.out().contains("n_10m=count() by account_id over 10m"), hist.out());
+
+        // and: a misspelt function is refused naming it, nothing written
+        final Result typo = models("publish", "--name", "aggs", "--version", "2", "--onnx", model,
+                "--input", "features=amount,n_10m", "--aggregate", "n_10m=cnt() by account_id over 10m");
+        assertEquals(2, typo.code(), typo.err());
+        assertTrue(typo.err().contains("--aggregate") && typo.err().contains("cnt"), typo.err());
+        // and: an aggregate of a field the topic's records lack is refused as the applications would
+        final Result missing = models("publish", "--name", "aggs", "--version", "2", "--onnx", model,
+                "--input", "features=amount,m", "--aggregate", "m=max(merchant_risk) by account_id over 1h",
+                "--feature-topic", "agg-transactions");
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("(input_mapping)") && missing.err().contains("merchant_risk"),
+                missing.err());
+        assertEquals("1", last("aggs").getVersion());
     }
 
     /** The demo's Transaction schema without one field (an older producer's schema, say). */
