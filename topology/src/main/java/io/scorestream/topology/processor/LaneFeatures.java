@@ -84,23 +84,33 @@ final class LaneFeatures {
      */
     IndexedRecord featured(FeatureEngine engine, FeatureValues values, byte[] key, GenericRecord event,
                            long timestamp) {
-        List<AggregateDefinition> missing = null;
-        int[] missingAt = null;
-        int m = 0;
+        int missing = 0;
         for (int i : distinct) {
             if (values.find(valueIds[i]) < 0) {
-                if (missing == null) {
-                    missing = new ArrayList<>(definitions.size());
-                    missingAt = new int[definitions.size()];
-                }
-                missing.add(definitions.get(i));
-                missingAt[m++] = i;
+                missing++;
             }
         }
-        if (missing != null) {
-            engine.compute(missing, key, event, timestamp, computed);
+        if (missing == definitions.size()) {
+            // The usual case (the first lane of a record): every definition, the same list object
+            // each time, which the engine's plan cache finds by identity.
+            engine.compute(definitions, key, event, timestamp, computed);
+            for (int i = 0; i < valueIds.length; i++) {
+                values.put(valueIds[i], computed[i]);
+                computed[i] = null;
+            }
+        } else if (missing > 0) {
+            final List<AggregateDefinition> some = new ArrayList<>(missing);
+            final int[] at = new int[missing];
+            int m = 0;
+            for (int i : distinct) {
+                if (values.find(valueIds[i]) < 0) {
+                    some.add(definitions.get(i));
+                    at[m++] = i;
+                }
+            }
+            engine.compute(some, key, event, timestamp, computed);
             for (int j = 0; j < m; j++) {
-                values.put(valueIds[missingAt[j]], computed[j]);
+                values.put(valueIds[at[j]], computed[j]);
                 computed[j] = null;
             }
         }

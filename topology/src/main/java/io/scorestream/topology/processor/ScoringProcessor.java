@@ -420,7 +420,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 if (lane.shadow) {
                     // The record is still scored by the lane it shadows; the candidate's failure is counted.
                     route &= ~(1 << l);
-                    observer.onShadowFailed(lane.model, lane.version, DeadLetters.reasonOf(e));
+                    observer.onShadowFailed(lane.model, lane.version,
+                            e instanceof AggregateException a ? a.reason() : DeadLetters.reasonOf(e));
                     continue;
                 }
                 for (int k = 0; k < l; k++) {
