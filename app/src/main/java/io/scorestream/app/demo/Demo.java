@@ -23,6 +23,8 @@ import io.scorestream.app.stack.StackTopics;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.app.replay.ReplayCommand;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,6 +65,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * rolled out through {@code scorestream models} (a 10% canary from a third of the way, promoted at
  * two thirds), a summary that accounts for every event, then a backtest of both versions over
  * everything produced ({@code scorestream replay}, side by side, against the fraud labels).
+ *
+ * <p>Part of the fraud is behavioural: bursts of small transactions on one account, then a large
+ * one, each of them ordinary on its own ({@link DemoModels#demoTransactions}). Version 1 sees the
+ * event's 30 fields only; version 2 also the {@link DemoAggregates} of the account's recent
+ * transactions, which the scoring topology computes. Both are trained on one history, and the
+ * backtest shows their ROC AUC on the same events, the second's higher.
  *
  * <p>The parts run on a {@link LocalStack}: with the sink (the default), a Kafka Connect worker in
  * this JVM writes the scores topic into PostgreSQL's {@code scores} table with the JDBC sink while
@@ -135,6 +143,8 @@ public final class Demo {
      * @param deadLetteredByReason dead letters by their {@code scorestream.errors.reason}
      * @param lastRefusal the last refused model version and why, or null when none was refused
      * @param sinkRows the rows the JDBC sink wrote into PostgreSQL's {@code scores} table, or -1 without the sink
+     * @param backtestAuc the backtest's ROC AUC by version ("1", "2"), as its report gives it; empty
+     *     until the backtest ran, or when its report has none
      */
     public record Summary(long produced, long scored, long sinkRows, long deadLettered, long duplicates, long lost,
                           long poisoned, Map<String, Long> deadLetteredByReason, String lastRefusal,
@@ -142,14 +152,15 @@ public final class Demo {
                           long p50LatencyMs, long p99LatencyMs, long steadyP50LatencyMs, long steadyP99LatencyMs,
                           double meanBatchSize, int metricsPort,
                           boolean metricsServed, double seconds, long canaryScored, long canaryKeys,
-                          long keysWhileCanary, long canaryMisrouted, int backtestExit, Path backtestReport) {
+                          long keysWhileCanary, long canaryMisrouted, int backtestExit, Path backtestReport,
+                          Map<String, Double> backtestAuc) {
 
         /** This summary with the backtest's outcome. */
-        Summary withBacktest(int exit, Path report) {
+        Summary withBacktest(int exit, Path report, Map<String, Double> aucByVersion) {
             return new Summary(produced, scored, sinkRows, deadLettered, duplicates, lost, poisoned,
                     deadLetteredByReason, lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs,
                     steadyP50LatencyMs, steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds,
-                    canaryScored, canaryKeys, keysWhileCanary, canaryMisrouted, exit, report);
+                    canaryScored, canaryKeys, keysWhileCanary, canaryMisrouted, exit, report, aucByVersion);
         }
 
         /** Share of the keys scored while the canary ran that the canary scored. */
@@ -174,9 +185,10 @@ public final class Demo {
                 options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
         // Pure Java, no ONNX Runtime: trained while the parts start, which takes seconds too.
-        final CompletableFuture<TrainedModels> training = CompletableFuture.supplyAsync(
-                () -> new TrainedModels(DemoModels.trainedSpec(MODEL, 1, options.seed()),
-                        DemoModels.train(2, options.seed()).toOnnx()),
+        final CompletableFuture<TrainedModels> training = CompletableFuture.supplyAsync(() -> {
+            final DemoModels.Pair pair = DemoModels.trainPair(options.seed(), options.rate());
+            return new TrainedModels(DemoModels.plainSpec(MODEL, "1", pair), pair.withAggregates().toOnnx());
+        },
                 runnable -> {
                     final Thread thread = new Thread(runnable, "demo-training");
                     thread.setDaemon(true);
@@ -196,7 +208,9 @@ public final class Demo {
             }
             final SchemaRegistry schemas = stack.schemas();
 
-            out.println("  training    two fraud models on synthetic transactions (Java MLP trainer)...");
+            out.printf(Locale.ROOT, "  training    two fraud models on one synthetic history with fraud bursts (Java MLP "
+                    + "trainer): v1 on the event's 30 fields, v2 also on %d aggregates of the account's recent "
+                    + "transactions...%n", DemoAggregates.count());
             final TrainedModels trained = trained(training);
             final ModelSpec v1 = trained.v1();
             final Path v2Onnx = stateDir.resolve("fraud-v2.onnx");
@@ -248,7 +262,10 @@ public final class Demo {
         }
     }
 
-    /** Version 1 as a spec, version 2 as an ONNX file's bytes (published later with the command line). */
+    /**
+     * Version 1 (the 30 fields) as a spec, version 2 (the fields and the aggregates) as an ONNX
+     * file's bytes, published later with the command line, which declares the aggregates.
+     */
     private record TrainedModels(ModelSpec v1, byte[] v2Onnx) {
     }
 
@@ -328,7 +345,7 @@ public final class Demo {
         final PoisonRecords.Kind[] kinds = PoisonRecords.Kind.values();
         final AtomicLong poisonedSoFar = new AtomicLong();
         final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, TRANSACTIONS)
-                .seed(options.seed()).count(n).rate(options.rate()).sequentialIds()
+                .generator(DemoModels.demoTransactions(options.seed())).count(n).rate(options.rate()).sequentialIds()
                 .records((topic, seq, timestamp, t) -> {
                     final Headers headers = new RecordHeaders();
                     headers.add(SEQ_HEADER, Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
@@ -354,9 +371,11 @@ public final class Demo {
             if (canaryFrom < 0 && seq >= n / 3) {
                 // A gray release with the real command line: version 2 as a 10% canary, then promoted.
                 canaryFrom = seq;
-                models("canary", seq, models, "publish", "--name", MODEL, "--version", "2", "--onnx",
-                        v2Onnx.toString(), "--meta", "trainer=MlpTrainer", "--candidate", "canary", "--percent",
-                        Double.toString(CANARY_PERCENT));
+                final List<String> publish = new ArrayList<>(List.of("--name", MODEL, "--version", "2", "--onnx",
+                        v2Onnx.toString(), "--meta", "trainer=MlpTrainer"));
+                publish.addAll(DemoAggregates.publishOptions());
+                publish.addAll(List.of("--candidate", "canary", "--percent", Double.toString(CANARY_PERCENT)));
+                models("canary", seq, models, "publish", publish.toArray(new String[0]));
             }
             if (canaryTo < 0 && seq >= 2 * n / 3) {
                 canaryTo = seq;
@@ -483,7 +502,7 @@ public final class Demo {
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
                 (System.nanoTime() - started) / 1e9, canaryScored, canaryKeys.size(), keysWhileCanary.size(),
-                misrouted, -1, null);
+                misrouted, -1, null, Map.of());
         print(summary);
         return summary;
     }
@@ -555,7 +574,38 @@ public final class Demo {
         if (exit != 0) {
             out.printf(Locale.ROOT, "backtest failed (exit %d)%n", exit);
         }
-        return live.withBacktest(exit, Files.isRegularFile(report) ? report : null);
+        final Path written = Files.isRegularFile(report) ? report : null;
+        final Map<String, Double> auc = written == null ? Map.of() : backtestAuc(written);
+        final Double plain = auc.get("1");
+        final Double withAggregates = auc.get("2");
+        if (plain != null && withAggregates != null) {
+            out.println();
+            out.printf(Locale.ROOT, "== the aggregates: ROC AUC on the same %,d events ==%n", live.produced());
+            out.printf(Locale.ROOT, "%-34s %.4f%n", "v1  the event's 30 fields", plain);
+            out.printf(Locale.ROOT, "%-34s %.4f  (%+.4f)%n", "v2  the fields + " + DemoAggregates.count()
+                    + " aggregates:", withAggregates, withAggregates - plain);
+            for (String text : DemoAggregates.TEXTS) {
+                out.printf(Locale.ROOT, "  %s%n", text);
+            }
+        }
+        return live.withBacktest(exit, written, auc);
+    }
+
+    /** The ROC AUC of each version in a replay report, by version; versions without one are left out. */
+    static Map<String, Double> backtestAuc(Path report) {
+        final Map<String, Double> auc = new TreeMap<>();
+        try {
+            final JsonNode versions = new ObjectMapper().readTree(report.toFile()).path("versions");
+            for (JsonNode v : versions) {
+                final JsonNode value = v.path("labels").path("roc_auc");
+                if (value.isNumber()) {
+                    auc.put(v.path("version").asText(), value.asDouble());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the backtest report " + report, e);
+        }
+        return auc;
     }
 
     /**
@@ -578,8 +628,13 @@ public final class Demo {
                     + errors.toString(StandardCharsets.UTF_8).trim());
         }
         final String printed = buffer.toString(StandardCharsets.UTF_8).trim();
+        final List<String> shown = new ArrayList<>();
+        for (String option : options) {
+            // as one would type it in a shell
+            shown.add(option.matches("[A-Za-z0-9_./=:,@%+-]+") ? option : "'" + option + "'");
+        }
         out.printf(Locale.ROOT, "  %-11s at event %,d: scorestream models %s %s%n", label, seq, sub,
-                String.join(" ", options));
+                String.join(" ", shown));
         for (String line : printed.split("\\R")) {
             out.printf(Locale.ROOT, "              %s%n", line);
         }

@@ -20,6 +20,19 @@ import java.util.SplittableRandom;
  * ({@link Builder#camouflagedFraction(double)}, default {@value #DEFAULT_CAMOUFLAGED_FRACTION})
  * carry none of these signs, so a good model reaches a ROC AUC of roughly 0.9 to 0.97, never 1.
  *
+ * <p><b>Behavioural fraud</b> (opt-in, {@link Builder#burstFraudRate(double)}, default off): now
+ * and then an account, chosen at random, makes a burst of {@value #MIN_BURST_SMALL} to
+ * {@value #MAX_BURST_SMALL} small transactions followed by a large one, all labelled fraud. Each of
+ * them is drawn like a normal transaction (no fraud signs; the small ones' amounts below the usual
+ * amount, the large one's above it, both within the usual range), so no single record
+ * gives it away: only the account's behaviour over time does. A burst's transactions are returned by
+ * the calls that follow its start, each due 1 to {@value #MAX_BURST_GAP} calls after the previous one
+ * (a call or two later when another burst's is due too), interleaved with the other accounts'
+ * transactions; so with event times that increase from call to
+ * call, a burst spans a few dozen transactions of the stream, close together in event time, and every
+ * account's transactions stay in time order. With the pattern off the generator draws exactly the
+ * records it drew before the pattern existed.
+ *
  * <p>Same seed and same calls give the same records (the generator uses only
  * {@link SplittableRandom} and its own normal sampler). Not thread-safe: one instance per thread.
  */
@@ -35,6 +48,14 @@ public final class SyntheticTransactions {
     public static final double DEFAULT_CAMOUFLAGED_FRACTION = 0.12;
     /** Width of the optional {@code embedding} field. */
     public static final int EMBEDDING_WIDTH = 8;
+    /** Fewest small transactions in a burst, before its large one. */
+    public static final int MIN_BURST_SMALL = 3;
+    /** Most small transactions in a burst, before its large one. */
+    public static final int MAX_BURST_SMALL = 8;
+    /** Most calls between two transactions of one burst (the fewest is 1: the next call). */
+    public static final int MAX_BURST_GAP = 6;
+    /** Mean number of transactions in a burst, the large one included. */
+    private static final double MEAN_BURST_LENGTH = (MIN_BURST_SMALL + MAX_BURST_SMALL) / 2.0 + 1;
 
     private final SplittableRandom rnd;
     private final String[] accountIds;
@@ -42,8 +63,13 @@ public final class SyntheticTransactions {
     private final double camouflagedFraction;
     private final double embeddingFraction;
     private final String idPrefix;
+    /** Chance that a call not owed to a running burst starts one; 0 when the pattern is off. */
+    private final double burstStartChance;
+    /** The bursts under way, in no particular order; a handful at most. */
+    private final List<Burst> bursts = new ArrayList<>();
     private final double[] z = new double[28];
     private long sequence;
+    private long calls;
     private boolean haveSpareNormal;
     private double spareNormal;
 
@@ -57,6 +83,10 @@ public final class SyntheticTransactions {
             accountIds[i] = String.format(Locale.ROOT, "acct-%06d", i);
         }
         this.idPrefix = String.format(Locale.ROOT, "tx-%08x-", (int) (b.seed ^ (b.seed >>> 32)));
+        // A share f of the calls go to bursts; bursts start on the other 1 - f, MEAN_BURST_LENGTH
+        // transactions each, so the chance per free call is f / ((1 - f) * MEAN_BURST_LENGTH).
+        final double f = b.burstFraudRate;
+        this.burstStartChance = f == 0 ? 0 : Math.min(1.0, f / ((1.0 - f) * MEAN_BURST_LENGTH));
     }
 
     /** A generator with the given seed and account pool, and every other setting at its default. */
@@ -73,13 +103,35 @@ public final class SyntheticTransactions {
      * The next transaction, stamped with {@code eventTime}. Its {@code is_fraud} is always set;
      * its {@code embedding} is present on about {@link Builder#embeddingFraction(double)} of
      * records and null otherwise. Its {@code transaction_id} is unique within this generator (a
-     * seed-derived prefix and a sequence number).
+     * seed-derived prefix and a sequence number). With behavioural fraud on, it may be the next
+     * transaction of a burst under way, or the first of a new one; give event times that never
+     * decrease from call to call, so that every account's transactions are in time order.
      */
     public Transaction next(final Instant eventTime) {
         Objects.requireNonNull(eventTime, "eventTime");
+        final long call = calls++;
+        if (burstStartChance > 0) {
+            final Burst due = dueBurst(call);
+            if (due != null) {
+                return burstTransaction(due, eventTime, call);
+            }
+            if (rnd.nextDouble() < burstStartChance) {
+                final Burst started = new Burst(freeAccount(), rnd.nextInt(MIN_BURST_SMALL, MAX_BURST_SMALL + 1));
+                bursts.add(started);
+                return burstTransaction(started, eventTime, call);
+            }
+        }
         final boolean fraud = rnd.nextDouble() < fraudRate;
         final boolean showsSigns = fraud && rnd.nextDouble() >= camouflagedFraction;
+        return draw(eventTime, fraud, showsSigns, 0);
+    }
 
+    /**
+     * One transaction: fraud signs when {@code showsSigns}; {@code amountHalf} -1 takes its amount
+     * from the lower half of the normal amount distribution, +1 from the upper half, 0 from all of it.
+     */
+    private Transaction draw(final Instant eventTime, final boolean fraud, final boolean showsSigns,
+                             final int amountHalf) {
         for (int i = 0; i < z.length; i++) {
             z[i] = normal();
         }
@@ -97,7 +149,8 @@ public final class SyntheticTransactions {
         double v12 = z[11];
         double v14 = z[13];
         double v17 = z[16];
-        double logAmount = 3.4 + 0.35 * v7 + 1.1 * normal();
+        final double spread = 1.1 * normal();
+        double logAmount = 3.4 + 0.35 * v7 + (amountHalf == 0 ? spread : amountHalf * Math.abs(spread));
         double meanElapsed = 6 * 3600.0;
         if (showsSigns) {
             final double s = rnd.nextDouble(0.4, 1.4);
@@ -157,6 +210,46 @@ public final class SyntheticTransactions {
         }
         t.setIsFraud(fraud);
         return t;
+    }
+
+    /** The burst owed this call (the one due longest), removed from the list if this is its last transaction. */
+    private Burst dueBurst(final long call) {
+        Burst due = null;
+        for (final Burst b : bursts) {
+            if (b.dueCall <= call && (due == null || b.dueCall < due.dueCall)) {
+                due = b;
+            }
+        }
+        return due;
+    }
+
+    /** The next transaction of {@code burst}, made at call {@code call}; schedules the one after it. */
+    private Transaction burstTransaction(final Burst burst, final Instant eventTime, final long call) {
+        final boolean large = burst.smallLeft == 0;
+        final Transaction t = draw(eventTime, true, false, large ? 1 : -1);
+        t.setAccountId(burst.account);
+        if (large) {
+            bursts.remove(burst);
+        } else {
+            burst.smallLeft--;
+            burst.dueCall = call + rnd.nextInt(1, MAX_BURST_GAP + 1);
+        }
+        return t;
+    }
+
+    /** An account of the pool with no burst under way. */
+    private String freeAccount() {
+        while (true) {
+            final String account = accountIds[rnd.nextInt(accountIds.length)];
+            boolean busy = false;
+            for (final Burst b : bursts) {
+                busy |= b.account.equals(account);
+            }
+            // The pool is far larger than the bursts under way, except in tiny test pools.
+            if (!busy || bursts.size() >= accountIds.length) {
+                return account;
+            }
+        }
     }
 
     /**
@@ -246,6 +339,18 @@ public final class SyntheticTransactions {
         return List.copyOf(names);
     }
 
+    /** A burst under way: its account, the small transactions still to come, the call its next one is due. */
+    private static final class Burst {
+        private final String account;
+        private int smallLeft;
+        private long dueCall;
+
+        private Burst(final String account, final int small) {
+            this.account = account;
+            this.smallLeft = small;
+        }
+    }
+
     /** Settings of a {@link SyntheticTransactions}; validated by {@link #build()}. Not thread-safe. */
     public static final class Builder {
         private final long seed;
@@ -253,6 +358,7 @@ public final class SyntheticTransactions {
         private double fraudRate = DEFAULT_FRAUD_RATE;
         private double camouflagedFraction = DEFAULT_CAMOUFLAGED_FRACTION;
         private double embeddingFraction;
+        private double burstFraudRate;
 
         private Builder(final long seed) {
             this.seed = seed;
@@ -283,6 +389,17 @@ public final class SyntheticTransactions {
         }
 
         /**
+         * Share of transactions that belong to behavioural fraud bursts (see the class comment), in
+         * [0, 0.5]; default 0: no bursts, and the records are exactly those of a generator without the
+         * pattern. The bursts come on top of {@link #fraudRate(double)}, which applies to the other
+         * transactions.
+         */
+        public Builder burstFraudRate(final double burstFraudRate) {
+            this.burstFraudRate = burstFraudRate;
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException naming the setting that is out of range
          */
         public SyntheticTransactions build() {
@@ -296,6 +413,9 @@ public final class SyntheticTransactions {
             checkShare("fraudRate", fraudRate);
             checkShare("camouflagedFraction", camouflagedFraction);
             checkShare("embeddingFraction", embeddingFraction);
+            if (!(burstFraudRate >= 0.0 && burstFraudRate <= 0.5)) {
+                throw new IllegalArgumentException("burstFraudRate must be in [0, 0.5], got " + burstFraudRate);
+            }
             return this;
         }
 
