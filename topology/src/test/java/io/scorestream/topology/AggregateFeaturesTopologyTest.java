@@ -301,4 +301,51 @@ class AggregateFeaturesTopologyTest {
         assertEquals(TopologyFixture.TRANSACTIONS, new String(dead.headers().lastHeader(DeadLetters.HEADER_TOPIC)
                 .value(), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void everyFunctionThroughTheTopologyWithHandComputedValues() {
+        final List<String> names = List.of("c", "s", "m", "mn", "mx", "sd", "cd", "l", "sl", "fc", "cx");
+        final float[] weights = new float[names.size()];
+        java.util.Arrays.fill(weights, 0.001f);
+        fixture = TopologyFixture.builder(1).emitFeatures(true).build();
+        fixture.publishAndAwaitVersion(ModelFixtures.regressionOverAggregates(MODEL, "1", weights, 0f, names,
+                Map.of("m", 0.0, "mn", 0.0, "mx", 0.0, "sd", 0.0, "l", 0.0, "sl", 0.0),
+                "c=count() by account_id over 10m", "s=sum(amount) by account_id over 10m",
+                "m=mean(amount) by account_id over 10m", "mn=min(amount) by account_id over 10m",
+                "mx=max(amount) by account_id over 10m", "sd=stddev(amount) by account_id over 10m",
+                "cd=count_distinct(amount) by account_id over 10m", "l=last(amount) by account_id over 10m",
+                "sl=since_last() by account_id over 10m",
+                "fc=count() by account_id over 10m where is_fraud = true",
+                "cx=count() by account_id over 10m excluding current"));
+
+        // given: A pays 10 (fraud), 20, 20 (fraud) at 0 s, 30 s and 90 s
+        fixture.send(Transaction.newBuilder(tx("A", 0, 10)).setIsFraud(true).build());
+        fixture.send(Transaction.newBuilder(tx("A", 30, 20)).setIsFraud(false).build());
+        fixture.send(Transaction.newBuilder(tx("A", 90, 20)).setIsFraud(true).build());
+        final List<ScoreResult> scores = fixture.scores().readValuesToList();
+
+        // then, at the first event: only itself; no previous event; nothing before it
+        final Map<String, Double> first = scores.get(0).getFeatures();
+        assertEquals(1.0, first.get("c"));
+        assertEquals(10.0, first.get("mx"));
+        assertEquals(0.0, first.get("sd"), "stddev of one value");
+        assertNull(first.get("l"));
+        assertNull(first.get("sl"));
+        assertEquals(1.0, first.get("fc"));
+        assertEquals(0.0, first.get("cx"));
+        // and at the third: {10, 20, 20}
+        final Map<String, Double> f = scores.get(2).getFeatures();
+        assertEquals(3.0, f.get("c"));
+        assertEquals(50.0, f.get("s"));
+        assertEquals(50.0 / 3, f.get("m"), 1e-12);
+        assertEquals(10.0, f.get("mn"));
+        assertEquals(20.0, f.get("mx"));
+        // population: mean 16.667; squared deviations 44.444 + 11.111 + 11.111 = 66.667; / 3 = 22.222
+        assertEquals(Math.sqrt(200.0 / 9), f.get("sd"), 1e-12);
+        assertEquals(2.0, f.get("cd"), "distinct amounts: 10 and 20");
+        assertEquals(20.0, f.get("l"), "the previous event's amount");
+        assertEquals(60.0, f.get("sl"), "seconds since the previous event");
+        assertEquals(2.0, f.get("fc"), "fraud-flagged events only");
+        assertEquals(2.0, f.get("cx"), "the event itself not counted");
+    }
 }
