@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -42,6 +44,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       fed at 25, 50 and 75 % of that model's best micro-batched throughput.</li>
  *   <li>Sink ({@link Mode#SINK}, once, not per model): scores into PostgreSQL through the JDBC sink
  *       connector against a plain JDBC batch upsert of the same rows; see {@link SinkRunner}.</li>
+ *   <li>Features ({@link Mode#FEATURES}, once): the same model shape with and without 8 windowed
+ *       aggregates on its own topic keyed by account, and the aggregates' store size; see
+ *       {@link FeaturesRunner}.</li>
  * </ol>
  *
  * <p>Progress goes to the {@code log} stream; the tables and ratio lines to {@code out}.
@@ -127,6 +132,7 @@ public final class Bench {
         final List<Samples.Latency> latencies = new ArrayList<>();
         double preloadSeconds = 0;
         Samples.Sink sink = null;
+        Samples.Features features = null;
 
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
             kafka.createTopic(INPUT, options.partitions(), Map.of());
@@ -159,6 +165,9 @@ public final class Bench {
             if (options.modes().contains(Mode.SINK)) {
                 sink = sink(kafka);
             }
+            if (options.modes().contains(Mode.FEATURES)) {
+                features = features(kafka);
+            }
         }
 
         final String table = Report.throughputTable(cells);
@@ -168,6 +177,9 @@ public final class Bench {
         if (sink != null) {
             ratios.add(Report.sinkRatioLine(sink));
         }
+        if (features != null) {
+            ratios.add(Report.featuresRatioLine(features));
+        }
         final List<String> latencyTargets = Report.latencyTargetLines(latencies, modelNames);
 
         Files.createDirectories(options.out());
@@ -175,7 +187,8 @@ public final class Bench {
         final Path chart = options.out().resolve(stamp + ".png");
         LatencyChart.write(latencies, "scorestream bench " + stamp + " (" + machine.cores() + " cores)", chart);
         final double totalSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
-        writeJson(json, stamp, machine, preloadSeconds, totalSeconds, cells, latencies, ratios, latencyTargets, sink);
+        writeJson(json, stamp, machine, preloadSeconds, totalSeconds, cells, latencies, ratios, latencyTargets, sink,
+                features);
 
         if (!cells.isEmpty()) {
             out.println();
@@ -187,6 +200,14 @@ public final class Bench {
             out.printf(Locale.ROOT, "%n## Sink into PostgreSQL (%,d scores, %d partitions, median of %d; %s)%n%n",
                     sink.rows(), sink.partitions(), sink.connector().size(), machine.oneLine());
             out.print(Report.sinkTable(sink));
+        }
+        if (features != null) {
+            out.printf(Locale.ROOT, "%n## Behavioural features (%,d events, %,d accounts, %s days of event time, "
+                            + "%d partitions, median of %d; %s)%n%n", features.events(), features.keys(),
+                    new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT))
+                            .format(features.days()), features.partitions(), features.plain().size(),
+                    machine.oneLine());
+            out.print(Report.featuresTable(features));
         }
         if (!latencyTable.isEmpty()) {
             out.printf(Locale.ROOT, "%n## End-to-end latency (%.0f s per load, read_committed consumer)%n%n",
@@ -228,8 +249,8 @@ public final class Bench {
         try {
             for (int rep = 1; rep <= options.repetitions(); rep++) {
                 for (Mode mode : options.modes()) {
-                    if (mode == Mode.SINK) {
-                        continue;
+                    if (mode == Mode.SINK || mode == Mode.FEATURES) {
+                        continue; // run once, after the models' modes
                     }
                     if (mode == Mode.MODEL_ONLY) {
                         if (modelOnly == null) {
@@ -324,6 +345,18 @@ public final class Bench {
         }
     }
 
+    // ---- features --------------------------------------------------------------------------
+
+    /** The features mode: its own topic and models, both sides back to back in each repetition. */
+    private Samples.Features features(EmbeddedKafka kafka) throws Exception {
+        final long t0 = System.nanoTime();
+        final Samples.Features result = FeaturesRunner.prepare(kafka, options, schemas, meter, log)
+                .run(options.repetitions());
+        log.printf(Locale.ROOT, "bench: features mode took %.1f s; %s%n", (System.nanoTime() - t0) / 1e9,
+                Report.featuresRatioLine(result));
+        return result;
+    }
+
     // ---- latency ---------------------------------------------------------------------------
 
     private List<Samples.Latency> latency(EmbeddedKafka kafka, BenchModel model, List<Samples.Cell> cells)
@@ -382,7 +415,8 @@ public final class Bench {
 
     private void writeJson(Path file, String stamp, Machine machine, double preloadSeconds, double totalSeconds,
                            List<Samples.Cell> cells, List<Samples.Latency> latencies, List<String> ratios,
-                           List<String> latencyTargets, Samples.Sink sink) throws IOException {
+                           List<String> latencyTargets, Samples.Sink sink, Samples.Features features)
+            throws IOException {
         final Map<String, Object> root = new LinkedHashMap<>();
         root.put("timestamp", stamp);
         root.put("machine", machine);
@@ -403,6 +437,7 @@ public final class Bench {
         opts.put("device", options.device());
         opts.put("streamsOverrides", options.streamsOverrides());
         opts.put("sink", options.sink());
+        opts.put("features", options.features());
         opts.put("seed", options.seed());
         root.put("options", opts);
         root.put("preloadSeconds", preloadSeconds);
@@ -460,6 +495,25 @@ public final class Bench {
             s.put("ceiling", sink.ceiling());
             s.put("connector", sink.connector());
             root.put("sink", s);
+        }
+        if (features != null) {
+            final Map<String, Object> f = new LinkedHashMap<>();
+            f.put("events", features.events());
+            f.put("keys", features.keys());
+            f.put("days", features.days());
+            f.put("partitions", features.partitions());
+            f.put("aggregates", features.aggregates());
+            f.put("plainRecordsPerSecondMedian",
+                    Samples.Features.median(features.plain(), Samples.Throughput::recordsPerSecond));
+            f.put("aggregatesRecordsPerSecondMedian",
+                    Samples.Features.median(features.withAggregates(), Samples.Throughput::recordsPerSecond));
+            f.put("ratio", features.ratio());
+            f.put("pairedRatios", features.pairedRatios());
+            f.put("target", Report.TARGET_FEATURES_VS_PLAIN);
+            f.put("plain", features.plain());
+            f.put("withAggregates", features.withAggregates());
+            f.put("stores", features.stores());
+            root.put("features", f);
         }
         root.put("ratios", ratios);
         final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

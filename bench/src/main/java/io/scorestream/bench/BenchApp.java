@@ -32,9 +32,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * One scoring application of the benchmark: the production topology ({@link ScoringTopology#build})
@@ -190,6 +196,62 @@ final class BenchApp implements AutoCloseable {
 
     Spec spec() {
         return spec;
+    }
+
+    /**
+     * Live entries of a key-value store of this application, over all its tasks, read through
+     * interactive queries: how many, and their key and value bytes. Call while the application is
+     * RUNNING.
+     *
+     * @return {entries, key bytes + value bytes}
+     */
+    long[] storeEntries(String storeName) {
+        final ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
+        long entries = 0;
+        long bytes = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> kv = it.next();
+                entries++;
+                bytes += kv.key.get().length + (kv.value == null ? 0 : kv.value.length);
+            }
+        }
+        return new long[] {entries, bytes};
+    }
+
+    /**
+     * Stops Kafka Streams (its stores flush and close, so RocksDB's memtables reach disk) and sums the
+     * files of store {@code storeName} in every task's state directory ({@code
+     * <state.dir>/<application.id>/<task>/rocksdb/<storeName>/}). {@link #close()} still has to be
+     * called.
+     *
+     * @return {all bytes, bytes of the SST files}
+     */
+    long[] stopAndMeasureStoreOnDisk(String storeName) throws IOException {
+        streams.close(Duration.ofSeconds(60));
+        long all = 0;
+        long sst = 0;
+        try (Stream<Path> paths = Files.walk(stateDir)) {
+            for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                final Path rel = stateDir.relativize(p);
+                boolean inStore = false;
+                for (int i = 1; i < rel.getNameCount() - 1; i++) {
+                    if (rel.getName(i - 1).toString().equals("rocksdb") && rel.getName(i).toString().equals(storeName)) {
+                        inStore = true;
+                        break;
+                    }
+                }
+                if (inStore) {
+                    final long size = Files.size(p);
+                    all += size;
+                    if (p.getFileName().toString().endsWith(".sst")) {
+                        sst += size;
+                    }
+                }
+            }
+        }
+        return new long[] {all, sst};
     }
 
     /** Stops Kafka Streams, wipes its local state, closes the registry and deletes the state directory. */

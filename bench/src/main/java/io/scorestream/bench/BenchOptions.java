@@ -30,6 +30,7 @@ import java.util.Map;
  * @param streamsOverrides extra Kafka Streams settings of every application (passed as
  *     {@code kafka.<key>}), e.g. {@code max.task.idle.ms=-1}; empty for the application's defaults
  * @param sink what the sink mode does (used only when {@code modes} has {@link Mode#SINK})
+ * @param features what the features mode does (used only when {@code modes} has {@link Mode#FEATURES})
  * @param seed seed of the synthetic transactions and of the random models
  * @param out directory of the JSON and PNG results
  */
@@ -38,7 +39,8 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                            List<Mode> modes, List<LatencyConfig> latencyConfigs, List<Integer> latencyLoads,
                            double latencySeconds, double latencyWarmupSeconds, long latencyMaxRate,
                            double modelOnlySeconds, String guarantee, long commitIntervalMs, String device,
-                           Map<String, String> streamsOverrides, SinkOptions sink, long seed, Path out) {
+                           Map<String, String> streamsOverrides, SinkOptions sink, FeaturesOptions features,
+                           long seed, Path out) {
 
     public BenchOptions {
         models = List.copyOf(models);
@@ -94,6 +96,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --sink-config LIST         extra connector settings, key=value,... (none)",
                 "  --connect-overrides LIST   extra Connect worker properties, key=value,... (none)",
                 "  --sink-jdbc-params LIST    JDBC URL parameters of both sides, key=value,... (none)",
+                "  --features-events N        features mode: transactions scored per side and repetition (1000000)",
+                "  --features-keys N          features mode: accounts they are spread over (100000)",
+                "  --features-days D          features mode: days of event time they span (3)",
                 "  --seed N                   seed of the data and the random models (42)",
                 "  --out DIR                  where <timestamp>.json and <timestamp>.png go (bench/results)",
                 "",
@@ -130,6 +135,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("sink-config", "");
         v.put("connect-overrides", "");
         v.put("sink-jdbc-params", "");
+        v.put("features-events", "1000000");
+        v.put("features-keys", "100000");
+        v.put("features-days", "3");
         v.put("seed", "42");
         v.put("out", "bench/results");
         for (int i = 0; i < args.length; i++) {
@@ -170,6 +178,8 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                             keyValues("--sink-config", v.get("sink-config")),
                             keyValues("--connect-overrides", v.get("connect-overrides")),
                             keyValues("--sink-jdbc-params", v.get("sink-jdbc-params"))),
+                    new FeaturesOptions(Long.parseLong(v.get("features-events")),
+                            Integer.parseInt(v.get("features-keys")), Double.parseDouble(v.get("features-days"))),
                     Long.parseLong(v.get("seed")),
                     Path.of(v.get("out")));
         } catch (NumberFormatException e) {

@@ -40,7 +40,7 @@ final class JdbcCeiling {
     /** The fields {@link #bind} sets, in parameter order. */
     static final List<String> BOUND_FIELDS = List.of("event_id", "key", "model_name", "model_version", "score",
             "decision", "label", "class_probabilities", "event_time", "scored_at", "batch_size", "inference_micros",
-            "latency_ms", "source_topic", "source_partition", "source_offset", "role", "top_classes");
+            "latency_ms", "source_topic", "source_partition", "source_offset", "role", "top_classes", "features");
 
     private final Connection connection;
     private final String sql;
@@ -156,6 +156,7 @@ final class JdbcCeiling {
         }
         text(ps, 17, r.getRole());
         text(ps, 18, r.getTopClasses() == null ? null : json(r.getTopClasses()));
+        text(ps, 19, r.getFeatures() == null ? null : json(r.getFeatures()));
     }
 
     private static void text(PreparedStatement ps, int index, String value) throws SQLException {
@@ -176,7 +177,11 @@ final class JdbcCeiling {
             g.writeStartObject();
             for (Map.Entry<String, Double> e : map.entrySet()) {
                 g.writeFieldName(e.getKey());
-                g.writeNumber(e.getValue());
+                if (e.getValue() == null) {
+                    g.writeNull(); // an aggregate with no value (features)
+                } else {
+                    g.writeNumber(e.getValue());
+                }
             }
             g.writeEndObject();
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.util.Locale;
  * own Kafka Streams application; only the batching settings (and, for {@link #PASSTHROUGH}, the
  * model call) differ. {@link #MODEL_ONLY} runs ONNX Runtime alone on pre-built batches.
  * {@link #SINK} scores nothing: it writes scores into PostgreSQL, once per run, not per model.
+ * {@link #FEATURES} also runs once per run, with its own models and topic.
  */
 public enum Mode {
     /**
@@ -29,7 +30,13 @@ public enum Mode {
      * Scores into PostgreSQL: the JDBC sink connector on a Connect worker against a plain JDBC batch
      * upsert of the same rows (the ceiling). See {@link SinkRunner}.
      */
-    SINK("sink", 0, 0, false);
+    SINK("sink", 0, 0, false),
+    /**
+     * Behavioural features: the same model shape scored with and without 8 windowed aggregates on
+     * its own topic keyed by account, with the application's default batching, back to back in each
+     * repetition. See {@link FeaturesRunner}.
+     */
+    FEATURES("features", 256, 5, false);
 
     /** Batch sizes of the model-only mode. */
     public static final List<Integer> MODEL_ONLY_BATCHES = List.of(1, 64, 256, 1024);
@@ -64,7 +71,7 @@ public enum Mode {
 
     /** Whether this mode runs a Kafka Streams application on the pre-loaded transactions. */
     public boolean scoresTransactions() {
-        return this != MODEL_ONLY && this != SINK;
+        return this != MODEL_ONLY && this != SINK && this != FEATURES;
     }
 
     /** Whether this mode scores micro-batches in Kafka Streams (fixed sizes or adaptive). */
@@ -77,6 +84,8 @@ public enum Mode {
         return switch (this) {
             case MODEL_ONLY -> "ONNX Runtime alone";
             case SINK -> "JDBC sink connector vs plain JDBC batch upsert";
+            case FEATURES -> "8 aggregates vs none, batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms="
+                    + batchMaxWaitMs;
             case PER_RECORD -> "batch.max.records=1";
             default -> "batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms=" + batchMaxWaitMs
                     + (passthrough ? ", constant score" : "");

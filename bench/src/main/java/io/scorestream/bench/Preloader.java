@@ -31,12 +31,7 @@ final class Preloader {
      * @throws IllegalStateException if any send failed
      */
     static void preload(String bootstrapServers, SchemaRegistry schemas, String topic, long n, long seed) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+        final Map<String, Object> p = bulkProducer(bootstrapServers);
         final SyntheticTransactions generator = new SyntheticTransactions(seed, 10_000);
         final AtomicLong failed = new AtomicLong();
         final AtomicReference<Exception> firstError = new AtomicReference<>();
@@ -61,6 +56,51 @@ final class Preloader {
             throw new IllegalStateException(failed.get() + " of " + n + " pre-load sends failed",
                     firstError.get());
         }
+    }
+
+    /**
+     * Produces the features mode's {@code options.events()} transactions ({@link FeatureWorkload.Events})
+     * to {@code topic}, key = account id, record timestamp = event time, spanning
+     * {@code options.days()} and ending a minute ago; waits until every one is acknowledged.
+     *
+     * @throws IllegalStateException if any send failed
+     */
+    static void preloadFeatures(String bootstrapServers, SchemaRegistry schemas, String topic,
+                                FeaturesOptions options, long seed) {
+        final long start = System.currentTimeMillis() - 60_000 - options.spanMs();
+        final FeatureWorkload.Events events = new FeatureWorkload.Events(seed, options.keys(), options.events(),
+                start, options.spanMs());
+        final AtomicLong failed = new AtomicLong();
+        final AtomicReference<Exception> firstError = new AtomicReference<>();
+        try (KafkaProducer<String, Transaction> producer = new KafkaProducer<>(bulkProducer(bootstrapServers),
+                new StringSerializer(), ConfluentAvroSerializer.specific(schemas, Transaction.class, false))) {
+            while (events.hasNext()) {
+                final Transaction t = events.next();
+                producer.send(new ProducerRecord<>(topic, null, t.getEventTime().toEpochMilli(), t.getAccountId(),
+                        t), (md, e) -> {
+                            if (e != null) {
+                                failed.incrementAndGet();
+                                firstError.compareAndSet(null, e);
+                            }
+                        });
+            }
+            producer.flush();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " of " + options.events() + " pre-load sends failed",
+                    firstError.get());
+        }
+    }
+
+    /** Settings of a producer that loads a topic as fast as the broker takes it, acks=all. */
+    private static Map<String, Object> bulkProducer(String bootstrapServers) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+        return p;
     }
 
     /** {@code n} serialized transactions and their keys, for producers that must not pay for Avro. */

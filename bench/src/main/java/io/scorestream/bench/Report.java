@@ -14,6 +14,7 @@ final class Report {
     static final double TARGET_VS_PASSTHROUGH = 0.90;
     static final double TARGET_VS_PER_RECORD_LARGE = 3.0;
     static final double TARGET_SINK_VS_CEILING = 0.70;
+    static final double TARGET_FEATURES_VS_PLAIN = 0.50;
 
     private Report() {
     }
@@ -99,6 +100,66 @@ final class Report {
                 Samples.Sink.median(sink.connector(), Samples.SinkSide::rowsPerSecond),
                 Samples.Sink.median(sink.ceiling(), Samples.SinkSide::rowsPerSecond), TARGET_SINK_VS_CEILING,
                 r >= TARGET_SINK_VS_CEILING ? "met" : "MISSED");
+    }
+
+    /** The features table: one row per side (medians over the repetitions), then the store's footprint. */
+    static String featuresTable(Samples.Features f) {
+        final StringBuilder b = new StringBuilder();
+        b.append("| pipeline | records/s (median) | min | max | CPU s / M records (process) "
+                + "| scoring-thread CPU s / M | alloc B / record (scoring thread) | peak heap MB "
+                + "| other processes' CPU |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        featuresRow(b, "no aggregates (38 event fields)", f.plain());
+        featuresRow(b, f.aggregates().size() + " aggregates over " + String.join(", ", FeatureWorkload.WINDOWS)
+                + " (30 event fields + aggregates)", f.withAggregates());
+        if (!f.stores().isEmpty()) {
+            final List<Samples.StoreFootprint> s = f.stores();
+            final double keys = Samples.Features.median(s, Samples.StoreFootprint::keys);
+            b.append(String.format(Locale.ROOT, "%nStore `%s` after a run with aggregates (median of %d): %,.0f keys; "
+                            + "live entries %,.0f B/key (key + value); on disk %,.0f B/key (%,.1f MB, of which SST "
+                            + "%,.1f MB; as RocksDB left it, uncompacted); changelog %,.1f MB = %,.0f B/event "
+                            + "(every update, before compaction).%n", FeaturesRunner.STORE, s.size(), keys,
+                    Samples.Features.median(s, x -> (double) x.liveBytes() / x.keys()),
+                    Samples.Features.median(s, x -> (double) x.diskBytes() / x.keys()),
+                    Samples.Features.median(s, x -> x.diskBytes() / 1048576.0),
+                    Samples.Features.median(s, x -> x.sstBytes() / 1048576.0),
+                    Samples.Features.median(s, x -> x.changelogBytes() / 1048576.0),
+                    Samples.Features.median(s, x -> (double) x.changelogBytes() / f.events())));
+        }
+        return b.toString();
+    }
+
+    private static void featuresRow(StringBuilder b, String side, List<Samples.Throughput> reps) {
+        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %,.0f | %,.0f | %.0f%% |%n",
+                side, Samples.Features.median(reps, Samples.Throughput::recordsPerSecond),
+                reps.stream().mapToDouble(Samples.Throughput::recordsPerSecond).min().orElse(Double.NaN),
+                reps.stream().mapToDouble(Samples.Throughput::recordsPerSecond).max().orElse(Double.NaN),
+                Samples.Features.median(reps, Samples.Throughput::cpuSecondsPerMillion),
+                Samples.Features.median(reps, Samples.Throughput::threadCpuSecondsPerMillion),
+                Samples.Features.median(reps, Samples.Throughput::allocatedBytesPerRecord),
+                Samples.Features.median(reps, t -> t.peakHeapBytes() / 1048576.0),
+                100 * Samples.Features.median(reps, Samples.Throughput::otherProcessesCpuShare)));
+    }
+
+    /**
+     * The features mode's ratio line: median records/s with aggregates over without, the range of the
+     * per-repetition ratios, the CPU per record of both, against the target.
+     */
+    static String featuresRatioLine(Samples.Features f) {
+        final double r = f.ratio();
+        double lo = Double.NaN;
+        double hi = Double.NaN;
+        for (double p : f.pairedRatios()) {
+            lo = Double.isNaN(lo) ? p : Math.min(lo, p);
+            hi = Double.isNaN(hi) ? p : Math.max(hi, p);
+        }
+        final double cpuWith = Samples.Features.median(f.withAggregates(), Samples.Throughput::cpuSecondsPerMillion);
+        final double cpuWithout = Samples.Features.median(f.plain(), Samples.Throughput::cpuSecondsPerMillion);
+        return String.format(Locale.ROOT, "ratio features: with %d aggregates / without = %.2f (%,.0f vs %,.0f rec/s; "
+                        + "per repetition %.2f–%.2f; process CPU %.1f vs %.1f µs/record; target >= %.2f: %s)",
+                f.aggregates().size(), r, Samples.Features.median(f.withAggregates(), Samples.Throughput::recordsPerSecond),
+                Samples.Features.median(f.plain(), Samples.Throughput::recordsPerSecond), lo, hi, cpuWith, cpuWithout,
+                TARGET_FEATURES_VS_PLAIN, r >= TARGET_FEATURES_VS_PLAIN ? "met" : "MISSED");
     }
 
     /** The best micro-batched cell of {@code model}, by median throughput. */

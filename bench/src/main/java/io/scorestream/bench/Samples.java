@@ -162,6 +162,67 @@ final class Samples {
         }
     }
 
+    /**
+     * The store of the aggregates after one repetition of the features mode.
+     *
+     * @param keys entries in the store: one per account seen
+     * @param liveBytes key and value bytes of those entries
+     * @param diskBytes bytes of the store's RocksDB directories once Kafka Streams has closed (as
+     *     RocksDB left them: not compacted, so older versions of a key may still take space)
+     * @param sstBytes of which in SST files
+     * @param changelogBytes bytes of the store's changelog topic on the broker: every update written,
+     *     before the log cleaner compacts it
+     */
+    record StoreFootprint(long keys, long liveBytes, long diskBytes, long sstBytes, long changelogBytes) {
+    }
+
+    /**
+     * The features mode: both sides, every repetition (index {@code i} of the lists ran back to back).
+     *
+     * @param events events each side scored per repetition
+     * @param keys accounts the events are spread over (the pool; {@link StoreFootprint#keys()} says how
+     *     many were seen)
+     * @param days days of event time the events span
+     * @param partitions partitions of the features topic
+     * @param aggregates the aggregates of the side with aggregates, in text form
+     * @param plain the side without aggregates
+     * @param withAggregates the side with them
+     * @param stores the store after each repetition of the side with aggregates
+     */
+    record Features(long events, int keys, double days, int partitions, List<String> aggregates,
+                    List<Throughput> plain, List<Throughput> withAggregates, List<StoreFootprint> stores) {
+
+        Features {
+            aggregates = List.copyOf(aggregates);
+            plain = List.copyOf(plain);
+            withAggregates = List.copyOf(withAggregates);
+            stores = List.copyOf(stores);
+        }
+
+        /** The median of {@code metric} over a list of repetitions. */
+        static <T> double median(List<T> reps, ToDoubleFunction<T> metric) {
+            final double[] v = reps.stream().mapToDouble(metric).sorted().toArray();
+            if (v.length == 0) {
+                return Double.NaN;
+            }
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        /** Records/s with aggregates over records/s without, medians. */
+        double ratio() {
+            return median(withAggregates, Throughput::recordsPerSecond) / median(plain, Throughput::recordsPerSecond);
+        }
+
+        /** The same ratio within each repetition, in run order. */
+        double[] pairedRatios() {
+            final double[] r = new double[Math.min(plain.size(), withAggregates.size())];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = withAggregates.get(i).recordsPerSecond() / plain.get(i).recordsPerSecond();
+            }
+            return r;
+        }
+    }
+
     /** The {@code q} quantile (0..1) of sorted values, nearest rank; NaN when empty. */
     static double quantile(long[] sorted, double q) {
         if (sorted.length == 0) {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole harness at a tiny size on a real embedded broker, so that it cannot rot: every mode,
- * one repetition, a latency run of 2 s at one load, and the sink mode on 2,000 scores (a real
- * PostgreSQL and Connect worker). Checks that the tables, the JSON, the PNG and the ratio lines come
+ * one repetition, a latency run of 2 s at one load, the sink mode on 2,000 scores (a real
+ * PostgreSQL and Connect worker), and the features mode on 3,000 events. Checks that the tables, the JSON, the PNG and the ratio lines come
  * out; the numbers themselves mean nothing at this size.
  */
 class BenchSmokeIT {
@@ -29,13 +29,14 @@ class BenchSmokeIT {
     void tinyRunOfEveryModeProducesTableJsonChartAndRatioLines() throws Exception {
         // given: 3,000 events, one repetition, every mode, the demo model, a 2 s latency run at 50 %
         // (two configurations: per-record's latency path is the same code, and it keeps this < 60 s),
-        // 2,000 scores into PostgreSQL per side after a warm-up of 300
+        // 2,000 scores into PostgreSQL per side after a warm-up of 300, and 3,000 events over 300
+        // accounts with and without aggregates
         final BenchOptions options = BenchOptions.parse(new String[] {
             "--events", "3000", "--partitions", "3", "--repetitions", "1", "--warmup-events", "0",
             "--models", "demo", "--model-only-seconds", "0.2",
             "--latency-configs", "adaptive,window-5ms", "--latency-loads", "50", "--latency-seconds", "2",
             "--latency-warmup-seconds", "0.5", "--sink-rows", "2000", "--sink-warmup-rows", "300",
-            "--out", out.toString()});
+            "--features-events", "3000", "--features-keys", "300", "--out", out.toString()});
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
 
@@ -60,13 +61,21 @@ class BenchSmokeIT {
         assertTrue(printed.contains("| plain JDBC (ceiling) | "), printed);
         assertTrue(printed.contains("| JDBC sink connector | "), printed);
 
-        // and: the ratio lines come last, one per comparison, the sink's after the models'
+        // and: the features table, with both sides and the store's footprint
+        assertTrue(printed.contains("## Behavioural features (3,000 events, 300 accounts, 3 days of event time, "
+                + "3 partitions, median of 1;"), printed);
+        assertTrue(printed.contains("| no aggregates (38 event fields) | "), printed);
+        assertTrue(printed.contains("| 8 aggregates over 10m, 1h, 24h (30 event fields + aggregates) | "), printed);
+        assertTrue(printed.contains("Store `scoring-features` after a run with aggregates (median of 1): "), printed);
+
+        // and: the ratio lines come last, one per comparison, the sink's and the features' after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 4, lines.size());
+        final List<String> last = lines.subList(lines.size() - 5, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
         assertTrue(last.get(3).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
+        assertTrue(last.get(4).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
@@ -83,6 +92,18 @@ class BenchSmokeIT {
         assertEquals(2000, sink.get("connector").get(0).get("rows").asLong());
         assertTrue(sink.get("ratio").asDouble() > 0, sink.toString());
         assertEquals("********", sink.get("connectorConfig").get("connection.password").asText());
+        final JsonNode features = json.get("features");
+        assertEquals(3000, features.get("events").asLong());
+        assertEquals(1, features.get("plain").size());
+        assertEquals(1, features.get("withAggregates").size());
+        assertTrue(features.get("ratio").asDouble() > 0, features.toString());
+        // nearly every account of the pool is seen at this size (half the events go to a recent one),
+        // and each has one entry
+        final JsonNode store = features.get("stores").get(0);
+        assertTrue(store.get("keys").asLong() > 270 && store.get("keys").asLong() <= 300, store.toString());
+        assertTrue(store.get("liveBytes").asLong() > 300 * 50, store.toString());
+        assertTrue(store.get("diskBytes").asLong() > 0, store.toString());
+        assertTrue(store.get("changelogBytes").asLong() > 0, store.toString());
         final byte[] png = Files.readAllBytes(outcome.chart());
         assertTrue(png.length > 1000, "chart of " + png.length + " bytes");
         assertEquals((byte) 0x89, png[0]);

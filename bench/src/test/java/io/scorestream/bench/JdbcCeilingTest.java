@@ -25,14 +25,14 @@ class JdbcCeilingTest {
         assertEquals("INSERT INTO \"t\" (\"event_id\", \"key\", \"model_name\", \"model_version\", \"score\", "
                 + "\"decision\", \"label\", \"class_probabilities\", \"event_time\", \"scored_at\", \"batch_size\", "
                 + "\"inference_micros\", \"latency_ms\", \"source_topic\", \"source_partition\", \"source_offset\", "
-                + "\"role\", \"top_classes\") VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                + "CAST(? AS jsonb)) ON CONFLICT (\"event_id\", \"model_name\", \"model_version\", \"role\") DO UPDATE "
+                + "\"role\", \"top_classes\", \"features\") VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?, "
+                + "?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb)) ON CONFLICT (\"event_id\", \"model_name\", \"model_version\", \"role\") DO UPDATE "
                 + "SET \"key\" = EXCLUDED.\"key\", \"score\" = EXCLUDED.\"score\", \"decision\" = EXCLUDED.\"decision\", "
                 + "\"label\" = EXCLUDED.\"label\", \"class_probabilities\" = EXCLUDED.\"class_probabilities\", "
                 + "\"event_time\" = EXCLUDED.\"event_time\", \"scored_at\" = EXCLUDED.\"scored_at\", "
                 + "\"batch_size\" = EXCLUDED.\"batch_size\", \"inference_micros\" = EXCLUDED.\"inference_micros\", "
                 + "\"latency_ms\" = EXCLUDED.\"latency_ms\", \"source_topic\" = EXCLUDED.\"source_topic\", "
                 + "\"source_partition\" = EXCLUDED.\"source_partition\", \"source_offset\" = EXCLUDED.\"source_offset\", "
-                + "\"top_classes\" = EXCLUDED.\"top_classes\"", sql);
+                + "\"top_classes\" = EXCLUDED.\"top_classes\", \"features\" = EXCLUDED.\"features\"", sql);
     }
 }

@@ -339,14 +339,16 @@ final class AggregateState {
      */
     void decode(ByteBuffer in) {
         final long id = in.getLong();
-        final Function f = Function.ofCode(in.get());
+        // compared as the stored code: Function.ofCode copies values() on every call, once per state and event
+        final byte code = in.get();
         final long bucket = in.getLong();
         final long window = in.getLong();
         final long grace = in.getLong();
-        if (id != stateId || f != function || bucket != bucketMs || window != windowMs || grace != graceMs) {
+        if (id != stateId || code != function.code() || bucket != bucketMs || window != windowMs
+                || grace != graceMs) {
             throw new IllegalStateException("stored aggregate state " + Long.toHexString(id)
-                    + " does not match its definition (" + f + ", bucket " + bucket + ", window " + window
-                    + ", grace " + grace + ")");
+                    + " does not match its definition (" + Function.ofCode(code) + ", bucket " + bucket
+                    + ", window " + window + ", grace " + grace + ")");
         }
         clear();
         present = true;
