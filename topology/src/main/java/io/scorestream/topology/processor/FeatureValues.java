@@ -54,6 +54,14 @@ final class FeatureValues {
         return size;
     }
 
+    /** Makes room for {@code capacity} values at least, so adding them does not grow the arrays one by one. */
+    void ensureCapacity(int capacity) {
+        if (capacity > ids.length) {
+            ids = Arrays.copyOf(ids, capacity);
+            values = Arrays.copyOf(values, capacity);
+        }
+    }
+
     long id(int i) {
         return ids[i];
     }

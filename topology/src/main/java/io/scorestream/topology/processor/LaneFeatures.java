@@ -25,6 +25,9 @@ final class LaneFeatures {
     private final int[] distinct;
     /** Whether this task has noted when each of these aggregates' states began (processor's business). */
     boolean statesNoted;
+    /** The event schema seen last and the schema records of it are scored with (the usual case: one schema). */
+    private Schema lastEventSchema;
+    private Schema lastFeatureSchema;
     /** Scratch for the engine's output. */
     private final Object[] computed;
 
@@ -90,6 +93,7 @@ final class LaneFeatures {
                 missing++;
             }
         }
+        values.ensureCapacity(values.size() + missing);
         if (missing == definitions.size()) {
             // The usual case (the first lane of a record): every definition, the same list object
             // each time, which the engine's plan cache finds by identity.
@@ -127,8 +131,13 @@ final class LaneFeatures {
             }
             mine[i] = values.value(at);
         }
-        final Schema schema = model.featureSchema(event.getSchema());
-        return new FeaturedRecord(schema, event, mine);
+        final Schema eventSchema = event.getSchema();
+        if (eventSchema != lastEventSchema) {
+            // ScoringModel caches by schema equality, a deep comparison: too slow for every record.
+            lastFeatureSchema = model.featureSchema(eventSchema);
+            lastEventSchema = eventSchema;
+        }
+        return new FeaturedRecord(lastFeatureSchema, event, mine);
     }
 
     /** The values of this version's aggregates, by name, as doubles (for {@code score.features.emit}). */
