@@ -167,9 +167,9 @@ class AggregateFeaturesTopologyTest {
         final List<ScoreResult> scores = fixture.scores().readValuesToList();
 
         assertEquals(2, scores.size());
-        // Late (window + grace = 10 min or 1 h < 2 h): not added; its own windows end at 0 s and hold
-        // nothing; since_last is clamped at 0 for an event older than its key's newest one.
-        assertFeatures(scores.get(1), 0.0, 0.0, 0.0);
+        // Late (2 h behind the task's stream time, more than window + grace, 10 min or 1 h): not
+        // added, and its windows read as empty: count 0, sum 0, no previous event
+        assertFeatures(scores.get(1), 0.0, 0.0, null);
         assertEquals(1, late.get(MODEL + "/n_10m").get());
         assertEquals(1, late.get(MODEL + "/sum_1h").get());
         // A later event of A still sees only the first one: the late one was not added
@@ -209,12 +209,13 @@ class AggregateFeaturesTopologyTest {
         final KeyValueStore<Bytes, byte[]> store = fixture.driver().getKeyValueStore("scoring-features");
         assertEquals(List.of("A", "B"), groupKeys(store));
 
-        // when: C's event makes the task's stream time 2 h, and a sweep runs (every 30 s of wall clock)
-        fixture.send(tx("C", 7_200, 10));
+        // when: C's event makes the task's stream time 7 500 s, and a sweep runs (every 30 s of wall
+        // clock)
+        fixture.send(tx("C", 7_500, 10));
         fixture.driver().advanceWallClockTime(Duration.ofSeconds(31));
 
-        // then: A's newest event (0 s) is older than 2 h - 1 h (its longest window, no grace): gone;
-        // B's (4 000 s) is not
+        // then: A's newest event (0 s) is older than 7 500 s - (2 x 1 h + 3 min): its longest window
+        // (1 h, 1-min buckets, no grace) twice and three buckets: gone; B's (4 000 s) is not
         assertEquals(List.of("B", "C"), groupKeys(store));
     }
 

@@ -38,6 +38,8 @@ final class HistoryFeatures {
         this.values = new Object[aggregates.size()];
     }
 
+    private long streamTimeMs = Long.MIN_VALUE;
+
     /** Width of the rows: the 30 event fields and the aggregates. */
     int width() {
         return SyntheticTransactions.FEATURE_COUNT + aggregates.size();
@@ -53,7 +55,10 @@ final class HistoryFeatures {
         Objects.requireNonNull(t, "transaction");
         final double[] row = new double[width()];
         SyntheticTransactions.features(t, row, 0);
-        engine.compute(aggregates, t.getAccountId().getBytes(StandardCharsets.UTF_8), t, timestampMs, values);
+        // The stream time, as a stream task would have it: the largest timestamp so far.
+        streamTimeMs = Math.max(streamTimeMs, timestampMs);
+        engine.compute(aggregates, t.getAccountId().getBytes(StandardCharsets.UTF_8), t, timestampMs, streamTimeMs,
+                values);
         for (int i = 0; i < values.length; i++) {
             final Object v = values[i];
             if (v instanceof Number n) {

@@ -76,6 +76,23 @@ final class AggregateState {
     }
 
     /**
+     * Whether an event of bucket {@code bt} is older than what is kept behind the task's stream time
+     * {@code streamTimeMs} (Long.MIN_VALUE: none known): such an event's window is read as empty.
+     */
+    boolean isLateForStream(long bt, long streamTimeMs) {
+        return streamTimeMs != Long.MIN_VALUE && bt <= bucketOf(streamTimeMs) - retainedBuckets;
+    }
+
+    /** The value of an empty window: 0 for count, count_distinct and sum, null otherwise. */
+    Object emptyValue() {
+        return switch (function) {
+            case COUNT, COUNT_DISTINCT -> 0L;
+            case SUM -> 0.0;
+            default -> null;
+        };
+    }
+
+    /**
      * Adds an event at {@code t} (bucket {@code bt}, not late) with the field's value {@code x} or,
      * for count_distinct, its hash; then drops the buckets that fell out of window + grace.
      */

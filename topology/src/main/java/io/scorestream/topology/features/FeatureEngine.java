@@ -112,6 +112,22 @@ public final class FeatureEngine {
      */
     public void compute(List<AggregateDefinition> aggregates, byte[] recordKey, GenericRecord event,
                         long eventTimeMs, Object[] out) {
+        compute(aggregates, recordKey, event, eventTimeMs, Long.MIN_VALUE, out);
+    }
+
+    /**
+     * As {@link #compute(List, byte[], GenericRecord, long, Object[])}, with the stream task's
+     * stream time (the largest event time it has seen, this event included; Kafka Streams keeps it
+     * across restarts): an event whose bucket is older than an aggregate's window + grace behind it
+     * is late whatever its key's state, is not added, and reads that aggregate's window as empty (0
+     * for count, count_distinct and sum, null otherwise). With it, the values never depend on
+     * whether a sweep ({@link #expired}) has deleted a key yet.
+     *
+     * @param streamTimeMs the task's stream time; Long.MIN_VALUE for none (only the key's own
+     *     newest event decides lateness)
+     */
+    public void compute(List<AggregateDefinition> aggregates, byte[] recordKey, GenericRecord event,
+                        long eventTimeMs, long streamTimeMs, Object[] out) {
         if (aggregates.isEmpty()) {
             return;
         }
@@ -137,7 +153,7 @@ public final class FeatureEngine {
         for (FeaturePlan.Group g : groups) {
             g.load(store.get(g.storeKey));
             for (FeaturePlan.Slot s : g.slots) {
-                apply(s, g, eventTimeMs, out);
+                apply(s, g, eventTimeMs, streamTimeMs, out);
             }
             g.dropExpiredKept(eventTimeMs);
             g.encode();
@@ -154,9 +170,23 @@ public final class FeatureEngine {
         }
     }
 
-    private void apply(FeaturePlan.Slot s, FeaturePlan.Group g, long t, Object[] out) {
+    private void apply(FeaturePlan.Slot s, FeaturePlan.Group g, long t, long streamTimeMs, Object[] out) {
         final AggregateState st = s.state;
         final long bt = st.bucketOf(t);
+        if (st.isLateForStream(bt, streamTimeMs)) {
+            // Older than what the task keeps: not added, and its window reads as empty, so nothing
+            // depends on whether a sweep has deleted the key's state yet.
+            if (s.adds) {
+                for (AggregateDefinition d : s.definitions) {
+                    listener.onLate(d);
+                }
+            }
+            final Object empty = st.emptyValue();
+            for (int o : s.outputs) {
+                out[o] = empty;
+            }
+            return;
+        }
         final boolean hadPrevious = st.present;
         final long previousNewest = st.newest;
         final double previousLast = st.last;
@@ -226,8 +256,9 @@ public final class FeatureEngine {
     /**
      * Whether a stored group value has expired at stream time {@code streamTimeMs}: every aggregate
      * state in it has its newest event more than its window + grace before it (true when it holds
-     * none). An event at that time would find nothing of it in its window, so a sweep may delete the
-     * key.
+     * none), plus the same again and three buckets: no event that is not late by stream time
+     * ({@link #compute(List, byte[], GenericRecord, long, long, Object[])}) could read anything of
+     * it, so a sweep may delete the key without changing any value.
      */
     public static boolean expired(byte[] storedValue, long streamTimeMs) {
         return StateCodec.expired(storedValue, streamTimeMs);

@@ -50,14 +50,18 @@ final class StateCodec {
     }
 
     /**
-     * Whether every state in {@code value} has its newest event more than window + grace (its own)
-     * before {@code nowMs}; true for a value with no state.
+     * Whether every state in {@code value} has its newest event more than twice window + grace, plus
+     * three buckets (its own), before stream time {@code nowMs}; true for a value with no state.
      */
     static boolean expired(byte[] value, long nowMs) {
         final ByteBuffer in = open(value);
         while (in.hasRemaining()) {
             final int at = in.position();
-            if (!olderThan(in.getLong(at + NEWEST_AT), nowMs, in.getLong(at + WINDOW_AT) + in.getLong(at + GRACE_AT))) {
+            final long retained = in.getLong(at + WINDOW_AT) + in.getLong(at + GRACE_AT);
+            final long bucket = in.getLong(at + ID_AT + 8 + 1);
+            // Twice the retained span and three buckets: no event that is not late by stream time can
+            // see anything of it (nor be late against its key's newest), so deleting it changes no value.
+            if (!olderThan(in.getLong(at + NEWEST_AT), nowMs, 2 * retained + 3 * bucket)) {
                 return false;
             }
             in.position(at + 4 + in.getInt(at));

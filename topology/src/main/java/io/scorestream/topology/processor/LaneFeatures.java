@@ -86,7 +86,7 @@ final class LaneFeatures {
      *     computed for this event (a missing group field, say)
      */
     IndexedRecord featured(FeatureEngine engine, FeatureValues values, byte[] key, GenericRecord event,
-                           long timestamp) {
+                           long timestamp, long streamTimeMs) {
         int missing = 0;
         for (int i : distinct) {
             if (values.find(valueIds[i]) < 0) {
@@ -97,7 +97,7 @@ final class LaneFeatures {
         if (missing == definitions.size()) {
             // The usual case (the first lane of a record): every definition, the same list object
             // each time, which the engine's plan cache finds by identity.
-            engine.compute(definitions, key, event, timestamp, computed);
+            engine.compute(definitions, key, event, timestamp, streamTimeMs, computed);
             for (int i = 0; i < valueIds.length; i++) {
                 values.put(valueIds[i], computed[i]);
                 computed[i] = null;
@@ -112,7 +112,7 @@ final class LaneFeatures {
                     at[m++] = i;
                 }
             }
-            engine.compute(some, key, event, timestamp, computed);
+            engine.compute(some, key, event, timestamp, streamTimeMs, computed);
             for (int j = 0; j < m; j++) {
                 values.put(valueIds[at[j]], computed[j]);
                 computed[j] = null;

@@ -147,8 +147,6 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private FeatureEngine engine;
     /** The features store; null until the engine is made. */
     private KeyValueStore<Bytes, byte[]> featuresStore;
-    /** Largest record timestamp this task has seen since it started (Long.MIN_VALUE: none). */
-    private long streamTimeMs = Long.MIN_VALUE;
     /** Where the next sweep of expired keys starts; null: at the beginning. */
     private Bytes sweepFrom;
     /** Per aggregate state id: the event time its state began with in this task (stored: kind 0x02). */
@@ -240,13 +238,19 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     /**
      * Deletes, from the features store, the keys whose every aggregate's newest event is older than
-     * the task's stream time minus its window and grace (a key that stopped receiving events): their
-     * state can no longer be read by any event that is not late. A key is otherwise trimmed only
-     * when it receives an event, so without this, keys seen once would stay forever. Looks at
-     * {@link #SWEEP_BATCH} keys per call, resuming where the previous call stopped.
+     * the task's stream time by more than twice its window and grace (a key that stopped receiving
+     * events; {@link FeatureEngine#expired}): no event that is not late by stream time can read any
+     * of it, and late ones read an empty window, so deleting it changes no value, whenever the sweep
+     * runs. A key is otherwise trimmed only when it receives an event, so without this, keys seen
+     * once would stay forever. Looks at {@link #SWEEP_BATCH} keys per call, resuming where the
+     * previous call stopped.
      */
     private void sweepFeatures(long wallClockMs) {
-        if (featuresStore == null || streamTimeMs == Long.MIN_VALUE) {
+        if (featuresStore == null) {
+            return;
+        }
+        final long streamTimeMs = context.currentStreamTimeMs();
+        if (streamTimeMs <= 0) {
             return;
         }
         final List<Bytes> expired = new ArrayList<>();
@@ -336,9 +340,6 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (topic != null && !plans.accepts(topic, partition, offset)) {
             return;
         }
-        if (record.timestamp() > streamTimeMs) {
-            streamTimeMs = record.timestamp();
-        }
         final FeatureEvent event = record.value();
         if (event == null) {
             throw new InvalidEventException("null_value", "the record has a null value (a tombstone); there is "
@@ -407,7 +408,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                     scored = value;
                 } else {
                     computingFor = lane.model;
-                    scored = lane.features.featured(engine(), features, key, value, timestamp);
+                    scored = lane.features.featured(engine(), features, key, value, timestamp,
+                            context.currentStreamTimeMs());
                     if (!lane.features.statesNoted) {
                         noteStatesBegan(lane.features, timestamp);
                         lane.features.statesNoted = true;
@@ -569,7 +571,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 final Long began = stateBegan.get(d.stateId());
                 if (began != null) {
                     observer.onFeatureHistory(lane.model, d.name(), d.windowMs(),
-                            Math.max(0, streamTimeMs - began), context.taskId().toString());
+                            Math.max(0, context.currentStreamTimeMs() - began), context.taskId().toString());
                 }
             }
         }

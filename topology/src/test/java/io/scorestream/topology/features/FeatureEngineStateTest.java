@@ -219,24 +219,102 @@ class FeatureEngineStateTest {
     }
 
     @Test
-    void expiredWhenEveryStateIsOlderThanItsWindowPlusGrace() {
+    void expiredWhenEveryStateIsOlderThanTwiceItsWindowPlusGraceAndThreeBuckets() {
         final Run one = new Run("s=sum(amount) by account_id over 10s bucket 1s grace 5s");
         one.at(1_000, tx("A", 1));
         one.at(500, tx("A", 1));
         final byte[] value = one.store.map.firstEntry().getValue();
 
         assertEquals(1_000, FeatureEngine.newestEventTime(value));
-        // 16000 - 1000 = 15 s: not more than 10 s + 5 s
-        assertFalse(FeatureEngine.expired(value, 16_000));
-        assertTrue(FeatureEngine.expired(value, 16_001));
+        // 34000 - 1000 = 33 s: not more than 2 x (10 s + 5 s) + 3 x 1 s
+        assertFalse(FeatureEngine.expired(value, 34_000));
+        assertTrue(FeatureEngine.expired(value, 34_001));
 
         final Run two = new Run("s=sum(amount) by account_id over 10s bucket 1s grace 5s", COUNT_1H);
         two.at(1_000, tx("A", 1));
         final byte[] both = two.store.map.firstEntry().getValue();
-        assertFalse(FeatureEngine.expired(both, 16_001));
-        assertFalse(FeatureEngine.expired(both, 1_000 + 3_600_000));
-        assertTrue(FeatureEngine.expired(both, 1_000 + 3_600_001));
+        // the 1-h count (1-min buckets) keeps it: 2 x 1 h + 3 min
+        assertFalse(FeatureEngine.expired(both, 34_001));
+        assertFalse(FeatureEngine.expired(both, 1_000 + 7_380_000));
+        assertTrue(FeatureEngine.expired(both, 1_000 + 7_380_001));
         assertTrue(FeatureEngine.expired(new byte[] {1}, 0));
         assertEquals(Long.MIN_VALUE, FeatureEngine.newestEventTime(new byte[] {1}));
+    }
+
+    @Test
+    void deletingExpiredKeysAtAnyTimeChangesNoValueWhenLatenessFollowsStreamTime() {
+        // given: two engines over the same events, out of order and some very late, with the stream
+        // time (the largest event time so far) passed in; the second deletes expired keys after
+        // every 7th event, as a sweep might at any moment
+        final String[] aggregates = {"s=sum(amount) by account_id over 2s bucket 100ms",
+            "n=count() by account_id over 1s bucket 100ms grace 300ms",
+            "l=last(amount) by account_id over 2s bucket 100ms",
+            "g=since_last() by account_id over 1s bucket 100ms",
+            "d=count_distinct(merchant) by account_id over 2s bucket 100ms excluding current"};
+        final Run kept = new Run(aggregates);
+        final Run swept = new Run(aggregates);
+        final Random random = new Random(7);
+        long stream = Long.MIN_VALUE;
+        int deleted = 0;
+        for (int i = 0; i < 3_000; i++) {
+            // 40 accounts, 3 events a second among them: each account idles for seconds at a time
+            final long t = i * 333L - (random.nextInt(5) == 0 ? random.nextInt(9_000) : 0);
+            stream = Math.max(stream, t);
+            final FeatureFixture.Tx tx = tx("acct" + random.nextInt(40), random.nextInt(100) / 4.0)
+                    .merchant("m" + random.nextInt(5));
+            final byte[] key = utf8(String.valueOf(tx.build().get("account_id")));
+            final Object[] a = new Object[aggregates.length];
+            final Object[] b = new Object[aggregates.length];
+            kept.engine.compute(kept.aggregates, key, tx.build(), t, stream, a);
+            swept.engine.compute(swept.aggregates, key, tx.build(), t, stream, b);
+
+            // then: the same values, event by event
+            assertArrayEquals(a, b, "event " + i + " at " + t + " (stream time " + stream + ")");
+            if (i % 7 == 0) {
+                final List<byte[]> expired = new ArrayList<>();
+                for (var e : swept.store.map.entrySet()) {
+                    if (FeatureEngine.expired(e.getValue(), stream)) {
+                        expired.add(e.getKey());
+                    }
+                }
+                expired.forEach(swept.store.map::remove);
+                deleted += expired.size();
+            }
+        }
+        // and: the sweep did delete keys, and late events were reported the same way
+        assertTrue(deleted > 100, "keys deleted: " + deleted);
+        assertEquals(kept.lateSorted(), swept.lateSorted());
+        assertFalse(kept.late.isEmpty());
+    }
+
+    @Test
+    void anEventOlderThanTheRetainedSpanBehindStreamTimeIsLateAndReadsAnEmptyWindow() {
+        final Run run = new Run("s=sum(amount) by account_id over 10s bucket 1s", "n=count() by account_id over 10s"
+                + " bucket 1s", "g=since_last() by account_id over 10s bucket 1s");
+        final Object[] out = new Object[3];
+        // A at 5 s, B at 30 s (stream time 30 s)
+        run.engine.compute(run.aggregates, utf8("A"), tx("A", 4).build(), 5_000, 5_000, out);
+        run.engine.compute(run.aggregates, utf8("B"), tx("B", 1).build(), 30_000, 30_000, out);
+
+        final List<byte[]> before = new ArrayList<>(run.store.map.values());
+
+        // when: A at 6 s, 24 s behind stream time (more than the 10-s window): not late for A's own
+        // state (A's newest is 5 s, in the same window), but late for the task
+        run.engine.compute(run.aggregates, utf8("A"), tx("A", 2).build(), 6_000, 30_000, out);
+
+        // then: read as an empty window (not the 5-s event), counted late, and not added
+        assertArrayEquals(new Object[] {0.0, 0L, null}, out);
+        assertEquals(List.of("g", "n", "s"), run.lateSorted());
+        final List<byte[]> after = new ArrayList<>(run.store.map.values());
+        assertEquals(before.size(), after.size());
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(before.get(i), after.get(i), "state " + i + " changed");
+        }
+        // and: without the stream time, the same event is not late (A's own newest is 1 s away)
+        final Run alone = new Run("s=sum(amount) by account_id over 10s bucket 1s");
+        final Object[] one = new Object[1];
+        alone.engine.compute(alone.aggregates, utf8("A"), tx("A", 4).build(), 5_000, one);
+        alone.engine.compute(alone.aggregates, utf8("A"), tx("A", 2).build(), 6_000, one);
+        assertArrayEquals(new Object[] {6.0}, one);
     }
 }

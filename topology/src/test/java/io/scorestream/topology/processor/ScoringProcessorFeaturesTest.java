@@ -83,6 +83,7 @@ class ScoringProcessorFeaturesTest {
         final Transaction t = Transaction.newBuilder(generator.next(at)).setAccountId("A").setAmount(amount)
                 .setEventTime(at).setTransactionId("tx-" + offset).build();
         ctx.setRecordMetadata("transactions", 0, offset++);
+        ctx.setCurrentStreamTimeMs(at.toEpochMilli());
         p.process(new Record<>("A".getBytes(StandardCharsets.UTF_8),
                 serde.deserialize("transactions", serializer.serialize("transactions", t)), at.toEpochMilli()));
     }
@@ -107,6 +108,8 @@ class ScoringProcessorFeaturesTest {
 
         // when: the next incarnation starts on the restored stores, and one more event arrives
         final MockProcessorContext<byte[], Object> second = context();
+        // Kafka Streams restores the task's stream time with its committed offsets: A's second event's
+        second.setCurrentStreamTimeMs(Instant.parse("2026-11-22T00:01:00Z").toEpochMilli());
         final ScoringProcessor next = processor(second);
         second.scheduledPunctuators().get(0).getPunctuator().punctuate(ProcessorFixture.SYSTEM_TIME_MS + 60_000);
         send(next, second, 120, 5);
