@@ -119,9 +119,16 @@ public final class ReliabilitySupport {
      */
     static void readAllScores(ScoreReader scores, int expected, TransactionFeed feed, Admin admin, String groupId,
                               Runnable healthCheck, Duration settle) throws Exception {
+        readAllScores(scores, expected, feed::finished, admin, groupId, healthCheck, settle);
+    }
+
+    /** As {@link #readAllScores(ScoreReader, int, TransactionFeed, Admin, String, Runnable, Duration)}, for any feed. */
+    static void readAllScores(ScoreReader scores, int expected, BooleanSupplier feedFinished, Admin admin,
+                              String groupId, Runnable healthCheck, Duration settle) throws Exception {
         final long start = System.nanoTime();
         final boolean all = scores.readUntilDistinct(expected, Duration.ofMinutes(3), healthCheck,
-                () -> feed.finished() && ScoringItSupport.groupCaughtUp(admin, groupId, ScoringItSupport.TRANSACTIONS));
+                () -> feedFinished.getAsBoolean()
+                        && ScoringItSupport.groupCaughtUp(admin, groupId, ScoringItSupport.TRANSACTIONS));
         if (!all) {
             LOG.warn("not every transaction was scored within {} s: {}",
                     TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), scores.accounting(expected));
