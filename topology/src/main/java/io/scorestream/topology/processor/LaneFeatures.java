@@ -87,6 +87,9 @@ final class LaneFeatures {
      */
     IndexedRecord featured(FeatureEngine engine, FeatureValues values, byte[] key, GenericRecord event,
                            long timestamp, long streamTimeMs) {
+        // First the schema: an event that lacks a field the aggregates read is a schema mismatch,
+        // refused (FeatureException) before any state is touched, as the version's load-time check says.
+        scoredSchema(event.getSchema());
         int missing = 0;
         for (int i : distinct) {
             if (values.find(valueIds[i]) < 0) {
@@ -131,13 +134,22 @@ final class LaneFeatures {
             }
             mine[i] = values.value(at);
         }
-        final Schema eventSchema = event.getSchema();
+        return new FeaturedRecord(scoredSchema(event.getSchema()), event, mine);
+    }
+
+    /**
+     * The schema records of {@code eventSchema} are scored with.
+     *
+     * @throws io.scorestream.inference.FeatureException ({@code schema_mismatch}) when an
+     *     aggregate reads a field the event lacks, or has a field's name
+     */
+    private Schema scoredSchema(Schema eventSchema) {
         if (eventSchema != lastEventSchema) {
             // ScoringModel caches by schema equality, a deep comparison: too slow for every record.
             lastFeatureSchema = model.featureSchema(eventSchema);
             lastEventSchema = eventSchema;
         }
-        return new FeaturedRecord(lastFeatureSchema, event, mine);
+        return lastFeatureSchema;
     }
 
     /** The values of this version's aggregates, by name, as doubles (for {@code score.features.emit}). */
