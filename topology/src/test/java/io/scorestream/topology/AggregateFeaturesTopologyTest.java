@@ -349,4 +349,32 @@ class AggregateFeaturesTopologyTest {
         assertEquals(2.0, f.get("fc"), "fraud-flagged events only");
         assertEquals(2.0, f.get("cx"), "the event itself not counted");
     }
+
+    @Test
+    void anEventLackingAFieldItsAggregatesReadIsASchemaMismatchAndCountsInNoAggregate() {
+        fixture = TopologyFixture.builder(1).emitFeatures(true).build();
+        fixture.publishAndAwaitVersion(standardSpec("1"));
+
+        // given: an event of A whose schema has no amount (which sum_1h reads)
+        final org.apache.avro.Schema noAmount = org.apache.avro.SchemaBuilder.record("Transaction")
+                .namespace("io.scorestream.schemas").fields()
+                .requiredString("transaction_id").requiredString("account_id").requiredLong("event_time")
+                .endRecord();
+        final org.apache.avro.generic.GenericRecord bad = new org.apache.avro.generic.GenericRecordBuilder(noAmount)
+                .set("transaction_id", "bad-1").set("account_id", "A").set("event_time", START.toEpochMilli())
+                .build();
+        final byte[] bytes = io.scorestream.schemas.serde.ConfluentAvroSerializer.generic(fixture.schemas(), false)
+                .serialize(TopologyFixture.TRANSACTIONS, bad);
+        fixture.rawTransactions().pipeInput(new TestRecord<>("A".getBytes(StandardCharsets.UTF_8), bytes, START));
+
+        // then: dead-lettered as a schema mismatch naming the field
+        final var dead = fixture.deadLetters().readRecord();
+        assertEquals("schema_mismatch", new String(dead.headers().lastHeader(DeadLetters.HEADER_REASON).value(),
+                StandardCharsets.UTF_8));
+        assertTrue(new String(dead.headers().lastHeader(DeadLetters.HEADER_MESSAGE).value(), StandardCharsets.UTF_8)
+                .contains("amount"));
+        // and: A's next event is its first in every aggregate
+        fixture.send(tx("A", 60, 20));
+        assertFeatures(fixture.scores().readValue(), 1.0, 20.0, null);
+    }
 }
