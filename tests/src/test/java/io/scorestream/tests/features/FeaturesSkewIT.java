@@ -29,6 +29,7 @@ import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.tests.it.ScoringItSupport;
+import io.scorestream.tests.reliability.FeatureFaults;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -41,7 +42,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -130,20 +130,9 @@ class FeaturesSkewIT {
         feed.checkDelivered();
 
         // when: the application scores them live (small batches, emitting the features) ...
-        final Map<String, Object> s = ScoringItSupport.appSettings(kafka.bootstrapServers(), "fx-live",
-                dir.resolve("state"));
-        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, INPUT);
-        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
-        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
-        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, "fx-dlq");
-        s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
-        s.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
-        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "50");
-        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
-        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
-        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
-        app = ScoringApplication.start(ScorestreamConfig.of(s), schemas);
-        final Map<String, Map<String, Double>> live = awaitFeatures(SCORES, EVENTS, Duration.ofSeconds(120));
+        app = ScoringApplication.start(ScorestreamConfig.of(liveSettings("fx-live", "state")), schemas);
+        final Map<String, Map<String, Double>> live = FeatureFaults.readFeatures(kafka.bootstrapServers(), schemas, SCORES, EVENTS,
+                Duration.ofSeconds(120));
         app.close();
         app = null;
 
@@ -199,40 +188,7 @@ class FeaturesSkewIT {
         assertEquals(EVENTS, n.path("values").asLong() + n.path("nulls").asLong(), n.toString());
         assertTrue(n.path("max").asDouble() >= 3 && n.path("min").asDouble() >= 0, n.toString());
         assertTrue(features.path("prev_amount").path("nulls").asLong() > 0, features.toString());
-        return awaitFeatures(out, EVENTS, Duration.ofSeconds(60));
-    }
-
-    /** The features of each score on {@code topic}, by source partition@offset, once there are {@code n}. */
-    private Map<String, Map<String, Double>> awaitFeatures(String topic, int n, Duration timeout) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        final ConfluentAvroDeserializer<ScoreResult> scores = ConfluentAvroDeserializer.specific(schemas,
-                ScoreResult.class, false);
-        final Map<String, Map<String, Double>> out = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            final List<TopicPartition> tps = new ArrayList<>();
-            for (PartitionInfo info : c.partitionsFor(topic)) {
-                tps.add(new TopicPartition(topic, info.partition()));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            final long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n) {
-                if (System.nanoTime() > deadline) {
-                    fail(topic + ": " + out.size() + " scores of " + n + " after " + timeout);
-                }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    final ScoreResult s = scores.deserialize(topic, r.value());
-                    assertTrue(s.getFeatures() != null, "score without features on " + topic + ": " + s);
-                    final String at = s.getSourcePartition() + "@" + s.getSourceOffset();
-                    assertTrue(out.put(at, new TreeMap<>(s.getFeatures())) == null, "two scores of " + at);
-                }
-            }
-        }
-        return out;
+        return FeatureFaults.readFeatures(kafka.bootstrapServers(), schemas, out, EVENTS, Duration.ofSeconds(60));
     }
 
     /** A logistic regression over the six aggregates (weights small: the scores do not matter here). */
@@ -293,19 +249,8 @@ class FeaturesSkewIT {
         feed.checkDelivered();
 
         // when: scored under exactly-once with repartition.by=account_id
-        final Map<String, Object> s = ScoringItSupport.appSettings(kafka.bootstrapServers(), "fx-repartition",
-                dir.resolve("state-r"));
-        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, INPUT);
-        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
-        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
-        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, "fx-dlq");
-        s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
+        final Map<String, Object> s = liveSettings("fx-repartition", "state-r");
         s.put(TopicsConfig.REPARTITION_BY_CONFIG, "account_id");
-        s.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
-        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "50");
-        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
-        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
-        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         app = ScoringApplication.start(ScorestreamConfig.of(s), schemas);
         final Map<String, ScoreResult> scores = awaitScores(SCORES, events, Duration.ofSeconds(120));
 
@@ -322,6 +267,23 @@ class FeaturesSkewIT {
         }
         LOG.info(String.format(Locale.ROOT, "RESULT features repartition: %,d events of %d accounts, each one's "
                 + "1-h count as expected", checked, perAccount.size()));
+    }
+
+    /** A scoring application on the test's topics: small batches, exactly-once, the features emitted. */
+    private Map<String, Object> liveSettings(String applicationId, String stateDir) {
+        final Map<String, Object> s = ScoringItSupport.appSettings(kafka.bootstrapServers(), applicationId,
+                dir.resolve(stateDir));
+        s.put(TopicsConfig.INPUT_TOPICS_CONFIG, INPUT);
+        s.put(TopicsConfig.OUTPUT_TOPIC_CONFIG, SCORES);
+        s.put(TopicsConfig.MODEL_TOPIC_CONFIG, MODELS);
+        s.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, "fx-dlq");
+        s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
+        s.put(ModelsConfig.MODEL_NAME_CONFIG, "fraud");
+        s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "50");
+        s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "100");
+        s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
+        return s;
     }
 
     /** Each score on {@code topic} by event id, once there are {@code n}. */

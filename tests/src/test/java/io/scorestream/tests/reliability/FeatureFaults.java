@@ -56,7 +56,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * record-by-record comparison of the values each event was scored with. Stateless; the feed is owned
  * (closed) by the test that starts it.
  */
-final class FeatureFaults {
+public final class FeatureFaults {
 
     /** The aggregates of the model version, in the text syntax; every one grouped by account. */
     static final List<String> AGGREGATES = List.of(
@@ -142,8 +142,8 @@ final class FeatureFaults {
     }
 
     /** The values of each committed score on {@code topic}, by source {@code partition@offset}, once there are {@code n}. */
-    private static Map<String, Map<String, Double>> readFeatures(String bootstrapServers, SchemaRegistry schemas,
-                                                                 String topic, int n, Duration timeout) {
+    public static Map<String, Map<String, Double>> readFeatures(String bootstrapServers, SchemaRegistry schemas,
+                                                                String topic, int n, Duration timeout) {
         final Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
