@@ -38,6 +38,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import io.scorestream.topology.features.FeatureEngine;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -199,9 +200,9 @@ final class BenchApp implements AutoCloseable {
     }
 
     /**
-     * Live entries of a key-value store of this application, over all its tasks, read through
-     * interactive queries: how many, and their key and value bytes. Call while the application is
-     * RUNNING.
+     * Live group-state entries ({@link FeatureEngine#isGroupStateKey}) of a features store of this
+     * application, over all its tasks, read through interactive queries: how many, and their key and
+     * value bytes. Call while the application is RUNNING.
      *
      * @return {entries, key bytes + value bytes}
      */
@@ -213,6 +214,10 @@ final class BenchApp implements AutoCloseable {
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> kv = it.next();
+                // Only group state: not the few entries a task keeps about when each state began.
+                if (!FeatureEngine.isGroupStateKey(kv.key.get())) {
+                    continue;
+                }
                 entries++;
                 bytes += kv.key.get().length + (kv.value == null ? 0 : kv.value.length);
             }
