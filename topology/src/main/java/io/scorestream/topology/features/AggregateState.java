@@ -12,25 +12,24 @@ import java.util.Arrays;
  * (sum; mean; min; max), b (M2 of mean and stddev) or a sorted run of value hashes (count_distinct,
  * all buckets' runs in one array, in bucket order).
  *
- * <p>Encoded form (big-endian), see {@link StateCodec}: {@code length:i32 stateId:i64 function:u8
- * bucketMs:i64 windowMs:i64 graceMs:i64 newest:i64 [last:f64, last only] buckets:u16 bucket*}, with
- * {@code bucket = ago:u16 payload}, {@code ago = index(newest) - index}, buckets in ascending index,
- * and the payload {@code count:i64} (count), {@code sum:f64} (sum), {@code n:i64 mean:f64 m2:f64}
- * (mean, stddev), {@code value:f64} (min, max), {@code n:i32 hash:i64*n} ascending (count_distinct);
- * last and since_last keep no buckets. The length counts the bytes after itself.
+ * <p>Encoded form, see {@link StateCodec} for the types: {@code length:uvar stateId:i64 function:u8
+ * bucketMs:uvar retainedMs:uvar newest:svar [last:f64, last only] buckets:uvar bucket*}, with
+ * {@code bucket = ago:uvar payload}, {@code ago = index(newest) - index}, buckets in ascending index,
+ * retainedMs = window + grace, and the payload {@code count:uvar} (count), {@code sum:f64} (sum),
+ * {@code n:uvar mean:f64 m2:f64} (mean, stddev), {@code value:f64} (min, max), {@code n:uvar hash:i64*n}
+ * ascending (count_distinct); last and since_last keep no buckets (a count of 0). The length counts
+ * the bytes after itself.
  *
  * <p>Not thread-safe: owned by one engine.
  */
 final class AggregateState {
 
-    /** Fixed part after the length: stateId, function, bucket, window, grace, newest. */
-    static final int HEADER_BYTES = 8 + 1 + 8 + 8 + 8 + 8;
-
     final long stateId;
     final Function function;
     final long bucketMs;
     final long windowMs;
-    final long graceMs;
+    /** window + grace: what is kept, and what the stored state says besides its bucket. */
+    final long retainedMs;
     private final long windowBuckets;
     private final long retainedBuckets;
 
@@ -53,7 +52,7 @@ final class AggregateState {
         this.function = d.function();
         this.bucketMs = d.bucketMs();
         this.windowMs = d.windowMs();
-        this.graceMs = d.graceMs();
+        this.retainedMs = d.windowMs() + d.graceMs();
         this.windowBuckets = d.windowBuckets();
         this.retainedBuckets = d.retainedBuckets();
     }
@@ -313,34 +312,51 @@ final class AggregateState {
 
     /** Bytes {@link #encode} writes, length prefix included. */
     int encodedSize() {
-        int size = 4 + HEADER_BYTES + (function == Function.LAST ? 8 : 0) + 2 + 2 * n;
-        switch (function) {
-            case COUNT, SUM, MIN, MAX -> size += 8 * n;
-            case MEAN, STDDEV -> size += 24 * n;
-            case COUNT_DISTINCT -> size += 4 * n + 8 * hashCount;
-            default -> {
-            }
+        final int body = bodySize();
+        return StateCodec.varLongSize(body) + body;
+    }
+
+    /** Bytes after the length prefix. */
+    private int bodySize() {
+        int size = 8 + 1 + StateCodec.varLongSize(bucketMs) + StateCodec.varLongSize(retainedMs)
+                + StateCodec.varLongSize(StateCodec.zigzag(newest)) + (function == Function.LAST ? 8 : 0)
+                + StateCodec.varLongSize(n);
+        final long newestBucket = bucketOf(newest);
+        for (int i = 0; i < n; i++) {
+            size += StateCodec.varLongSize(newestBucket - index[i]);
+            size += switch (function) {
+                case COUNT -> StateCodec.varLongSize(count[i]);
+                case SUM, MIN, MAX -> 8;
+                case MEAN, STDDEV -> StateCodec.varLongSize(count[i]) + 16;
+                case COUNT_DISTINCT -> StateCodec.varLongSize(runLength[i]) + 8 * runLength[i];
+                default -> throw new IllegalStateException(function.name());
+            };
         }
         return size;
     }
 
     void encode(ByteBuffer out) {
-        out.putInt(encodedSize() - 4);
-        out.putLong(stateId).put(function.code()).putLong(bucketMs).putLong(windowMs).putLong(graceMs)
-                .putLong(newest);
+        StateCodec.putVarLong(out, bodySize());
+        out.putLong(stateId).put(function.code());
+        StateCodec.putVarLong(out, bucketMs);
+        StateCodec.putVarLong(out, retainedMs);
+        StateCodec.putVarLong(out, StateCodec.zigzag(newest));
         if (function == Function.LAST) {
             out.putDouble(last);
         }
-        out.putShort((short) n);
+        StateCodec.putVarLong(out, n);
         final long newestBucket = bucketOf(newest);
         for (int i = 0; i < n; i++) {
-            out.putShort((short) (newestBucket - index[i]));
+            StateCodec.putVarLong(out, newestBucket - index[i]);
             switch (function) {
-                case COUNT -> out.putLong(count[i]);
+                case COUNT -> StateCodec.putVarLong(out, count[i]);
                 case SUM, MIN, MAX -> out.putDouble(a[i]);
-                case MEAN, STDDEV -> out.putLong(count[i]).putDouble(a[i]).putDouble(b[i]);
+                case MEAN, STDDEV -> {
+                    StateCodec.putVarLong(out, count[i]);
+                    out.putDouble(a[i]).putDouble(b[i]);
+                }
                 case COUNT_DISTINCT -> {
-                    out.putInt(runLength[i]);
+                    StateCodec.putVarLong(out, runLength[i]);
                     for (int k = runStart[i]; k < runStart[i] + runLength[i]; k++) {
                         out.putLong(hashes[k]);
                     }
@@ -351,48 +367,44 @@ final class AggregateState {
     }
 
     /**
-     * Reads the state at {@code in}'s position (just after the length prefix), which must be this
-     * aggregate's: the same state id, function, bucket, window and grace.
+     * Reads the state whose header {@code h} was just read from {@code in} (positioned after it), which
+     * must be this aggregate's: the same state id, function, bucket and window + grace.
      */
-    void decode(ByteBuffer in) {
-        final long id = in.getLong();
+    void decode(StateCodec.Header h, ByteBuffer in) {
         // compared as the stored code: Function.ofCode copies values() on every call, once per state and event
-        final byte code = in.get();
-        final long bucket = in.getLong();
-        final long window = in.getLong();
-        final long grace = in.getLong();
-        if (id != stateId || code != function.code() || bucket != bucketMs || window != windowMs
-                || grace != graceMs) {
-            throw new IllegalStateException("stored aggregate state " + Long.toHexString(id)
-                    + " does not match its definition (" + Function.ofCode(code) + ", bucket " + bucket
-                    + ", window " + window + ", grace " + grace + ")");
+        if (h.stateId != stateId || h.function != function.code() || h.bucketMs != bucketMs
+                || h.retainedMs != retainedMs) {
+            throw new IllegalStateException("stored aggregate state " + Long.toHexString(h.stateId)
+                    + " does not match its definition (" + Function.ofCode(h.function) + ", bucket " + h.bucketMs
+                    + ", window + grace " + h.retainedMs + ")");
         }
         clear();
         present = true;
-        newest = in.getLong();
+        newest = h.newest;
         if (function == Function.LAST) {
             last = in.getDouble();
         }
-        final int buckets = Short.toUnsignedInt(in.getShort());
+        // every bucket takes at least 2 bytes: a bound that keeps a corrupt count from allocating much
+        final int buckets = StateCodec.getVarInt(in, (h.end - in.position()) / 2, "bucket count");
         ensureBuckets(buckets);
         final long newestBucket = bucketOf(newest);
         for (int i = 0; i < buckets; i++) {
-            index[i] = newestBucket - Short.toUnsignedInt(in.getShort());
+            index[i] = newestBucket - StateCodec.getVarInt(in, Integer.MAX_VALUE, "bucket age");
             count[i] = 0;
             a[i] = 0.0;
             b[i] = 0.0;
             runStart[i] = hashCount;
             runLength[i] = 0;
             switch (function) {
-                case COUNT -> count[i] = in.getLong();
+                case COUNT -> count[i] = StateCodec.getVarLong(in);
                 case SUM, MIN, MAX -> a[i] = in.getDouble();
                 case MEAN, STDDEV -> {
-                    count[i] = in.getLong();
+                    count[i] = StateCodec.getVarLong(in);
                     a[i] = in.getDouble();
                     b[i] = in.getDouble();
                 }
                 case COUNT_DISTINCT -> {
-                    final int run = in.getInt();
+                    final int run = StateCodec.getVarInt(in, (h.end - in.position()) / 8, "hash count");
                     ensureHashes(hashCount + run);
                     for (int k = 0; k < run; k++) {
                         hashes[hashCount++] = in.getLong();

@@ -149,12 +149,15 @@ final class FeaturePlan {
         boolean dirty;
         byte[] oldValue;
         byte[] newValue;
+        private final StateCodec.Header header = new StateCodec.Header();
 
         // states of the stored value that are not this plan's: kept as they are unless expired
         private int kept;
         private int[] keptAt = new int[4];
         private int[] keptLength = new int[4];
         private long[] keptId = new long[4];
+        private long[] keptNewest = new long[4];
+        private long[] keptRetainedMs = new long[4];
         private boolean[] keptDropped = new boolean[4];
 
         Group(AggregateDefinition first, int fieldPos, FieldKind kind, Slot[] slots) {
@@ -228,22 +231,20 @@ final class FeaturePlan {
                 return;
             }
             final ByteBuffer in = StateCodec.open(value);
+            final StateCodec.Header h = header;
             while (in.hasRemaining()) {
-                final int at = in.position();
-                final int length = in.getInt(at);
-                final long id = in.getLong(at + StateCodec.ID_AT);
-                final Slot slot = slot(id);
+                h.read(in);
+                final Slot slot = slot(h.stateId);
                 if (slot != null) {
-                    in.position(at + 4);
-                    slot.state.decode(in);
-                    if (in.position() != at + 4 + length) {
-                        throw new IllegalStateException("aggregate state " + Long.toHexString(id)
+                    slot.state.decode(h, in);
+                    if (in.position() != h.end) {
+                        throw new IllegalStateException("aggregate state " + Long.toHexString(h.stateId)
                                 + " is not as long as its prefix says");
                     }
                 } else {
-                    keep(at, length + 4, id);
+                    keep(h);
                 }
-                in.position(at + 4 + length);
+                in.position(h.end);
             }
         }
 
@@ -264,30 +265,28 @@ final class FeaturePlan {
             return null;
         }
 
-        private void keep(int at, int length, long id) {
+        private void keep(StateCodec.Header h) {
             if (kept == keptAt.length) {
                 keptAt = Arrays.copyOf(keptAt, kept * 2);
                 keptLength = Arrays.copyOf(keptLength, kept * 2);
                 keptId = Arrays.copyOf(keptId, kept * 2);
+                keptNewest = Arrays.copyOf(keptNewest, kept * 2);
+                keptRetainedMs = Arrays.copyOf(keptRetainedMs, kept * 2);
                 keptDropped = Arrays.copyOf(keptDropped, kept * 2);
             }
-            keptAt[kept] = at;
-            keptLength[kept] = length;
-            keptId[kept] = id;
+            keptAt[kept] = h.at;
+            keptLength[kept] = h.end - h.at;
+            keptId[kept] = h.stateId;
+            keptNewest[kept] = h.newest;
+            keptRetainedMs[kept] = h.retainedMs;
             keptDropped[kept] = false;
             kept++;
         }
 
         /** Drops the kept states whose newest event is more than their own window + grace before {@code t}. */
         void dropExpiredKept(long t) {
-            if (kept == 0) {
-                return;
-            }
-            final ByteBuffer in = ByteBuffer.wrap(oldValue);
             for (int k = 0; k < kept; k++) {
-                final int at = keptAt[k];
-                final long span = in.getLong(at + StateCodec.WINDOW_AT) + in.getLong(at + StateCodec.GRACE_AT);
-                if (StateCodec.olderThan(in.getLong(at + StateCodec.NEWEST_AT), t, span)) {
+                if (StateCodec.olderThan(keptNewest[k], t, keptRetainedMs[k])) {
                     keptDropped[k] = true;
                     dirty = true;
                 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scorestream.topology.features.FeatureFixture.Run;
@@ -29,12 +30,23 @@ class FeatureEngineStateTest {
     private static TreeMap<Long, byte[]> states(byte[] value) {
         final TreeMap<Long, byte[]> states = new TreeMap<>();
         final ByteBuffer in = ByteBuffer.wrap(value);
-        assertEquals(1, in.get(), "version");
+        assertEquals(2, in.get(), "version");
         while (in.hasRemaining()) {
             final int at = in.position();
-            final byte[] state = new byte[4 + in.getInt(at)];
+            // the length: an unsigned LEB128 varint, 7 bits a byte, least significant first
+            int length = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = in.get();
+                length |= (b & 0x7F) << shift;
+                shift += 7;
+            } while (b < 0);
+            final long id = in.getLong();
+            final byte[] state = new byte[in.position() - 8 - at + length];
+            in.position(at);
             in.get(state);
-            states.put(ByteBuffer.wrap(state).getLong(4), state);
+            states.put(id, state);
         }
         return states;
     }
@@ -107,19 +119,131 @@ class FeatureEngineStateTest {
         }
     }
 
+    /** Concatenates Integers (one byte each), Longs (i64) and Doubles (f64), big-endian. */
+    private static byte[] bytes(Object... parts) {
+        final ByteBuffer out = ByteBuffer.allocate(8 * parts.length);
+        for (Object p : parts) {
+            if (p instanceof Integer b) {
+                out.put((byte) (int) b);
+            } else if (p instanceof Long l) {
+                out.putLong(l);
+            } else {
+                out.putDouble((Double) p);
+            }
+        }
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
     @Test
-    void theValueIsVersionThenSelfDescribingStates() {
+    void theValueIsVersionThenCompactSelfDescribingStates() {
         final Run run = new Run("k=count() by key over 10s bucket 1s");
 
         run.at(1_500, utf8("rk"), tx("A", 1));
 
         final AggregateDefinition d = run.aggregates.get(0);
-        // version 1; length 53; id; count = 1; bucket 1000; window 10000; grace 0; newest 1500;
-        // one bucket, 0 buckets before the newest's, count 1
-        final byte[] expected = ByteBuffer.allocate(1 + 4 + 53).put((byte) 1).putInt(53).putLong(d.stateId())
-                .put((byte) 1).putLong(1_000).putLong(10_000).putLong(0).putLong(1_500)
-                .putShort((short) 1).putShort((short) 0).putLong(1).array();
+        // Varints: 7 bits a byte, least significant group first, 0x80 on every byte but the last.
+        //   bucket 1000 = 7 * 128 + 104: 0xE8 (104 | 0x80), 0x07
+        //   window + grace 10000 + 0 = 78 * 128 + 16: 0x90, 0x4E
+        //   newest 1500, zigzag 2 * 1500 = 3000 = 23 * 128 + 56: 0xB8, 0x17
+        // length 18 = id 8 + function 1 + 2 + 2 + 2 + bucket count 1 + ago 1 + count 1
+        // (the version-1 layout took 58 bytes for it: 4 + 45 of header, 2 of count, 2 + 8 of bucket)
+        final byte[] expected = bytes(2, 18, d.stateId(), 1, 0xE8, 0x07, 0x90, 0x4E, 0xB8, 0x17,
+                1, 0, 1);
+        assertEquals(20, expected.length);
         assertArrayEquals(expected, run.store.map.get(new byte[] {1, 0, 'r', 'k'}));
+    }
+
+    @Test
+    void eachFunctionStoresItsPayloadCompactly() {
+        final Run run = new Run("n=count() by account_id over 10s bucket 1s grace 2s",
+                "s=sum(amount) by account_id over 10s bucket 1s", "m=mean(amount) by account_id over 10s bucket 1s",
+                "d=count_distinct(merchant) by account_id over 10s bucket 1s",
+                "l=last(amount) by account_id over 10s bucket 1s", "g=since_last() by account_id over 10s bucket 1s");
+        final long[] id = run.aggregates.stream().mapToLong(AggregateDefinition::stateId).toArray();
+        // buckets -1 (t = -500) and 1 (t = 1000 and 1200); the newest is 1200, in bucket 1, so the
+        // buckets are 2 and 0 buckets before the newest's
+        run.at(-500, tx("A", 2).merchant("m1"));
+        run.at(1_000, tx("A", 3).merchant("m2"));
+        run.at(1_200, tx("A", 4).merchant("m1"));
+        final ValueHasher hasher = new ValueHasher();
+        final long h1 = hasher.hash("m1", FieldKind.STRING);
+        final long h2 = hasher.hash("m2", FieldKind.STRING);
+
+        final TreeMap<Long, byte[]> states = states(run.store.map.get(groupKey("account_id", "A")));
+
+        // common header after the id and function: bucket 1000 (0xE8 0x07), window + grace (10000:
+        // 0x90 0x4E; with grace 2 s 12000 = 93 * 128 + 96: 0xE0 0x5D), newest 1200 zigzag 2400 =
+        // 18 * 128 + 96 (0xE0 0x12), then the bucket count: 8 + 1 + 2 + 2 + 2 + 1 = 16 bytes
+        // count: + 2 x (ago 1 + count 1) = 20
+        assertArrayEquals(bytes(20, id[0], 1, 0xE8, 0x07, 0xE0, 0x5D, 0xE0, 0x12, 2, 2, 1, 0, 2), states.get(id[0]));
+        // sum: + 2 x (ago 1 + f64 8) = 34
+        assertArrayEquals(bytes(34, id[1], 2, 0xE8, 0x07, 0x90, 0x4E, 0xE0, 0x12, 2, 2, 2.0, 0, 7.0),
+                states.get(id[1]));
+        // mean: + 2 x (ago 1 + n 1 + mean 8 + M2 8) = 52; bucket 1: n 2, mean 3.5, M2 0.5^2 + 0.5^2
+        assertArrayEquals(bytes(52, id[2], 3, 0xE8, 0x07, 0x90, 0x4E, 0xE0, 0x12, 2, 2, 1, 2.0, 0.0, 0, 2, 3.5,
+                0.5), states.get(id[2]));
+        // count_distinct: + (ago 1 + run 1 + 8) + (ago 1 + run 1 + 16) = 44; a run's hashes ascending
+        assertArrayEquals(bytes(44, id[3], 7, 0xE8, 0x07, 0x90, 0x4E, 0xE0, 0x12, 2, 2, 1, h1, 0, 2,
+                Math.min(h1, h2), Math.max(h1, h2)), states.get(id[3]));
+        // last: the value before the bucket count, and no bucket: 15 + 8 + 1 = 24
+        assertArrayEquals(bytes(24, id[4], 8, 0xE8, 0x07, 0x90, 0x4E, 0xE0, 0x12, 4.0, 0), states.get(id[4]));
+        // since_last: 16
+        assertArrayEquals(bytes(16, id[5], 9, 0xE8, 0x07, 0x90, 0x4E, 0xE0, 0x12, 0), states.get(id[5]));
+        // version + (1 + 20) + (1 + 34) + (1 + 52) + (1 + 44) + (1 + 24) + (1 + 16); 443 in version 1
+        assertEquals(197, run.store.map.get(groupKey("account_id", "A")).length);
+    }
+
+    @Test
+    void aNegativeNewestTimeIsZigzagEncoded() {
+        final Run run = new Run("n=count() by account_id over 10s bucket 1s grace 2s");
+
+        run.at(-1_500, tx("B", 1));
+
+        // zigzag(-1500) = 2 * 1500 - 1 = 2999 = 23 * 128 + 55: 0xB7 0x17; bucket -2, 0 before the newest's
+        final byte[] value = run.store.map.get(groupKey("account_id", "B"));
+        assertArrayEquals(bytes(2, 18, run.aggregates.get(0).stateId(), 1, 0xE8, 0x07, 0xE0, 0x5D, 0xB7, 0x17,
+                1, 0, 1), value);
+        assertEquals(-1_500, FeatureEngine.newestEventTime(value));
+        assertArrayEquals(new Object[] {2L}, run.at(-1_000, tx("B", 1)));
+    }
+
+    @Test
+    void aStateLongerThan127BytesHasATwoByteLengthAndIsKeptAndReadBack() {
+        final MapFeatureStore store = new MapFeatureStore();
+        final String distinct = "d=count_distinct(merchant) by account_id over 10s bucket 1s";
+        final Run v1 = new Run(store, false, distinct);
+        for (int i = 0; i < 20; i++) {
+            v1.at(i, tx("A", 1).merchant("m" + i));
+        }
+        final long id = v1.aggregates.get(0).stateId();
+        final byte[] state = states(store.map.get(groupKey("account_id", "A"))).get(id);
+        // 8 + 1 + bucket 2 + retained 2 + newest 19 (zigzag 38) 1 + count 1 + ago 1 + run 20 1 + 20 x 8
+        // = 177 = 1 * 128 + 49: 0xB1 0x01
+        assertEquals(179, state.length);
+        assertEquals((byte) 0xB1, state[0]);
+        assertEquals(0x01, state[1]);
+
+        // kept byte for byte by a version without it, and read back by one with it
+        final Run v2 = new Run(store, false, COUNT_1H);
+        v2.at(100, tx("A", 1));
+        assertArrayEquals(state, states(store.map.get(groupKey("account_id", "A"))).get(id));
+        assertArrayEquals(new Object[] {20L}, v1.at(200, tx("A", 1).merchant("m3")));
+        assertArrayEquals(new Object[] {21L}, v1.at(300, tx("A", 1).merchant("m20")));
+    }
+
+    @Test
+    void aVersion1ValueIsRefusedClearly() {
+        final Run run = new Run("k=count() by key over 10s bucket 1s");
+        final byte[] version1 = ByteBuffer.allocate(1 + 4 + 53).put((byte) 1).putInt(53)
+                .putLong(run.aggregates.get(0).stateId()).put((byte) 1).putLong(1_000).putLong(10_000).putLong(0)
+                .putLong(1_500).putShort((short) 1).putShort((short) 0).putLong(1).array();
+        run.store.map.put(new byte[] {1, 0, 'r', 'k'}, version1);
+
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> run.at(2_000, utf8("rk"), tx("A", 1)));
+        assertTrue(e.getMessage().contains("version 1"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> FeatureEngine.expired(version1, 0));
+        assertArrayEquals(version1, run.store.map.get(new byte[] {1, 0, 'r', 'k'}));
     }
 
     @Test
@@ -237,8 +361,8 @@ class FeatureEngineStateTest {
         assertFalse(FeatureEngine.expired(both, 34_001));
         assertFalse(FeatureEngine.expired(both, 1_000 + 7_380_000));
         assertTrue(FeatureEngine.expired(both, 1_000 + 7_380_001));
-        assertTrue(FeatureEngine.expired(new byte[] {1}, 0));
-        assertEquals(Long.MIN_VALUE, FeatureEngine.newestEventTime(new byte[] {1}));
+        assertTrue(FeatureEngine.expired(new byte[] {2}, 0));
+        assertEquals(Long.MIN_VALUE, FeatureEngine.newestEventTime(new byte[] {2}));
     }
 
     @Test
