@@ -3,6 +3,8 @@ package io.scorestream.app;
 import io.scorestream.app.fleet.FleetStatusPublisher;
 import io.scorestream.app.fleet.ModelStatuses;
 import io.scorestream.app.metrics.MetricsBridge;
+import io.scorestream.app.security.KafkaAccess;
+import io.scorestream.app.security.KafkaRefusedException;
 
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -167,7 +169,9 @@ public final class ScoringApplication implements AutoCloseable {
     }
 
     /**
-     * A stream thread died. No live model is final (shut down, with the message). Anything else
+     * A stream thread died. No live model is final (shut down, with the message), and so is Kafka
+     * refusing to authenticate or authorize the client (shut down, naming the principal and the
+     * resource: a new thread would be refused the same way). Anything else
      * (an unreachable schema registry, a broker hiccup) gets a fresh thread that resumes from the
      * last commit, a bounded number of times in a row before the instance gives up.
      */
@@ -175,6 +179,14 @@ public final class ScoringApplication implements AutoCloseable {
         boolean noModel = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             noModel |= t instanceof io.scorestream.topology.errors.NoLiveModelException;
+        }
+        final java.util.Optional<String> refused = KafkaAccess.explain(e, config.kafka().clientProperties(),
+                "running Kafka Streams");
+        if (refused.isPresent()) {
+            // No new thread will be let in either: stop, saying who was refused what.
+            fatal.compareAndSet(null, new KafkaRefusedException(refused.get(), e));
+            LOG.error("Stream thread failed; shutting this instance down: {}", refused.get());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
         final long now = System.nanoTime();
         synchronized (threadFailures) {

@@ -40,6 +40,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import io.scorestream.app.security.KafkaAccess;
+import io.scorestream.app.security.KafkaRefusedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -715,7 +717,23 @@ public final class ModelsCommand {
                   String statusTopic, Duration timeout) {
 
         ModelTopicHistory history() {
-            return ModelTopicHistory.read(clientProps, schemas, topic, timeout);
+            try {
+                return ModelTopicHistory.read(clientProps, schemas, topic, timeout);
+            } catch (KafkaException e) {
+                final Optional<String> why = KafkaAccess.explain(e, clientProps, String.format(Locale.ROOT,
+                        "reading the model topic '%s' (READ and DESCRIBE on it are needed)", topic));
+                if (why.isPresent()) {
+                    throw new KafkaRefusedException(cmd + ": " + why.get(), e);
+                }
+                throw e;
+            }
+        }
+
+        /** Kafka's refusal to write model {@code name}, in words naming the principal and the topic. */
+        private Optional<KafkaRefusedException> refusedOr(final Throwable failure, final String name) {
+            return KafkaAccess.explain(failure, clientProps, String.format(Locale.ROOT,
+                    "publishing model '%s' to the model topic '%s' (WRITE and DESCRIBE on it are needed)", name,
+                    topic)).map(why -> new KafkaRefusedException(cmd + ": " + why, failure));
         }
 
         /**
@@ -756,9 +774,17 @@ public final class ModelsCommand {
                         + "on '%s' within %s; the record may still be written: check with 'scorestream models list'",
                         cmd, clientProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), name, topic, timeout));
             } catch (ExecutionException e) {
+                final Optional<KafkaRefusedException> refused = refusedOr(e.getCause(), name);
+                if (refused.isPresent()) {
+                    throw refused.get();
+                }
                 throw new KafkaException(String.format(Locale.ROOT, "%s: publishing model '%s' to '%s' failed: %s",
                         cmd, name, topic, e.getCause()), e.getCause());
             } catch (KafkaException e) {
+                final Optional<KafkaRefusedException> refused = refusedOr(e, name);
+                if (refused.isPresent()) {
+                    throw refused.get();
+                }
                 throw new KafkaException(String.format(Locale.ROOT, "%s: publishing model '%s' to '%s' failed: %s",
                         cmd, name, topic, e.getMessage()), e);
             } finally {
