@@ -160,7 +160,7 @@ final class Replay {
             admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(),
-                    options.batchMaxWaitMs(), null).withDeterministicOutput(true)
+                    options.batchMaxWaitMs(), options.eventIdField()).withDeterministicOutput(true)
                     .withFeaturesEmitted(options.emitFeatures());
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
                     List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);

@@ -111,6 +111,11 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "what to train the next model on.")
     boolean emitFeatures;
 
+    @Option(names = "--event-id-field", paramLabel = "FIELD",
+            description = "The input field copied into each score's event_id, as live scoring's event.id.field, so "
+                    + "backtest scores join live ones by event (default: topic-partition@offset).")
+    String eventIdField;
+
     @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
     String deadLetterTopic;
@@ -243,12 +248,14 @@ public final class ReplayCommand implements Callable<Integer> {
                     + ReplayOptions.MAX_BATCH_MAX_WAIT_MS + ", got " + batchMaxWaitMs);
         }
         final String labelField = labels == null ? null : CommandLines.requireNonBlank(spec, "--labels", labels);
+        final String idField = eventIdField == null ? null
+                : CommandLines.requireNonBlank(spec, "--event-id-field", eventIdField);
         final Path reportFile = report != null ? report
                 : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
         checkDistinct(input, output, deadLetters, specs);
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
                 models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
-                deadLetters, emitFeatures);
+                deadLetters, emitFeatures, idField);
     }
 
     private void checkDistinct(String input, String output, String deadLetters, String specs) {
