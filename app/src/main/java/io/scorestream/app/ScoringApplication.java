@@ -160,7 +160,8 @@ public final class ScoringApplication implements AutoCloseable {
         waits.bindTo(meters, List.of(Tag.of("application", config.kafka().applicationId())));
         waitsRef.set(waits);
         this.server = config.metrics().enabled()
-                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe())
+                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe(),
+                        config.metrics().security())
                 : null;
     }
 
