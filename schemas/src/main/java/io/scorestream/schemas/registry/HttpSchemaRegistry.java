@@ -264,8 +264,9 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
             what.append(" (the registry at ").append(baseUrl).append(" did not accept ").append(credentialKind)
                     .append(authorization == null ? ": it requires authentication)" : ")");
         } else if (status == 403) {
-            what.append(" (the registry at ").append(baseUrl).append(" accepted ").append(credentialKind)
-                    .append(" but refuses this principal ").append(method).append(' ').append(path).append(')');
+            what.append(" (the registry at ").append(baseUrl).append(authorization == null
+                    ? " refuses " : " accepted " + credentialKind + " but refuses this principal ")
+                    .append(method).append(' ').append(path).append(')');
         }
         if (errorCode != SchemaRegistryException.NONE) {
             what.append(", error_code ").append(errorCode);
