@@ -20,11 +20,9 @@ import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelStatus;
 import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.topology.PipelineSettings;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
-import io.scorestream.app.config.SchemaRegistryConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
@@ -164,7 +162,8 @@ public final class ScoringApplication implements AutoCloseable {
         waits.bindTo(meters, List.of(Tag.of("application", config.kafka().applicationId())));
         waitsRef.set(waits);
         this.server = config.metrics().enabled()
-                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe())
+                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe(),
+                        config.metrics().security())
                 : null;
     }
 
@@ -259,12 +258,8 @@ public final class ScoringApplication implements AutoCloseable {
     }
 
     private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
-        final String url = config.schemaRegistry().url().orElseThrow(() -> new IllegalArgumentException(
-                SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
-                        + "use the Confluent wire format and need a schema registry"));
-        final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
-        config.schemaRegistry().basicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
-        return b.build();
+        // The same settings (credentials, trust store) as the command-line tools: SchemaRegistryConfig.client().
+        return config.schemaRegistry().client();
     }
 
     /**

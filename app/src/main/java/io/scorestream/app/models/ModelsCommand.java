@@ -1,6 +1,7 @@
 package io.scorestream.app.models;
 
 import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.app.config.FleetStatusConfig;
 import io.scorestream.schemas.ModelRefusal;
@@ -8,7 +9,6 @@ import io.scorestream.schemas.ModelStatus;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.models.ModelTopicHistory.Entry;
@@ -120,6 +120,9 @@ public final class ModelsCommand {
                 description = "Confluent-compatible schema registry of the model topic.")
         String schemaRegistry;
 
+        @Mixin
+        SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
+
         @Option(names = "--topic", paramLabel = "TOPIC", description = "The model topic.")
         String topic = DEFAULT_TOPIC;
 
@@ -155,12 +158,7 @@ public final class ModelsCommand {
                 props.putAll(clientConfig(spec, clientConfig));
             }
             props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, servers);
-            final SchemaRegistry schemas;
-            try {
-                schemas = HttpSchemaRegistry.builder(registryUrl).build();
-            } catch (IllegalArgumentException e) {
-                throw CommandLines.usage(spec, "bad --schema-registry '" + registryUrl + "': " + e.getMessage());
-            }
+            final SchemaRegistry schemas = registryOptions.client(spec, "--schema-registry", registryUrl);
             return new Target(spec.qualifiedName(), Map.copyOf(props), schemas, topic, statusTopic,
                     Duration.ofMillis(timeoutMs));
         }

@@ -1,8 +1,10 @@
 package io.scorestream.app.replay;
 
 import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.inference.ModelLoadException;
+import io.scorestream.schemas.registry.SchemaRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,6 +63,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", required = true, paramLabel = "URL",
             description = "Confluent-compatible schema registry of the feature, score and model topics.")
     String schemaRegistry;
+
+    @Mixin
+    SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
 
     @Option(names = "--topic", required = true, paramLabel = "TOPIC",
             description = "The historical feature topic (Avro, Confluent wire format).")
@@ -175,10 +181,11 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final ReplayOptions options = options(Instant.now());
+        final SchemaRegistry schemas = registryOptions.client(spec, "--schema-registry", options.schemaRegistryUrl());
         final PrintStream o = CommandLines.out(spec);
         final PrintStream err = CommandLines.err(spec);
         try {
-            new Replay(options, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
+            new Replay(options, schemas, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
             return CommandLines.OK;
         } catch (ReplayUsageException e) {
             throw CommandLines.usage(spec, e.getMessage());
