@@ -397,13 +397,23 @@ public final class TestOAuthServer implements AutoCloseable {
                 refuse(exchange, 400, "unsupported_grant_type", "only client_credentials is supported");
                 return;
             }
-            final String[] credentials = clientCredentials(exchange, form);
-            if (credentials == null) {
+            final List<String[]> candidates = clientCredentials(exchange, form);
+            if (candidates.isEmpty()) {
                 refuse(exchange, 401, "invalid_client", "no client credentials");
                 return;
             }
-            final Client client = clients.get(credentials[0]);
-            if (client == null || !MessageDigest.isEqual(client.secretHash, sha256(credentials[1]))) {
+            String[] credentials = null;
+            Client client = null;
+            for (final String[] candidate : candidates) {
+                final Client registered = clients.get(candidate[0]);
+                if (registered != null
+                        && MessageDigest.isEqual(registered.secretHash, sha256(candidate[1]))) {
+                    credentials = candidate;
+                    client = registered;
+                    break;
+                }
+            }
+            if (client == null) {
                 // Neither the id nor the secret goes to the log: the id could be a mistyped secret.
                 LOG.info("Test OAuth server refused a token request: unknown client or wrong secret");
                 refuse(exchange, 401, "invalid_client", "client authentication failed");
@@ -427,8 +437,13 @@ public final class TestOAuthServer implements AutoCloseable {
         }
     }
 
-    /** The client id and secret from HTTP Basic, else from the form; null if neither has both. */
-    private static String[] clientCredentials(final HttpExchange exchange, final Map<String, String> form) {
+    /**
+     * The client id and secret as sent: from HTTP Basic (as is, then form-decoded), else from the
+     * form. Empty if the request carries none.
+     */
+    private static List<String[]> clientCredentials(final HttpExchange exchange,
+            final Map<String, String> form) {
+        final List<String[]> candidates = new ArrayList<>();
         final String header = exchange.getRequestHeaders().getFirst("Authorization");
         if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
             final String decoded;
@@ -436,19 +451,25 @@ public final class TestOAuthServer implements AutoCloseable {
                 decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()),
                         StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                return null;
+                return candidates;
             }
             final int colon = decoded.indexOf(':');
-            if (colon < 0) {
-                return null;
+            if (colon >= 0) {
+                // Kafka sends both as they are unless sasl.oauthbearer.header.urlencode=true, which
+                // form-encodes them first as RFC 6749 2.3.1 says; a '+' in a secret is ambiguous.
+                final String id = decoded.substring(0, colon);
+                final String secret = decoded.substring(colon + 1);
+                candidates.add(new String[] {id, secret});
+                candidates.add(new String[] {formDecode(id), formDecode(secret)});
             }
-            // RFC 6749 2.3.1 form-encodes both before Basic; Kafka does so only when asked to.
-            return new String[] {formDecode(decoded.substring(0, colon)),
-                formDecode(decoded.substring(colon + 1))};
+            return candidates;
         }
         final String id = form.get("client_id");
         final String secret = form.get("client_secret");
-        return id == null || secret == null ? null : new String[] {id, secret};
+        if (id != null && secret != null) {
+            candidates.add(new String[] {id, secret});
+        }
+        return candidates;
     }
 
     private String sign(final String subject, final String clientId, final String scope,
