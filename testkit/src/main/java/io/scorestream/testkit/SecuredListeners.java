@@ -21,9 +21,10 @@ import java.util.Set;
  *       {@value #BROKER_USER} whose password is random per {@link EmbeddedKafka} instance and known
  *       to nobody else.</li>
  * </ul>
- * PLAIN, not SCRAM, on the internal listeners: a controller cannot check SCRAM credentials it has
- * not loaded from the metadata log yet, and a static password needs no bootstrap record, so a data
- * directory formatted by another instance (with another password) still starts.
+ * PLAIN, not SCRAM bootstrapped by the formatter, on the internal listeners: a static password
+ * needs no record written at format time, so a data directory formatted by another instance (with
+ * another password) still starts, and the broker's own connections never depend on credentials
+ * replayed from the metadata log.
  *
  * <p>Authorisation: {@code StandardAuthorizer} with {@code allow.everyone.if.no.acl.found=false};
  * super users are {@code User:}{@value #ADMIN_USER} (the kit's own Admin client, SCRAM on

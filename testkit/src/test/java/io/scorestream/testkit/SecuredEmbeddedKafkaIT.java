@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +18,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -39,6 +43,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,11 +56,20 @@ class SecuredEmbeddedKafkaIT {
     private static final Logger LOG = LoggerFactory.getLogger(SecuredEmbeddedKafkaIT.class);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    /** Every password and secret the tests use: none may be logged. */
+    private static final List<String> SECRETS = List.of("alice-secret", "mallory-secret", "bob-secret",
+            "not-bobs", "carol-secret", "dave-secret", "erin-secret", "frank-secret", "not-franks",
+            "grace-secret", "heidi-secret");
+
     private static EmbeddedKafka kafka;
     private static KafkaSecurity security;
+    private static ListAppender<ILoggingEvent> logged;
 
     @BeforeAll
     static void startSharedBroker() {
+        logged = new ListAppender<>();
+        logged.start();
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logged);
         final long start = System.nanoTime();
         kafka = EmbeddedKafka.builder().secured().start();
         security = kafka.security();
@@ -64,10 +78,29 @@ class SecuredEmbeddedKafkaIT {
     }
 
     @AfterAll
-    static void closeSharedBroker() {
+    static void closeSharedBrokerAndCheckTheLogs() {
+        final List<String> secrets = new ArrayList<>(SECRETS);
         if (kafka != null) {
+            secrets.add(security.certificates().password());
+            secrets.add(security.adminPassword());
             kafka.close();
         }
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+                .detachAppender(logged);
+        for (final ILoggingEvent event : logged.list) {
+            final String text = withCauses(event);
+            for (final String secret : secrets) {
+                assertFalse(text.contains(secret), "a secret was logged: " + event);
+            }
+        }
+    }
+
+    private static String withCauses(final ILoggingEvent event) {
+        final StringBuilder text = new StringBuilder(event.getFormattedMessage());
+        for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+            text.append(' ').append(t.getMessage());
+        }
+        return text.toString();
     }
 
     @Test
@@ -227,9 +260,12 @@ class SecuredEmbeddedKafkaIT {
                     () -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS));
         }
 
-        // then the broker refused it
+        // then the broker refused it, for its expiry
         assertInstanceOf(SaslAuthenticationException.class, error.getCause());
         assertTrue(security.oauthServer().tokensIssued("erin") >= 1);
+        assertTrue(logged.list.stream().map(SecuredEmbeddedKafkaIT::withCauses).anyMatch(
+                text -> text.contains("\"sub\":\"erin\"") && text.contains("on or after the Expiration Time")),
+                "the broker logs why it refused the token");
     }
 
     @Test
@@ -274,6 +310,30 @@ class SecuredEmbeddedKafkaIT {
                     new ProducerRecord<>("other", "k", "v")).get(30, TimeUnit.SECONDS));
         }
         assertInstanceOf(TopicAuthorizationException.class, denied.getCause());
+    }
+
+    @Test
+    void newInstanceOverAKeptDataDirKeepsUsersAndAclsWithItsOwnAdminPassword(@TempDir final Path dataDir)
+            throws Exception {
+        // given a user and its ACLs written by one secured instance
+        final String topic = "kept";
+        try (EmbeddedKafka first = EmbeddedKafka.builder().secured().dataDir(dataDir).start()) {
+            first.createTopic(topic, 1, Map.of());
+            first.security().createScramUser("heidi", "heidi-secret");
+            first.security().grantTopic("heidi", topic, AclOperation.WRITE, AclOperation.READ);
+            first.security().grantGroup("heidi", "heidi-group", AclOperation.READ);
+            produce(first.security().scramClientConfig("heidi", "heidi-secret"), topic, 0, 50);
+        }
+
+        // when another instance (new certificates, new admin password) starts over the same data
+        try (EmbeddedKafka second = EmbeddedKafka.builder().secured().dataDir(dataDir).start()) {
+            final Map<String, Object> client = second.security().scramClientConfig("heidi", "heidi-secret");
+
+            // then its admin works and the user keeps its rights
+            assertEquals(3, second.security().acls(AclBindingFilter.ANY).size());
+            produce(client, topic, 50, 100);
+            assertEquals(100, values(consume(client, topic, "heidi-group", 100)).size());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
