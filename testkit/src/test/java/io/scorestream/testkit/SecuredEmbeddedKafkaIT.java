@@ -36,6 +36,8 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -59,7 +61,7 @@ class SecuredEmbeddedKafkaIT {
     /** Every password and secret the tests use: none may be logged. */
     private static final List<String> SECRETS = List.of("alice-secret", "mallory-secret", "bob-secret",
             "not-bobs", "carol-secret", "dave-secret", "erin-secret", "frank-secret", "not-franks",
-            "grace-secret", "heidi-secret");
+            "grace-secret", "heidi-secret", "trent-secret");
 
     private static EmbeddedKafka kafka;
     private static KafkaSecurity security;
@@ -121,6 +123,44 @@ class SecuredEmbeddedKafkaIT {
         assertEquals("SASL_SSL", client.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG));
         assertEquals(500, records.size());
         assertEquals(500, values(records).size());
+    }
+
+    @Test
+    void transactionsCommitAndAbortThroughTheAuthenticatedInternalListener() throws Exception {
+        // given a user allowed one transactional id (the coordinator writes the commit and abort
+        // markers to the partition through the broker's own SASL_SSL/PLAIN listener)
+        final String topic = "scram-transactions";
+        kafka.createTopic(topic, 2, Map.of());
+        security.createScramUser("trent", "trent-secret");
+        security.grantTopic("trent", topic, AclOperation.WRITE, AclOperation.READ);
+        security.grantGroup("trent", "trent-group", AclOperation.READ);
+        security.grant("trent", ResourceType.TRANSACTIONAL_ID, "trent-tx", PatternType.LITERAL,
+                AclOperation.WRITE, AclOperation.DESCRIBE);
+        final Map<String, Object> client = security.scramClientConfig("trent", "trent-secret");
+        final Map<String, Object> transactional = new HashMap<>(client);
+        transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "trent-tx");
+
+        // when one transaction commits and one aborts
+        try (KafkaProducer<String, String> producer = producer(transactional)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "committed-" + i));
+            }
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", "aborted"));
+            producer.flush();
+            producer.abortTransaction();
+        }
+        final Map<String, Object> readCommitted = new HashMap<>(client);
+        readCommitted.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final List<ConsumerRecord<String, String>> records = consume(readCommitted, topic, "trent-group", 10,
+                Duration.ofSeconds(1));
+
+        // then only the committed records are read
+        assertEquals(10, records.size());
+        assertTrue(values(records).stream().allMatch(v -> v.startsWith("committed-")), values(records).toString());
     }
 
     @Test
@@ -368,9 +408,17 @@ class SecuredEmbeddedKafkaIT {
         }
     }
 
-    /** Reads through a group from the beginning until {@code expected} records or the wait is over. */
     private static List<ConsumerRecord<String, String>> consume(final Map<String, Object> client,
             final String topic, final String group, final int expected) {
+        return consume(client, topic, group, expected, Duration.ZERO);
+    }
+
+    /**
+     * Reads through a group from the beginning until {@code expected} records or the wait is over,
+     * then polls for {@code settle} more so that extra records would be noticed.
+     */
+    private static List<ConsumerRecord<String, String>> consume(final Map<String, Object> client,
+            final String topic, final String group, final int expected, final Duration settle) {
         final Map<String, Object> config = new HashMap<>(client);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -381,6 +429,10 @@ class SecuredEmbeddedKafkaIT {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
             consumer.subscribe(List.of(topic));
             while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            final long settled = System.nanoTime() + settle.toNanos();
+            while (System.nanoTime() < settled) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
             consumer.commitSync();
