@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -388,7 +389,7 @@ public final class KafkaSecurity {
     }
 
     private void awaitAcls(final AclBindingFilter filter,
-            final java.util.function.Predicate<Set<AclBinding>> done, final String what) {
+            final Predicate<Set<AclBinding>> done, final String what) {
         final long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (true) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -129,11 +131,11 @@ class EmbeddedKafkaTest {
 
     @Test
     void everyUnprefixedSecuredKeyIsAKnownBrokerOrAuthorizerSetting() {
-        final Set<String> known = new java.util.HashSet<>(KafkaConfig.configDef().names());
+        final Set<String> known = new HashSet<>(KafkaConfig.configDef().names());
         // The authorizer reads its own settings from the broker configuration.
         known.add(StandardAuthorizer.SUPER_USERS_CONFIG);
         known.add(StandardAuthorizer.ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG);
-        final Map<String, String> all = new java.util.HashMap<>(securedListeners().defaults());
+        final Map<String, String> all = new HashMap<>(securedListeners().defaults());
         all.putAll(securedListeners().managed(1, 2, 3));
         for (final String key : all.keySet()) {
             if (!key.startsWith("listener.name.")) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -398,11 +399,11 @@ class SecuredEmbeddedKafkaIT {
     private static void produce(final Map<String, Object> client, final String topic, final int from,
             final int to) throws Exception {
         try (KafkaProducer<String, String> producer = producer(client)) {
-            final List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+            final List<Future<?>> sends = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 sends.add(producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i)));
             }
-            for (final java.util.concurrent.Future<?> send : sends) {
+            for (final Future<?> send : sends) {
                 send.get(30, TimeUnit.SECONDS);
             }
         }
