@@ -360,9 +360,20 @@ public final class KafkaSecurity {
     }
 
     /**
-     * Waits until a client with {@code config} can log in and describe the cluster, retrying
-     * authentication failures (credentials not yet applied by the broker) and retriable errors.
+     * Waits until a client with this configuration can log in and describe the cluster, retrying
+     * authentication failures and retriable errors within the broker's timeout: for a SCRAM user
+     * changed by other means, or for tokens signed by a {@linkplain TestOAuthServer#rotateKey()
+     * new key} (the broker refuses the first one, then fetches its JWKS again at once).
+     *
+     * @param clientConfig e.g. {@link #oauthClientConfig}; not changed
+     * @throws org.apache.kafka.common.errors.TimeoutException if it cannot log in in time
+     * @throws KafkaException on a failure that is neither an authentication failure nor retriable
      */
+    public void awaitLogin(final Map<String, Object> clientConfig) {
+        awaitLogin(clientConfig, "A client");
+    }
+
+    /** {@link #awaitLogin(Map)}, naming {@code who} in the errors. */
     void awaitLogin(final Map<String, Object> config, final String who) {
         final long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;

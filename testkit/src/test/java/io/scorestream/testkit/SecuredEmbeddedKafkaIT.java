@@ -62,7 +62,7 @@ class SecuredEmbeddedKafkaIT {
     /** Every password and secret the tests use: none may be logged. */
     private static final List<String> SECRETS = List.of("alice-secret", "mallory-secret", "bob-secret",
             "not-bobs", "carol-secret", "dave-secret", "erin-secret", "frank-secret", "not-franks",
-            "grace-secret", "heidi-secret", "trent-secret");
+            "grace-secret", "heidi-secret", "trent-secret", "ivan-secret");
 
     private static EmbeddedKafka kafka;
     private static KafkaSecurity security;
@@ -307,6 +307,26 @@ class SecuredEmbeddedKafkaIT {
         assertTrue(logged.list.stream().map(SecuredEmbeddedKafkaIT::withCauses).anyMatch(
                 text -> text.contains("\"sub\":\"erin\"") && text.contains("on or after the Expiration Time")),
                 "the broker logs why it refused the token");
+    }
+
+    @Test
+    void rotatedSigningKeyIsFetchedByTheBrokerAfterOneRefusal() throws Exception {
+        // given tokens signed with a key the broker has not seen yet
+        final String kid = security.oauthServer().rotateKey();
+        security.oauthServer().registerClient("ivan", "ivan-secret", Duration.ofMinutes(5));
+        final Map<String, Object> client = security.oauthClientConfig("ivan", "ivan-secret");
+
+        // when the first login presents one
+        final ExecutionException first;
+        try (Admin admin = Admin.create(withTimeouts(client))) {
+            first = assertThrows(ExecutionException.class,
+                    () -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS));
+        }
+
+        // then it is refused (unknown kid), the broker refreshes its JWKS at once, and the next
+        // login succeeds
+        assertInstanceOf(SaslAuthenticationException.class, first.getCause());
+        security.awaitLogin(client, "OAuth client ivan with key " + kid);
     }
 
     @Test
