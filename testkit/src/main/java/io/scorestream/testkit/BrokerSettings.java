@@ -69,13 +69,28 @@ final class BrokerSettings {
     private final Map<String, String> overrides;
 
     /**
+     * Settings of a plaintext broker.
+     *
      * @param overrides extra broker properties, applied over the single-node defaults; must not
      *     contain a {@linkplain #RESERVED_KEYS reserved key}
      * @throws IllegalArgumentException if a reserved key is overridden or a value is null
      */
     BrokerSettings(final Map<String, String> overrides) {
+        this(overrides, false);
+    }
+
+    /**
+     * @param overrides extra broker properties, applied over the single-node defaults (and, when
+     *     secured, over {@link SecuredListeners#defaults()}); must not contain a
+     *     {@linkplain #RESERVED_KEYS reserved key}, nor, when secured, a
+     *     {@linkplain SecuredListeners#MANAGED_KEYS managed security key}
+     * @param secured whether these are the settings of a secured broker
+     * @throws IllegalArgumentException if a reserved key is overridden or a value is null
+     */
+    BrokerSettings(final Map<String, String> overrides, final boolean secured) {
         for (final Map.Entry<String, String> entry : overrides.entrySet()) {
-            if (RESERVED_KEYS.contains(entry.getKey())) {
+            if (RESERVED_KEYS.contains(entry.getKey())
+                    || secured && SecuredListeners.MANAGED_KEYS.contains(entry.getKey())) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "Broker property '%s' is managed by EmbeddedKafka and cannot be overridden",
                         entry.getKey()));
@@ -105,7 +120,34 @@ final class BrokerSettings {
         final Properties props = new Properties();
         props.putAll(SINGLE_NODE_DEFAULTS);
         props.putAll(overrides);
+        putNodeProperties(props, brokerPort, controllerPort, logDir);
+        return props;
+    }
 
+    /**
+     * The complete configuration of a secured broker: the single-node defaults, the security
+     * defaults, the caller's properties, then the node identity and the secured listeners.
+     *
+     * @param security the listeners, certificates and internal credentials
+     * @param clientPort the {@code SASL_SSL} client listener port
+     * @param internalPort the inter-broker listener port
+     * @param controllerPort the KRaft controller listener port
+     * @param logDir the directory holding both the partition logs and the metadata log
+     * @return a new, mutable {@link Properties} owned by the caller; it holds secrets
+     */
+    Properties toSecuredProperties(final SecuredListeners security, final int clientPort,
+            final int internalPort, final int controllerPort, final Path logDir) {
+        final Properties props = new Properties();
+        props.putAll(SINGLE_NODE_DEFAULTS);
+        props.putAll(security.defaults());
+        props.putAll(overrides);
+        putNodeProperties(props, clientPort, controllerPort, logDir);
+        props.putAll(security.managed(clientPort, internalPort, controllerPort));
+        return props;
+    }
+
+    private static void putNodeProperties(final Properties props, final int brokerPort,
+            final int controllerPort, final Path logDir) {
         final String brokerAddress = HOST + ":" + brokerPort;
         final String controllerAddress = HOST + ":" + controllerPort;
         props.put("process.roles", "broker,controller");
@@ -123,7 +165,6 @@ final class BrokerSettings {
         final String dir = logDir.toAbsolutePath().toString();
         props.put("log.dirs", dir);
         props.put("metadata.log.dir", dir);
-        return props;
     }
 
     private static Map<String, String> orderedMap(final String... keysAndValues) {

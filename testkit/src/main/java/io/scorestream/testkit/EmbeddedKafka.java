@@ -10,10 +10,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -27,9 +30,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.utils.Utils;
@@ -53,6 +61,14 @@ import org.slf4j.LoggerFactory;
  *     // clients use kafka.bootstrapServers()
  * }
  * }</pre>
+ *
+ * <h2>Secured</h2>
+ * {@link Builder#secured()} starts the same node with {@code SASL_SSL} listeners only (TLS with a
+ * {@link TestCertificates} CA and server certificate made at start, SCRAM-SHA-512 and OAUTHBEARER
+ * for clients, PLAIN with a random password between the broker and its controller), the
+ * {@code StandardAuthorizer} with {@code allow.everyone.if.no.acl.found=false}, and a super user
+ * behind {@link #admin()}; {@link #security()} makes users, ACLs and client configurations. See
+ * {@link SecuredListeners} for the listeners and {@link KafkaSecurity} for the client side.
  *
  * <h2>Lifecycle</h2>
  * {@code NEW --start()--> RUNNING --stop()--> STOPPED --start()--> RUNNING ... --close()--> CLOSED}.
@@ -81,11 +97,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** How long {@link #start()} and {@link #createTopic} wait by default. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    /** How long a secured client session lasts at most before it re-authenticates, by default. */
+    public static final Duration DEFAULT_REAUTHENTICATION = Duration.ofSeconds(60);
+
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
     private static final String LOG_DIR_NAME = "kraft-combined-logs";
     private static final int MAX_PORT_ATTEMPTS = 3;
     private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private enum State { NEW, RUNNING, STOPPED, CLOSED }
 
@@ -94,6 +114,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final boolean keepDataDir;
     private final int requestedBrokerPort;
     private final Duration timeout;
+    private final boolean secured;
+    private final TestOAuthServer givenOAuthServer;
+    private final Duration reauthentication;
 
     // Written only under the monitor; volatile so that createTopic/admin can read without it.
     private volatile State state = State.NEW;
@@ -101,11 +124,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     private volatile String bootstrapServers;
     private volatile Admin admin;
     private volatile String clusterId;
+    private volatile KafkaSecurity security;
 
     // Guarded by this.
     private KraftNode node;
     private int brokerPort;
     private int controllerPort;
+    private int internalPort;
+    // Secured only: the TLS files, an OAuth server this instance started, the listeners'
+    // configuration and an admin client of the broker user on the internal listener.
+    private Path tlsDir;
+    private TestOAuthServer ownOAuthServer;
+    private SecuredListeners securedListeners;
+    private Admin internalAdmin;
 
     private EmbeddedKafka(final Builder builder, final BrokerSettings settings) {
         this.settings = settings;
@@ -113,6 +144,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.keepDataDir = builder.keepDataDir;
         this.requestedBrokerPort = builder.brokerPort;
         this.timeout = builder.timeout;
+        this.secured = builder.secured;
+        this.givenOAuthServer = builder.oauthServer;
+        this.reauthentication = builder.reauthentication;
     }
 
     /** A builder with the defaults: temporary data directory, free ports, no extra properties. */
@@ -192,9 +226,30 @@ public final class EmbeddedKafka implements AutoCloseable {
         return state == State.RUNNING;
     }
 
+    /** Whether this broker was built {@linkplain Builder#secured() secured}. */
+    public boolean isSecured() {
+        return secured;
+    }
+
+    /**
+     * The users, ACLs, certificates, OAuth server and client configurations of a secured broker.
+     *
+     * @throws IllegalStateException if the broker is not secured, or was never started
+     */
+    public KafkaSecurity security() {
+        if (!secured) {
+            throw new IllegalStateException("Embedded Kafka is not secured; build it with secured()");
+        }
+        final KafkaSecurity current = security;
+        if (current == null) {
+            throw new IllegalStateException("Embedded Kafka was never started");
+        }
+        return current;
+    }
+
     /**
      * The {@code bootstrap.servers} value for clients, {@code 127.0.0.1:<port>}; the same from the
-     * first start on, across restarts.
+     * first start on, across restarts. When secured, this is the {@code SASL_SSL} client listener.
      *
      * @throws IllegalStateException if the broker was never started
      */
@@ -234,7 +289,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * An admin client connected to this broker, shared by all callers. It belongs to this instance:
-     * do not close it; {@link #close()} does. It stays open across {@link #restart()}.
+     * do not close it; {@link #close()} does. It stays open across {@link #restart()}. When secured,
+     * it is the super user {@code User:admin} (SCRAM-SHA-512 over {@code SASL_SSL}).
      *
      * @throws IllegalStateException if the broker was never started, or is closed
      */
@@ -286,14 +342,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         final long startNanos = System.nanoTime();
         final boolean wasStarted = state != State.NEW;
         state = State.CLOSED;
-        final Admin shared = admin;
-        if (shared != null) {
-            try {
-                shared.close(ADMIN_CLOSE_TIMEOUT);
-            } catch (RuntimeException e) {
-                LOG.warn("Error closing the embedded Kafka admin client", e);
-            }
-        }
+        closeAdmin(admin);
+        closeAdmin(internalAdmin);
         boolean brokerStopped = true;
         if (node != null) {
             try {
@@ -308,6 +358,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (brokerStopped) {
             deleteTemporaryDataDir();
         }
+        closeSecurity();
         if (wasStarted) {
             LOG.info("Embedded Kafka broker at {} closed in {} ms", bootstrapServers,
                     millisSince(startNanos));
@@ -341,11 +392,38 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new KafkaException("Cannot create the embedded Kafka data directory", e);
         }
         try {
+            if (secured) {
+                prepareSecurity();
+            }
             startNode(startNanos);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Makes the certificates (in a temporary directory of this instance), starts an OAuth server
+     * unless one was given, and picks the random passwords of the two super users.
+     */
+    private void prepareSecurity() {
+        try {
+            tlsDir = Files.createTempDirectory("embedded-kafka-tls-");
+        } catch (IOException e) {
+            throw new KafkaException("Cannot create a directory for the embedded Kafka certificates", e);
+        }
+        final TestCertificates certificates = TestCertificates.create(tlsDir);
+        final TestOAuthServer oauth;
+        if (givenOAuthServer != null) {
+            oauth = givenOAuthServer;
+        } else {
+            ownOAuthServer = TestOAuthServer.start();
+            oauth = ownOAuthServer;
+        }
+        securedListeners = new SecuredListeners(certificates.truststore(), certificates.keystore(),
+                certificates.password(), randomSecret(), oauth.jwksUrl(), oauth.issuer(),
+                oauth.audience(), reauthentication);
+        security = new KafkaSecurity(this, certificates, oauth, randomSecret(), timeout);
     }
 
     /** Starts a node (choosing the ports on the first start), then waits until it serves clients. */
@@ -354,12 +432,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         final boolean choosePorts = bootstrapServers == null;
         for (int attempt = 1; ; attempt++) {
             if (choosePorts) {
-                final int[] ports = freePorts(requestedBrokerPort == 0 ? 2 : 1);
+                final int extra = secured ? 1 : 0;
+                final int[] ports = freePorts((requestedBrokerPort == 0 ? 2 : 1) + extra);
                 controllerPort = ports[0];
-                brokerPort = requestedBrokerPort == 0 ? ports[1] : requestedBrokerPort;
+                internalPort = secured ? ports[1] : 0;
+                brokerPort = requestedBrokerPort == 0 ? ports[1 + extra] : requestedBrokerPort;
             }
             try {
-                node = KraftNode.start(settings.toProperties(brokerPort, controllerPort, logDir), logDir);
+                final Properties props = secured
+                        ? settings.toSecuredProperties(securedListeners, brokerPort, internalPort,
+                                controllerPort, logDir)
+                        : settings.toProperties(brokerPort, controllerPort, logDir);
+                node = KraftNode.start(props, logDir);
                 break;
             } catch (KafkaException e) {
                 // Another process may take a port between our probe and the broker's bind.
@@ -373,11 +457,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         if (choosePorts) {
             bootstrapServers = BrokerSettings.HOST + ":" + brokerPort;
-            admin = Admin.create(adminConfig(bootstrapServers));
+            if (secured) {
+                internalAdmin = Admin.create(internalAdminConfig());
+            } else {
+                admin = Admin.create(adminConfig(bootstrapServers));
+            }
         }
         state = State.RUNNING;
         try {
-            awaitBrokerReady(System.nanoTime() + timeout.toNanos());
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            awaitBrokerReady(secured ? internalAdmin : admin, deadline);
+            if (secured) {
+                if (choosePorts) {
+                    // The super user's SCRAM credential, set on every first start of an instance
+                    // (not bootstrapped by the formatter) so a data directory formatted by another
+                    // instance, with another password, works too.
+                    upsertAdminCredential();
+                    security.awaitLogin(security.adminClientConfig(), "The embedded Kafka admin user");
+                    // Created only now, so that its first login finds the credential.
+                    admin = Admin.create(adminConfig(bootstrapServers));
+                }
+                awaitBrokerReady(admin, deadline);
+            }
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -387,11 +488,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Waits until the broker is registered, unfenced and answering cluster metadata. */
-    private void awaitBrokerReady(final long deadline) {
+    private void awaitBrokerReady(final Admin client, final long deadline) {
         RuntimeException last = null;
         while (true) {
             try {
-                final DescribeClusterResult cluster = admin.describeCluster(
+                final DescribeClusterResult cluster = client.describeCluster(
                         new DescribeClusterOptions().timeoutMs(attemptTimeoutMs(deadline)));
                 final Collection<Node> nodes = await(cluster.nodes());
                 if (nodes.stream().anyMatch(n -> n.id() == BrokerSettings.NODE_ID)) {
@@ -400,7 +501,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
             } catch (ExecutionException e) {
                 last = asRuntime(e.getCause());
-                if (!(e.getCause() instanceof RetriableException)) {
+                // A restarted secured broker can refuse a login until it has replayed the
+                // metadata log that holds the SCRAM credentials.
+                final boolean retry = e.getCause() instanceof RetriableException
+                        || secured && e.getCause() instanceof AuthenticationException;
+                if (!retry) {
                     throw new KafkaException("Embedded Kafka broker is not answering: "
                             + e.getCause().getMessage(), e.getCause());
                 }
@@ -434,11 +539,72 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> adminConfig(final String bootstrapServers) {
+    private Map<String, Object> adminConfig(final String bootstrapServers) {
         final Map<String, Object> config = new HashMap<>();
+        if (secured) {
+            config.putAll(security.adminClientConfig());
+        }
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-admin");
         return config;
+    }
+
+    /** The broker user (PLAIN) on the internal listener: the one way in before any SCRAM user exists. */
+    private Map<String, Object> internalAdminConfig() {
+        final Map<String, Object> config = security.tlsConfig();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BrokerSettings.HOST + ":" + internalPort);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-internal-admin");
+        config.put(SaslConfigs.SASL_MECHANISM, SecuredListeners.INTERNAL_MECHANISM);
+        config.put(SaslConfigs.SASL_JAAS_CONFIG,
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + SecuredListeners.BROKER_USER + "\" password=\""
+                        + securedListeners.brokerPassword() + "\";");
+        return config;
+    }
+
+    private void upsertAdminCredential() {
+        try {
+            await(internalAdmin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                    SecuredListeners.ADMIN_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                    security.adminPassword()))).all());
+        } catch (ExecutionException e) {
+            throw new KafkaException("Cannot set the embedded Kafka admin user's SCRAM credential: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Closes the OAuth server this instance started and deletes the certificates. */
+    private void closeSecurity() {
+        if (ownOAuthServer != null) {
+            ownOAuthServer.close();
+            ownOAuthServer = null;
+        }
+        if (tlsDir != null) {
+            try {
+                Utils.delete(tlsDir.toFile());
+            } catch (IOException e) {
+                LOG.warn("Cannot delete the embedded Kafka certificates in {}", tlsDir, e);
+            }
+            tlsDir = null;
+        }
+    }
+
+    private static void closeAdmin(final Admin client) {
+        if (client != null) {
+            try {
+                client.close(ADMIN_CLOSE_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.warn("Error closing an embedded Kafka admin client", e);
+            }
+        }
+    }
+
+    /** 18 random bytes, URL-safe Base64: safe inside a double-quoted JAAS option. */
+    private static String randomSecret() {
+        final byte[] bytes = new byte[18];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**
@@ -489,8 +655,50 @@ public final class EmbeddedKafka implements AutoCloseable {
         private boolean keepDataDir;
         private int brokerPort;
         private Duration timeout = DEFAULT_TIMEOUT;
+        private boolean secured;
+        private TestOAuthServer oauthServer;
+        private Duration reauthentication = DEFAULT_REAUTHENTICATION;
 
         private Builder() {
+        }
+
+        /**
+         * Secures the broker: {@code SASL_SSL} listeners only, SCRAM-SHA-512 and OAUTHBEARER for
+         * clients, ACLs enforced (see {@link EmbeddedKafka#security()}). The broker starts and
+         * owns a {@link TestOAuthServer} of its own, which {@link EmbeddedKafka#close()} stops.
+         *
+         * @return this builder
+         */
+        public Builder secured() {
+            this.secured = true;
+            return this;
+        }
+
+        /**
+         * Secures the broker as {@link #secured()} does, trusting the tokens of a caller's OAuth
+         * server (its JWKS, issuer and audience). The server belongs to the caller and must run
+         * for as long as the broker does.
+         *
+         * @param oauth a running OAuth server
+         * @return this builder
+         */
+        public Builder secured(final TestOAuthServer oauth) {
+            this.oauthServer = Objects.requireNonNull(oauth, "oauth");
+            this.secured = true;
+            return this;
+        }
+
+        /**
+         * The longest a client session lasts on the secured client listener before the client must
+         * re-authenticate ({@code connections.max.reauth.ms} of both mechanisms); an OAuth session
+         * also ends when its token expires. Default {@link #DEFAULT_REAUTHENTICATION}.
+         *
+         * @param period at least one second
+         * @return this builder
+         */
+        public Builder reauthentication(final Duration period) {
+            this.reauthentication = Objects.requireNonNull(period, "period");
+            return this;
         }
 
         /**
@@ -581,8 +789,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (dataDir != null && Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
                 throw new IllegalArgumentException("dataDir is not a directory: " + dataDir);
             }
-            final BrokerSettings settings = new BrokerSettings(brokerProperties);
-            validate(settings);
+            if (reauthentication.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("reauthentication must be at least 1 s, got "
+                        + reauthentication);
+            }
+            final BrokerSettings settings = new BrokerSettings(brokerProperties, secured);
+            validate(settings, secured, reauthentication);
             return new EmbeddedKafka(this, settings);
         }
 
@@ -596,8 +808,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
 
         /** Lets Kafka's broker configuration reject bad values now, not in the middle of start. */
-        private static void validate(final BrokerSettings settings) {
-            final Properties probe = settings.toProperties(1, 2, Path.of("embedded-kafka-validation"));
+        private static void validate(final BrokerSettings settings, final boolean secured,
+                final Duration reauthentication) {
+            final Path probeDir = Path.of("embedded-kafka-validation");
+            final Properties probe = secured
+                    ? settings.toSecuredProperties(new SecuredListeners(probeDir.resolve("t.p12"),
+                            probeDir.resolve("k.p12"), "probe", "probe", "http://127.0.0.1:1/jwks",
+                            "http://127.0.0.1:1", "probe", reauthentication), 1, 2, 3, probeDir)
+                    : settings.toProperties(1, 2, probeDir);
             try {
                 KafkaConfig.fromProps(probe, false);
             } catch (RuntimeException e) {

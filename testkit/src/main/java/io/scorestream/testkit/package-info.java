@@ -4,7 +4,10 @@
  * <ul>
  *   <li>{@link io.scorestream.testkit.EmbeddedKafka}: a single-node Apache Kafka broker (KRaft,
  *       combined broker+controller), with {@link io.scorestream.testkit.KafkaTopics} to create
- *       topics that take records at once;</li>
+ *       topics that take records at once; plain, or secured ({@code SASL_SSL}, SCRAM-SHA-512 and
+ *       OAUTHBEARER, ACLs enforced) with {@link io.scorestream.testkit.KafkaSecurity} for its users,
+ *       ACLs and client configurations, {@link io.scorestream.testkit.TestCertificates} for TLS and
+ *       {@link io.scorestream.testkit.TestOAuthServer} for tokens;</li>
  *   <li>{@link io.scorestream.testkit.SchemaRegistryServer}: a Confluent-compatible schema
  *       registry over HTTP;</li>
  *   <li>{@link io.scorestream.testkit.EmbeddedPostgresServer}: a PostgreSQL server (child

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
 import kafka.server.KafkaConfig;
 
+import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
 import org.junit.jupiter.api.Test;
 
 /** In-memory checks of the embedded broker's configuration; no broker is started here. */
@@ -98,5 +101,76 @@ class EmbeddedKafkaTest {
         kafka.close();
         kafka.close();
         assertThrows(IllegalStateException.class, kafka::start);
+    }
+
+    @Test
+    void securedConfigurationHasOnlySaslSslListenersAndEnforcesAcls() {
+        // when
+        final Properties props = new BrokerSettings(Map.of(), true).toSecuredProperties(
+                securedListeners(), 19092, 19094, 19093, Path.of("/tmp/embedded-kafka-test"));
+        final KafkaConfig config = KafkaConfig.fromProps(props, false);
+
+        // then
+        assertEquals(1, config.nodeId());
+        assertEquals("CLIENT:SASL_SSL,INTERNAL:SASL_SSL,CONTROLLER:SASL_SSL",
+                props.getProperty("listener.security.protocol.map"));
+        assertEquals("CLIENT://127.0.0.1:19092,INTERNAL://127.0.0.1:19094",
+                props.getProperty("advertised.listeners"));
+        assertEquals("INTERNAL", props.getProperty("inter.broker.listener.name"));
+        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                props.getProperty("authorizer.class.name"));
+        assertEquals("false", props.getProperty("allow.everyone.if.no.acl.found"));
+        assertEquals("User:admin;User:broker", props.getProperty("super.users"));
+        assertEquals("SCRAM-SHA-512,OAUTHBEARER",
+                props.getProperty("listener.name.client.sasl.enabled.mechanisms"));
+        assertEquals("PLAIN", props.getProperty("sasl.mechanism.controller.protocol"));
+        assertEquals("PLAIN", props.getProperty("sasl.mechanism.inter.broker.protocol"));
+        assertEquals("60000", props.getProperty("listener.name.client.oauthbearer.connections.max.reauth.ms"));
+        assertEquals("http://127.0.0.1:1/jwks", props.getProperty("sasl.oauthbearer.jwks.endpoint.url"));
+    }
+
+    @Test
+    void everyUnprefixedSecuredKeyIsAKnownBrokerOrAuthorizerSetting() {
+        final Set<String> known = new HashSet<>(KafkaConfig.configDef().names());
+        // The authorizer reads its own settings from the broker configuration.
+        known.add(StandardAuthorizer.SUPER_USERS_CONFIG);
+        known.add(StandardAuthorizer.ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG);
+        final Map<String, String> all = new HashMap<>(securedListeners().defaults());
+        all.putAll(securedListeners().managed(1, 2, 3));
+        for (final String key : all.keySet()) {
+            if (!key.startsWith("listener.name.")) {
+                assertTrue(known.contains(key), "unknown broker setting " + key);
+            }
+        }
+    }
+
+    @Test
+    void securedBuildRejectsManagedSecurityKeysButLetsDefaultsBeTuned() {
+        // a managed key is refused only when secured
+        final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> EmbeddedKafka.builder().secured().brokerProperty("super.users", "User:ANONYMOUS")
+                        .build());
+        assertTrue(error.getMessage().contains("super.users"), error.getMessage());
+        EmbeddedKafka.builder().brokerProperty("super.users", "User:someone").build().close();
+
+        // a default is tuned
+        final Properties props = new BrokerSettings(Map.of("sasl.oauthbearer.clock.skew.seconds", "5"), true)
+                .toSecuredProperties(securedListeners(), 1, 2, 3, Path.of("/tmp/embedded-kafka-test"));
+        assertEquals("5", props.getProperty("sasl.oauthbearer.clock.skew.seconds"));
+        assertThrows(IllegalArgumentException.class,
+                () -> EmbeddedKafka.builder().secured().reauthentication(Duration.ofMillis(10)).build());
+    }
+
+    @Test
+    void plainBrokerHasNoSecurity() {
+        final EmbeddedKafka kafka = EmbeddedKafka.builder().build();
+        assertFalse(kafka.isSecured());
+        assertThrows(IllegalStateException.class, kafka::security);
+        kafka.close();
+    }
+
+    private static SecuredListeners securedListeners() {
+        return new SecuredListeners(Path.of("/tmp/t.p12"), Path.of("/tmp/k.p12"), "store", "internal",
+                "http://127.0.0.1:1/jwks", "http://127.0.0.1:1", "aud", Duration.ofSeconds(60));
     }
 }
