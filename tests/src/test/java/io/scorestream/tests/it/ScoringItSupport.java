@@ -446,7 +446,14 @@ public final class ScoringItSupport {
         private final List<Score> scores = new ArrayList<>();
 
         public ScoreReader(String bootstrapServers, SchemaRegistry schemas) {
-            this.consumer = new KafkaConsumer<>(consumerProps(bootstrapServers), new ByteArrayDeserializer(),
+            this(bootstrapServers, schemas, Map.of());
+        }
+
+        /** A reader with extra client settings over the defaults, e.g. a secured broker's credentials. */
+        public ScoreReader(String bootstrapServers, SchemaRegistry schemas, Map<String, Object> clientOverrides) {
+            final Map<String, Object> props = consumerProps(bootstrapServers);
+            props.putAll(clientOverrides);
+            this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                     ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false));
             this.partitions = assignAll(consumer, SCORES);
         }
