@@ -6,6 +6,7 @@ import io.scorestream.app.load.LoadCommand;
 import io.scorestream.app.models.ModelsCommand;
 import io.scorestream.app.models.PublishCommand;
 import io.scorestream.app.replay.ReplayCommand;
+import io.scorestream.app.security.AclsCommand;
 import io.scorestream.app.stack.LocalCommand;
 import java.io.PrintStream;
 import picocli.AutoComplete;
@@ -17,7 +18,7 @@ import picocli.CommandLine.HelpCommand;
  * The {@code scorestream} command line, on picocli: {@code demo}, {@code run}, {@code models} (see
  * {@link ModelsCommand}), {@code publish-model} (an alias of {@code models publish}),
  * {@code produce}, {@code replay}, {@code load} (see {@link LoadCommand}), {@code local} (see
- * {@link LocalCommand}), {@code config-doc}, {@code help} and
+ * {@link LocalCommand}), {@code acls} (see {@link AclsCommand}), {@code config-doc}, {@code help} and
  * {@code generate-completion} (a bash/zsh completion script).
  *
  * <p>Exit codes: 0 done, 1 failed, 2 wrong command line or bad configuration (the message names
@@ -28,7 +29,8 @@ import picocli.CommandLine.HelpCommand;
 @Command(name = CommandLines.ROOT, mixinStandardHelpOptions = true, versionProvider = ScorestreamVersion.class,
         description = {"Micro-batched ONNX scoring of Avro feature events inside Kafka Streams.", ""},
         subcommands = {DemoCommand.class, RunCommand.class, ModelsCommand.class, PublishCommand.Alias.class,
-            ProduceCommand.class, ReplayCommand.class, LoadCommand.class, LocalCommand.class, ConfigDocCommand.class,
+            ProduceCommand.class, ReplayCommand.class, LoadCommand.class, LocalCommand.class, AclsCommand.class,
+            ConfigDocCommand.class,
             HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (the message says why)",

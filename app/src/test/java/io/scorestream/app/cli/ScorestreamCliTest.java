@@ -47,7 +47,7 @@ class ScorestreamCliTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.startsWith("Usage: scorestream"), r.out);
         for (String command : List.of("demo", "run", "models", "publish-model", "produce", "replay", "load",
-                "local", "config-doc", "help", "generate-completion")) {
+                "local", "acls", "config-doc", "help", "generate-completion")) {
             assertTrue(r.out.contains("\n  " + command + " "), command + " missing from:\n" + r.out);
         }
         assertTrue(r.out.contains("Exit codes:"), r.out);
@@ -79,6 +79,8 @@ class ScorestreamCliTest {
                 Arguments.of("local", List.of("--data-dir", "--kafka-port", "--registry-port", "--postgres-port",
                         "--connect-port", "--input-topic", "--scores-topic", "--dead-letter-topic", "--model-topic",
                         "--partitions", "--model-name")),
+                Arguments.of("acls", List.of("--principal", "--config", "--set", "--role", "--format", "--apply",
+                        "--bootstrap-server", "--command-config", "--timeout-ms")),
                 Arguments.of("config-doc", List.of()),
                 Arguments.of("generate-completion", List.of()));
     }
@@ -138,7 +140,7 @@ class ScorestreamCliTest {
         final Result r = run();
         assertEquals(2, r.code);
         assertTrue(r.err.contains("scorestream: Missing required subcommand")
-                && r.err.contains("demo, run, models, publish-model, produce, replay, load, local, config-doc"), r.err);
+                && r.err.contains("demo, run, models, publish-model, produce, replay, load, local, acls, config-doc"), r.err);
         assertEquals("", r.out);
     }
 
