@@ -3,6 +3,8 @@ package io.scorestream.app;
 import io.scorestream.app.fleet.FleetStatusPublisher;
 import io.scorestream.app.fleet.ModelStatuses;
 import io.scorestream.app.metrics.MetricsBridge;
+import io.scorestream.app.security.AclPlan;
+import io.scorestream.app.security.AclRole;
 import io.scorestream.app.security.KafkaAccess;
 import io.scorestream.app.security.KafkaRefusedException;
 
@@ -84,6 +86,8 @@ public final class ScoringApplication implements AutoCloseable {
     private final ObservabilityServer server;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final java.util.ArrayDeque<Long> threadFailures = new java.util.ArrayDeque<>();
+    /** How long start-up waits for the broker to say what this client may do. */
+    private static final Duration ACCESS_CHECK_TIMEOUT = Duration.ofSeconds(30);
     /** Stream-thread replacements allowed within 10 minutes before the instance shuts down. */
     private static final int MAX_THREAD_REPLACEMENTS = 5;
 
@@ -221,6 +225,10 @@ public final class ScoringApplication implements AutoCloseable {
     public static ScoringApplication start(ScorestreamConfig config, SchemaRegistry schemas) {
         final SchemaRegistry registry = schemas != null ? schemas : httpRegistry(config);
         LOG.info("Starting scorestream with {}", config.redacted());
+        // Kafka's refusals (credentials, ACLs) stop start-up here, naming principal, resource and
+        // operation, rather than as a stream thread's bare "Not authorized" later.
+        KafkaAccess.check(config.kafka().clientProperties(),
+                KafkaAccess.requirements(AclPlan.of(config, AclRole.SCORER)), ACCESS_CHECK_TIMEOUT);
         final ScoringApplication app = new ScoringApplication(config, registry);
         if (app.server != null) {
             app.server.start();

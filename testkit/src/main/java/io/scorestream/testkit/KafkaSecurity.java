@@ -349,13 +349,16 @@ public final class KafkaSecurity {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** The kit's own super user's client configuration (SCRAM, admin). */
-    Map<String, Object> adminClientConfig() {
+    /**
+     * The kit's own super user's client configuration (SCRAM, {@code User:admin}): for a test's
+     * own producers and readers, which should not need ACLs. A new mutable map; holds the password.
+     */
+    public Map<String, Object> adminClientConfig() {
         return scramClientConfig(ADMIN_USER, adminPassword);
     }
 
-    /** The password of the kit's super user. A secret. */
-    String adminPassword() {
+    /** The password of the kit's super user. A secret: for tests that check it is never logged. */
+    public String adminPassword() {
         return adminPassword;
     }
 

@@ -721,7 +721,7 @@ public final class ModelsCommand {
                 final Optional<String> why = KafkaAccess.explain(e, clientProps, String.format(Locale.ROOT,
                         "reading the model topic '%s' (READ and DESCRIBE on it are needed)", topic));
                 if (why.isPresent()) {
-                    throw new KafkaRefusedException(cmd + ": " + why.get(), e);
+                    throw new KafkaRefusedException(why.get(), e);
                 }
                 throw e;
             }
@@ -731,7 +731,7 @@ public final class ModelsCommand {
         private Optional<KafkaRefusedException> refusedOr(final Throwable failure, final String name) {
             return KafkaAccess.explain(failure, clientProps, String.format(Locale.ROOT,
                     "publishing model '%s' to the model topic '%s' (WRITE and DESCRIBE on it are needed)", name,
-                    topic)).map(why -> new KafkaRefusedException(cmd + ": " + why, failure));
+                    topic)).map(why -> new KafkaRefusedException(why, failure));
         }
 
         /**

@@ -90,6 +90,22 @@ public final class KafkaAccess {
     }
 
     /**
+     * What {@link #check} can ask the broker about in a plan: its literal topic, group and cluster
+     * ACLs (prefixed ones name no single resource), each with the plan's reason.
+     */
+    public static List<Requirement> requirements(final AclPlan plan) {
+        final List<Requirement> out = new ArrayList<>();
+        for (PlannedAcl acl : plan.acls()) {
+            if (acl.patternType() == org.apache.kafka.common.resource.PatternType.LITERAL
+                    && (acl.resourceType() == ResourceType.TOPIC || acl.resourceType() == ResourceType.GROUP
+                    || acl.resourceType() == ResourceType.CLUSTER)) {
+                out.add(new Requirement(acl.resourceType(), acl.name(), acl.operation(), acl.reason()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Who a client with these settings authenticates as, for messages: {@code User:scorer
      * (SASL_SSL, SCRAM-SHA-512)}, {@code OAuth client 'scorer' (SASL_SSL, OAUTHBEARER)}, or the
      * protocol alone ({@code the anonymous client (PLAINTEXT)}, {@code the TLS client certificate's

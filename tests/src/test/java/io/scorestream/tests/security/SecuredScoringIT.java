@@ -12,6 +12,7 @@ import io.scorestream.app.ScoringApplication;
 import io.scorestream.app.cli.ScorestreamApp;
 import io.scorestream.app.config.FleetStatusConfig;
 import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.security.AclPlan;
 import io.scorestream.app.security.AclRole;
@@ -70,6 +71,9 @@ class SecuredScoringIT {
     private static final String PUBLISHER_PASSWORD = "publisher-pw-" + Long.toHexString(new Random().nextLong());
     private static final String NO_MODELS_PASSWORD = "nomodels-pw-" + Long.toHexString(new Random().nextLong());
     private static final String STATUS = "scorestream-status";
+    private static final List<String> SCANNED_AT_INFO = List.of("org.apache.kafka", "kafka");
+    /** What the scoring instance's /readyz and /metrics said, scanned with the logs. */
+    private static final List<String> SERVED = new ArrayList<>();
 
     private static EmbeddedKafka kafka;
     private static KafkaSecurity security;
@@ -85,9 +89,18 @@ class SecuredScoringIT {
 
     @BeforeAll
     static void startSecuredBroker() {
+        // Everything our code and Kafka's log at INFO, where Kafka's clients print their whole
+        // configuration, goes to the scan (and not to the console: it is thousands of lines)
         logged = new ListAppender<>();
         logged.start();
         root().addAppender(logged);
+        for (String name : SCANNED_AT_INFO) {
+            final ch.qos.logback.classic.Logger logger =
+                    (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name);
+            logger.setLevel(ch.qos.logback.classic.Level.INFO);
+            logger.setAdditive(false);
+            logger.addAppender(logged);
+        }
         kafka = EmbeddedKafka.builder().secured().start();
         security = kafka.security();
         schemas = new InMemorySchemaRegistry();
@@ -118,6 +131,18 @@ class SecuredScoringIT {
         Utils.closeQuietly(registry, "schema registry");
         Utils.closeQuietly(kafka, "secured kafka");
         root().detachAppender(logged);
+        for (String name : SCANNED_AT_INFO) {
+            final ch.qos.logback.classic.Logger logger =
+                    (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name);
+            logger.detachAppender(logged);
+            logger.setAdditive(true);
+            logger.setLevel(null);
+        }
+        for (String body : SERVED) {
+            for (String secret : secrets) {
+                assertFalse(body.contains(secret), "a secret was served: " + body);
+            }
+        }
         int scanned = 0;
         for (ILoggingEvent event : logged.list) {
             final StringBuilder text = new StringBuilder(event.getFormattedMessage());
@@ -129,7 +154,10 @@ class SecuredScoringIT {
             }
             scanned++;
         }
-        LOG.info("RESULT secured scoring: {} log events scanned, no secret in any", scanned);
+        assertTrue(logged.list.stream().anyMatch(e -> e.getFormattedMessage().contains("sasl.jaas.config")),
+                "Kafka's clients logged their configuration at INFO, so the scan saw it");
+        LOG.info("RESULT secured scoring: {} log events (INFO and above, Kafka's included) and {} endpoint "
+                + "responses scanned, no secret in any", scanned, SERVED.size());
     }
 
     @Test
@@ -151,6 +179,15 @@ class SecuredScoringIT {
         try (TransactionFeed feed = TransactionFeed.start(producer, EVENTS, 0, 7)) {
             app = ScoringItSupport.startScoring(scorer, schemas);
             feed.awaitAllAcked(Duration.ofSeconds(120));
+        }
+
+        // and: what its endpoints serve is kept for the secret scan
+        for (String path : List.of("/readyz", "/metrics")) {
+            final java.net.http.HttpResponse<String> served = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.metricsPort()
+                            + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, served.statusCode(), path + ": " + served.body());
+            SERVED.add(served.body());
         }
 
         // then: every event scored exactly once, read back by the super user
@@ -222,7 +259,7 @@ class SecuredScoringIT {
 
     /** The super user's client settings (to produce events and read scores), without bootstrap servers. */
     private static Map<String, Object> adminClient() {
-        final Map<String, Object> c = security.scramClientConfig("admin", security.adminPassword());
+        final Map<String, Object> c = security.adminClientConfig();
         c.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         return c;
     }
@@ -237,6 +274,8 @@ class SecuredScoringIT {
             }
         });
         s.put(FleetStatusConfig.STATUS_TOPIC_CONFIG, STATUS);
+        s.put(MetricsConfig.METRICS_ENABLED_CONFIG, true);
+        s.put(MetricsConfig.METRICS_PORT_CONFIG, 0);
         s.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         return s;
     }
