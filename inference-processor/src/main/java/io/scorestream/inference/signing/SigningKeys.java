@@ -19,9 +19,11 @@ import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.NamedParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -143,7 +145,7 @@ public final class SigningKeys {
      */
     public static PrivateKey readPrivateKey(final Path file) {
         final String where = "private key file '" + file + "'";
-        final byte[] der = decodePem(read(file, where), PRIVATE_LABEL, where);
+        final byte[] der = decodePem(read(file, where), 0, PRIVATE_LABEL, where, new int[1]);
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (GeneralSecurityException | RuntimeException e) {
@@ -156,16 +158,31 @@ public final class SigningKeys {
      * Reads an X.509 SubjectPublicKeyInfo PEM Ed25519 public key from PEM text, or from the file
      * {@code pemOrPath} names when it does not start with {@code -----BEGIN}.
      *
-     * @throws KeyFileException naming the file (or "inline PEM text") when it cannot be read or holds
-     *     no such key
+     * @throws KeyFileException naming the file (or "inline PEM text") when it cannot be read or does
+     *     not hold exactly one such key
      */
     public static PublicKey readPublicKey(final String pemOrPath) {
+        final List<PublicKey> keys = readPublicKeys(pemOrPath);
+        if (keys.size() != 1) {
+            throw new KeyFileException(describe(pemOrPath) + " holds " + keys.size() + " public keys; expected one");
+        }
+        return keys.get(0);
+    }
+
+    /**
+     * Reads every X.509 SubjectPublicKeyInfo PEM Ed25519 public key (one or more
+     * {@code PUBLIC KEY} blocks) from PEM text, or from the file {@code pemOrPath} names when it does
+     * not start with {@code -----BEGIN}.
+     *
+     * @throws KeyFileException naming the file (or "inline PEM text") when it cannot be read, holds
+     *     no public key, or a block is not an Ed25519 public key
+     */
+    public static List<PublicKey> readPublicKeys(final String pemOrPath) {
         Objects.requireNonNull(pemOrPath, "pemOrPath");
+        final String where = describe(pemOrPath);
         final String trimmed = pemOrPath.strip();
-        final String where;
         final String text;
-        if (trimmed.startsWith("-----BEGIN")) {
-            where = "inline PEM text";
+        if (isPemText(trimmed)) {
             text = trimmed;
         } else {
             final Path file;
@@ -175,16 +192,34 @@ public final class SigningKeys {
                 throw new KeyFileException("'" + trimmed + "' is neither PEM text (-----BEGIN PUBLIC KEY-----) nor a "
                         + "file path: " + e.getReason());
             }
-            where = "public key file '" + file + "'";
             text = read(file, where);
         }
-        final byte[] der = decodePem(text, PUBLIC_LABEL, where);
-        try {
-            return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new KeyFileException(where + " does not hold an " + ALGORITHM + " public key (X.509 "
-                    + "SubjectPublicKeyInfo): " + e.getClass().getSimpleName());
-        }
+        final List<PublicKey> keys = new ArrayList<>();
+        int from = 0;
+        do {
+            final int[] next = new int[1];
+            final byte[] der = decodePem(text, from, PUBLIC_LABEL, where + (keys.isEmpty() ? "" : " (key "
+                    + (keys.size() + 1) + ")"), next);
+            try {
+                keys.add(KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der)));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                throw new KeyFileException(where + (keys.isEmpty() ? "" : " (key " + (keys.size() + 1) + ")")
+                        + " does not hold an " + ALGORITHM + " public key (X.509 SubjectPublicKeyInfo): "
+                        + e.getClass().getSimpleName());
+            }
+            from = next[0];
+        } while (text.indexOf("-----BEGIN " + PUBLIC_LABEL + "-----", from) >= 0);
+        return List.copyOf(keys);
+    }
+
+    /** Whether {@code pemOrPath} is PEM text rather than a file path. */
+    public static boolean isPemText(final String pemOrPath) {
+        return pemOrPath.strip().startsWith("-----BEGIN");
+    }
+
+    /** "inline PEM text" or "public key file 'F'", for messages. */
+    private static String describe(final String pemOrPath) {
+        return isPemText(pemOrPath) ? "inline PEM text" : "public key file '" + pemOrPath.strip() + "'";
     }
 
     private static String read(final Path file, final String where) {
@@ -201,11 +236,15 @@ public final class SigningKeys {
         }
     }
 
-    /** The DER bytes of the one {@code label} block of {@code text}. */
-    private static byte[] decodePem(final String text, final String label, final String where) {
+    /**
+     * The DER bytes of the first {@code label} block of {@code text} at or after {@code start};
+     * {@code endOut[0]} is set to where the block ends.
+     */
+    private static byte[] decodePem(final String text, final int start, final String label, final String where,
+                                    final int[] endOut) {
         final String begin = "-----BEGIN " + label + "-----";
         final String end = "-----END " + label + "-----";
-        final int from = text.indexOf(begin);
+        final int from = text.indexOf(begin, start);
         final int to = from < 0 ? -1 : text.indexOf(end, from + begin.length());
         if (from < 0 || to < 0) {
             final String other = PRIVATE_LABEL.equals(label) ? PUBLIC_LABEL : PRIVATE_LABEL;
@@ -213,6 +252,7 @@ public final class SigningKeys {
                     ? "; it holds a " + other.toLowerCase(Locale.ROOT) + " instead" : "";
             throw new KeyFileException(where + " has no '" + begin + "' ... '" + end + "' block" + hint);
         }
+        endOut[0] = to + end.length();
         final String body = text.substring(from + begin.length(), to).replaceAll("\\s", "");
         try {
             final byte[] der = Base64.getDecoder().decode(body);

@@ -10,11 +10,18 @@ import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.SpecSignature;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SpecSignaturesTest {
+
+    @TempDir
+    Path dir;
 
     private static final KeyPair KEY_A = SigningKeys.generate();
     private static final KeyPair KEY_B = SigningKeys.generate();
@@ -112,6 +119,41 @@ class SpecSignaturesTest {
         assertEquals(List.of(ID_A, ID_B), List.copyOf(both.keyIds()));
         // and once A is dropped, what A signed no longer verifies
         assertThrows(SpecSignatureException.class, () -> TrustedKeys.of(List.of(KEY_B.getPublic())).verify(v1));
+    }
+
+    @Test
+    void aKeyAddedToATrustedKeysFileCountsAtTheNextCheckWithoutANewObject() throws Exception {
+        // given: a file trusting A only, and a version signed by B
+        final Path file = dir.resolve("trusted.pem");
+        Files.writeString(file, SigningKeys.publicKeyPem(KEY_A.getPublic()), StandardCharsets.US_ASCII);
+        final TrustedKeys trusted = TrustedKeys.fromSources(List.of(file.toString()));
+        final ModelSpec byB = SpecSigner.of(KEY_B.getPrivate()).sign(SigningFixtures.plainSpec("2"));
+        assertThrows(SpecSignatureException.class, () -> trusted.verify(byB));
+
+        // when: B is appended to the file (rotation)
+        Files.writeString(file, SigningKeys.publicKeyPem(KEY_A.getPublic()) + "\n"
+                + SigningKeys.publicKeyPem(KEY_B.getPublic()), StandardCharsets.US_ASCII);
+
+        // then
+        assertEquals(ID_B, trusted.verify(byB));
+        assertEquals(List.of(ID_A, ID_B), List.copyOf(trusted.keyIds()));
+
+        // and when the file becomes unreadable, nothing from it is trusted
+        Files.delete(file);
+        final SpecSignatureException e = assertThrows(SpecSignatureException.class, () -> trusted.verify(byB));
+        assertTrue(e.getMessage().startsWith("the trusted keys cannot be read again: public key file '" + file
+                + "' does not exist"), e.getMessage());
+    }
+
+    @Test
+    void inlinePemTextWithoutLineBreaksIsATrustedKey() throws Exception {
+        // A properties file joins continued lines without their breaks.
+        final String joined = SigningKeys.publicKeyPem(KEY_A.getPublic()).replace("\n", "");
+        final TrustedKeys trusted = TrustedKeys.fromSources(List.of(joined));
+        final ModelSpec byA = SpecSigner.of(KEY_A.getPrivate()).sign(SigningFixtures.plainSpec("1"));
+
+        assertEquals(ID_A, trusted.verify(byA));
+        assertTrue(trusted.files().isEmpty());
     }
 
     @Test
