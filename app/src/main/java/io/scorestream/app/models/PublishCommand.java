@@ -153,6 +153,9 @@ public class PublishCommand implements Callable<Integer> {
                     + "the one they serve); says which check failed.")
     boolean force;
 
+    @Mixin
+    SigningOption signing;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -196,15 +199,17 @@ public class PublishCommand implements Callable<Integer> {
         final RolloutRole role = candidateRole();
         final String model = CommandLines.requireNonBlank(spec, "--name", name);
         final String v = CommandLines.requireNonBlank(spec, "--version", version);
+        signing.load(spec);
         final ModelsCommand.Target target = connection.target(spec);
         final BuiltSpec built = buildSpec(model, v);
         final ModelSpec published = built.spec();
         check(target, built);
 
         if (role == null) {
-            final RecordMetadata at = target.send(model, published);
+            final RecordMetadata at = target.send(model, signing.apply(spec, published));
             CommandLines.out(spec).printf(Locale.ROOT, "published %s: version %s as the stable version, no rollout, "
                     + "to %s (%s)%n", model, v, ModelsCommand.where(at), built.describe());
+            signing.report(spec);
             return CommandLines.OK;
         }
         final Entry live = target.history().latest().get(model);
@@ -223,12 +228,13 @@ public class PublishCommand implements Callable<Integer> {
         final ModelSpec withCandidate = ModelSpec.newBuilder(stable)
                 .setRollout(Rollout.newBuilder().setRole(role).setCanaryPercent(share).setCandidate(published).build())
                 .build();
-        final RecordMetadata at = target.send(model, withCandidate);
+        final RecordMetadata at = target.send(model, signing.apply(spec, withCandidate));
         CommandLines.out(spec).printf(Locale.ROOT, "published %s: candidate version %s (%s) beside stable version "
                 + "%s%s to %s (%s)%n", model, v, ModelsCommand.describe(withCandidate.getRollout()),
                 stable.getVersion(), replaced == null ? "" : ", replacing candidate "
                         + replaced.getCandidate().getVersion() + " (" + ModelsCommand.describe(replaced) + "),",
                 ModelsCommand.where(at), built.describe());
+        signing.report(spec);
         return CommandLines.OK;
     }
 

@@ -451,7 +451,9 @@ class ScorestreamConfigTest {
                 // the fleet status
                 "status.topic", "status.interval.ms", "instance.id",
                 // the aggregates' values with each score
-                "score.features.emit", "repartition.by");
+                "score.features.emit", "repartition.by",
+                // signed model versions
+                "model.trusted.keys", "model.signature.required");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 
