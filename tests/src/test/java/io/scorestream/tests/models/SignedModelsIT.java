@@ -207,6 +207,23 @@ class SignedModelsIT {
             awaitLive(app, "5");
             assertScoredBy("5", produce(producer, 3), scores, app);
             assertEquals(3.0, refused.count(), "nothing more refused");
+
+            // when: version 6 runs as a canary beside 5, the whole record signed again by B
+            models("publish", "--name", ScoringItSupport.MODEL, "--version", "6", "--onnx",
+                    file(ModelsCli.logisticRegression(6)), "--candidate", "canary", "--percent", "10",
+                    "--signing-key", privateB.toString()).assertOk();
+            // then: the rollout goes live
+            awaitCanary(app, "6", 10.0);
+
+            // when: the canary is ramped without a signing key
+            final Result ramp = models("ramp", "--name", ScoringItSupport.MODEL, "--percent", "50");
+            // then: the command warns that the record it wrote is unsigned, and the application refuses it
+            ramp.assertOk();
+            assertTrue(ramp.err().contains("warning: publishing version 5 of model 'fraud' unsigned: it was signed "
+                    + "(key id " + idB + ")"), ramp.err());
+            assertRefused(app, "5", "unsigned", "5");
+            assertEquals(10.0, app.models().rollout(ScoringItSupport.MODEL).orElseThrow().canaryPercent());
+            assertEquals(4.0, refused.count());
         }
     }
 
@@ -253,6 +270,12 @@ class SignedModelsIT {
     /** Waits for the refusal of {@code version} as bad_signature with {@code detail}; version 1 stays live. */
     private static void assertRefused(final ScoringApplication app, final String version, final String detail)
             throws InterruptedException {
+        assertRefused(app, version, detail, "1");
+    }
+
+    /** As above, with {@code live} the version that must still be live. */
+    private static void assertRefused(final ScoringApplication app, final String version, final String detail,
+                                      final String live) throws InterruptedException {
         final long deadline = System.nanoTime() + WAIT.toNanos();
         Refusal r = app.models().lastRefusal(ScoringItSupport.MODEL).orElse(null);
         while ((r == null || !r.version().equals(version)) && System.nanoTime() < deadline) {
@@ -264,7 +287,23 @@ class SignedModelsIT {
         assertEquals("bad_signature", r.reasonTag(), r.message());
         assertTrue(r.message().startsWith("Model '" + ScoringItSupport.MODEL + "' version '" + version
                 + "' refused (bad_signature): " + detail), r.message());
-        assertEquals("1", app.models().live(ScoringItSupport.MODEL).orElseThrow().version());
+        assertEquals(live, app.models().live(ScoringItSupport.MODEL).orElseThrow().version());
+    }
+
+    private static void awaitCanary(final ScoringApplication app, final String candidate, final double percent)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            final var r = app.models().rollout(ScoringItSupport.MODEL).orElse(null);
+            if (r != null && r.candidate() != null && candidate.equals(r.candidate().version())
+                    && r.canaryPercent() == percent) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("candidate " + candidate + " at " + percent + "% did not go live: "
+                + app.models().rollout(ScoringItSupport.MODEL) + "; last refusal: "
+                + app.models().lastRefusal(ScoringItSupport.MODEL));
     }
 
     private static void awaitLive(final ScoringApplication app, final String version) throws InterruptedException {
