@@ -70,6 +70,10 @@ import picocli.CommandLine.Spec;
  *   <li>{@code status}: one row per application instance and model, as the instance reported it.
  * </ul>
  *
+ * <p>{@code publish}, {@code ramp}, {@code promote} and {@code rollback} take {@code --signing-key FILE}
+ * ({@link SigningOption}): the record they write is signed with that Ed25519 key, or written
+ * unsigned without it (with a warning when the spec it changes was signed).
+ *
  * <p>Each sub-command is a picocli command; every one takes the {@link Connection} options. This
  * class is the parent, which only groups them: {@code models} alone is a wrong command line.
  *

@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
  * ({@link Alias}): publishes a new version, as the stable spec (replacing any rollout) or, with
  * {@code --candidate canary|shadow}, as the candidate beside the live stable spec.
  *
+ * <p>With {@code --signing-key FILE} ({@link SigningOption}) the spec written is signed with that
+ * Ed25519 key after every check; without it, it is written unsigned.
+ *
  * <p>Everything about the command line is checked before anything is read, trained or written. It
  * has no {@code --version} of the program's own: {@code --version V} is the model version, so of
  * picocli's standard help options only {@code -h, --help} is here. A new instance per command

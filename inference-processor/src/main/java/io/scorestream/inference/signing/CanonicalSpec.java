@@ -145,6 +145,10 @@ public final class CanonicalSpec {
     /** Whether {@code value} encodes like the field's default (compared as canonical bytes). */
     private static boolean isDefault(final Schema.Field field, final Object value) throws IOException {
         final Object def = GenericData.get().getDefaultValue(field);
+        if (def == null || value == null) {
+            // Most defaults are null: no need to encode the value (it may be a whole inline model).
+            return def == value;
+        }
         return Arrays.equals(bytesOf(value), bytesOf(def));
     }
 
