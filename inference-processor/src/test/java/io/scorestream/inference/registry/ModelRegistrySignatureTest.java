@@ -90,6 +90,18 @@ class ModelRegistrySignatureTest {
     }
 
     @Test
+    void theSignatureIsCheckedBeforeTheArtifactIsFetched() throws Exception {
+        // given: a version whose artifact URI cannot be fetched, signed by an untrusted key
+        final ModelRegistry registry = serving1(true, KEY_A);
+        final ModelSpec unreachable = RegistryFixtures.uriSpec("2", "file:///nonexistent/model-2.onnx",
+                RegistryFixtures.onnx(2));
+
+        // then: the refusal is about the signature, not the artifact
+        assertRefusedWhile1Serves(registry, SIGNER_B.sign(unreachable),
+                "signed by unknown key id " + SIGNER_B.keyId() + " (trusted key ids: " + SIGNER_A.keyId() + ")");
+    }
+
+    @Test
     void anUnsignedRepublishOfTheLiveVersionIsRefusedToo() throws Exception {
         final ModelRegistry registry = serving1(true, KEY_A);
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,38 @@ class SigningKeysTest {
         assertNotEquals(idA, SigningKeys.keyId(b.getPublic()));
         assertArrayEquals(a.getPublic().getEncoded(), SigningKeys.publicKeyOf(a.getPrivate()).getEncoded());
         assertEquals(idA, SpecSigner.of(a.getPrivate()).keyId());
+    }
+
+    @Test
+    void aKeyMadeByOpensslSignsAndItsKeyIdIsThatOfOpensslsPublicKey() throws Exception {
+        // given: openssl's Ed25519 key pair (skipped where there is no openssl)
+        final Path priv = dir.resolve("openssl.key.pem");
+        final Path pub = dir.resolve("openssl.pub.pem");
+        Assumptions.assumeTrue(openssl("genpkey", "-algorithm", "ed25519", "-out", priv.toString()),
+                "no openssl with Ed25519 here");
+        assertTrue(openssl("pkey", "-in", priv.toString(), "-pubout", "-out", pub.toString()));
+
+        // when
+        final SpecSigner signer = SpecSigner.fromFile(priv);
+        final PublicKey opensslPublic = SigningKeys.readPublicKey(pub.toString());
+
+        // then
+        assertEquals(SigningKeys.keyId(opensslPublic), signer.keyId());
+        final io.scorestream.schemas.ModelSpec signed = signer.sign(SigningFixtures.plainSpec("1"));
+        assertEquals(signer.keyId(), TrustedKeys.of(java.util.List.of(opensslPublic)).verify(signed));
+    }
+
+    private static boolean openssl(final String... args) throws InterruptedException {
+        final java.util.List<String> command = new java.util.ArrayList<>();
+        command.add("openssl");
+        command.addAll(java.util.List.of(args));
+        try {
+            final Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     @Test
