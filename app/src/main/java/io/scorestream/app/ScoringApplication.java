@@ -3,6 +3,8 @@ package io.scorestream.app;
 import io.scorestream.app.fleet.FleetStatusPublisher;
 import io.scorestream.app.fleet.ModelStatuses;
 import io.scorestream.app.metrics.MetricsBridge;
+import io.scorestream.app.security.KafkaAccess;
+import io.scorestream.app.security.KafkaRefusedException;
 
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -18,11 +20,9 @@ import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelStatus;
 import io.scorestream.inference.registry.RegistrySettings;
 import io.scorestream.topology.PipelineSettings;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
-import io.scorestream.app.config.SchemaRegistryConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
@@ -168,12 +168,15 @@ public final class ScoringApplication implements AutoCloseable {
         waits.bindTo(meters, List.of(Tag.of("application", config.kafka().applicationId())));
         waitsRef.set(waits);
         this.server = config.metrics().enabled()
-                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe())
+                ? new ObservabilityServer(config.metrics().bindAddress(), config.metrics().port(), meters, new Probe(),
+                        config.metrics().security())
                 : null;
     }
 
     /**
-     * A stream thread died. No live model is final (shut down, with the message). Anything else
+     * A stream thread died. No live model is final (shut down, with the message), and so is Kafka
+     * refusing to authenticate or authorize the client (shut down, naming the principal and the
+     * resource: a new thread would be refused the same way). Anything else
      * (an unreachable schema registry, a broker hiccup) gets a fresh thread that resumes from the
      * last commit, a bounded number of times in a row before the instance gives up.
      */
@@ -181,6 +184,14 @@ public final class ScoringApplication implements AutoCloseable {
         boolean noModel = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             noModel |= t instanceof io.scorestream.topology.errors.NoLiveModelException;
+        }
+        final java.util.Optional<String> refused = KafkaAccess.explain(e, config.kafka().clientProperties(),
+                "running Kafka Streams");
+        if (refused.isPresent()) {
+            // No new thread will be let in either: stop, saying who was refused what.
+            fatal.compareAndSet(null, new KafkaRefusedException(refused.get(), e));
+            LOG.error("Stream thread failed; shutting this instance down: {}", refused.get());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
         final long now = System.nanoTime();
         synchronized (threadFailures) {
@@ -253,12 +264,8 @@ public final class ScoringApplication implements AutoCloseable {
     }
 
     private static SchemaRegistry httpRegistry(ScorestreamConfig config) {
-        final String url = config.schemaRegistry().url().orElseThrow(() -> new IllegalArgumentException(
-                SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG + " must be set: the feature, score and model topics "
-                        + "use the Confluent wire format and need a schema registry"));
-        final HttpSchemaRegistry.Builder b = HttpSchemaRegistry.builder(url);
-        config.schemaRegistry().basicAuthUserInfo().ifPresent(p -> b.basicAuth(p.value()));
-        return b.build();
+        // The same settings (credentials, trust store) as the command-line tools: SchemaRegistryConfig.client().
+        return config.schemaRegistry().client();
     }
 
     /**

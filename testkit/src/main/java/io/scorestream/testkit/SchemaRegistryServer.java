@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +24,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +43,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +53,15 @@ import org.slf4j.LoggerFactory;
  * the serde needs, backed by any {@link SchemaRegistry} (normally an {@link InMemorySchemaRegistry}),
  * so that processes which cannot share an object can share schema ids: point an
  * {@link HttpSchemaRegistry} in each at {@link #url()}. For demos and tests, not for production: no
- * authentication, no TLS, no compatibility checks beyond what the backing registry does.
+ * compatibility checks beyond what the backing registry does.
+ *
+ * <p><b>TLS and authentication</b> are off by default (plain HTTP, every request answered). Started
+ * through {@link #builder(SchemaRegistry)}, the server can serve HTTPS with a given
+ * {@link SSLContext} (e.g. {@link TestCertificates#serverContext()}; then {@link #url()} starts with
+ * {@code https://}) and require HTTP basic authentication, a bearer token, or either: a request
+ * without an accepted {@code Authorization} header gets 401 with {@code WWW-Authenticate} and
+ * Confluent's error body {@code {"error_code":401,"message":"Unauthorized"}}. Credentials are compared
+ * in constant time and never logged.
  *
  * <p><b>Endpoints</b> (answers are {@code application/vnd.schemaregistry.v1+json}; request bodies may
  * be that, {@code application/vnd.schemaregistry+json}, {@code application/json} or
@@ -101,6 +115,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private static final AtomicInteger SERVERS = new AtomicInteger();
 
     private final SchemaRegistry backing;
+    /** The accepted {@code Authorization} header values, UTF-8; empty when no authentication is required. */
+    private final List<byte[]> acceptedAuthorizations;
+    private final String challenge;
     private final HttpServer server;
     private final ExecutorService executor;
     private final String url;
@@ -109,11 +126,23 @@ public final class SchemaRegistryServer implements AutoCloseable {
     /** Per subject, the version of each id registered through this server while it was the latest. */
     private final Map<String, Map<Integer, Integer>> versionsBySubject = new ConcurrentHashMap<>();
 
-    private SchemaRegistryServer(final SchemaRegistry backing, final HttpServer server, final ExecutorService executor) {
+    private SchemaRegistryServer(final SchemaRegistry backing, final HttpServer server, final ExecutorService executor,
+                                 final List<byte[]> acceptedAuthorizations, final String challenge) {
         this.backing = backing;
         this.server = server;
         this.executor = executor;
-        this.url = "http://" + hostForUrl(server.getAddress().getAddress()) + ":" + server.getAddress().getPort();
+        this.acceptedAuthorizations = acceptedAuthorizations;
+        this.challenge = challenge;
+        this.url = (server instanceof HttpsServer ? "https://" : "http://")
+                + hostForUrl(server.getAddress().getAddress()) + ":" + server.getAddress().getPort();
+    }
+
+    /**
+     * Starts describing a server backed by {@code backing}: by default on
+     * {@value #DEFAULT_BIND_ADDRESS}, an ephemeral port, plain HTTP, no authentication.
+     */
+    public static Builder builder(final SchemaRegistry backing) {
+        return new Builder(Objects.requireNonNull(backing, "backing"));
     }
 
     /** Starts a server backed by {@code backing} on {@value #DEFAULT_BIND_ADDRESS}, on an ephemeral port. */
@@ -143,8 +172,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
      */
     public static SchemaRegistryServer start(final SchemaRegistry backing, final String bindAddress, final int port,
                                              final Collection<String> knownSubjects) {
-        Objects.requireNonNull(backing, "backing");
-        Objects.requireNonNull(knownSubjects, "knownSubjects");
+        return builder(backing).bindAddress(bindAddress).port(port).knownSubjects(knownSubjects).start();
+    }
+
+    private static SchemaRegistryServer start(final Builder b) {
+        final SchemaRegistry backing = b.backing;
+        final Collection<String> knownSubjects = Objects.requireNonNull(b.knownSubjects, "knownSubjects");
         for (final String subject : knownSubjects) {
             try {
                 backing.latest(subject);
@@ -152,9 +185,21 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 throw new IllegalArgumentException("Subject '" + subject + "' is not in the backing registry", e);
             }
         }
-        Objects.requireNonNull(bindAddress, "bindAddress");
+        final String bindAddress = Objects.requireNonNull(b.bindAddress, "bindAddress");
+        final int port = b.port;
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("Schema registry server port must be in 0..65535, got " + port);
+        }
+        final List<byte[]> accepted = new ArrayList<>();
+        final List<String> schemes = new ArrayList<>();
+        if (b.basicUserInfo != null) {
+            accepted.add(("Basic " + Base64.getEncoder().encodeToString(b.basicUserInfo.getBytes(StandardCharsets.UTF_8)))
+                    .getBytes(StandardCharsets.UTF_8));
+            schemes.add("Basic realm=\"schema-registry\"");
+        }
+        if (b.bearerToken != null) {
+            accepted.add(("Bearer " + b.bearerToken).getBytes(StandardCharsets.UTF_8));
+            schemes.add("Bearer realm=\"schema-registry\"");
         }
         final InetSocketAddress address = new InetSocketAddress(bindAddress, port);
         if (address.isUnresolved()) {
@@ -162,17 +207,26 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
         final HttpServer http;
         try {
-            http = HttpServer.create(address, 0);
+            if (b.tls != null) {
+                final HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
+                http = https;
+            } else {
+                http = HttpServer.create(address, 0);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Schema registry server cannot bind " + bindAddress + ":" + port + ": " + e, e);
         }
         final ExecutorService executor = Executors.newFixedThreadPool(THREADS, daemonThreads());
-        final SchemaRegistryServer registryServer = new SchemaRegistryServer(backing, http, executor);
+        final SchemaRegistryServer registryServer = new SchemaRegistryServer(backing, http, executor,
+                List.copyOf(accepted), String.join(", ", schemes));
         registryServer.subjects.addAll(knownSubjects);
         http.createContext("/", registryServer::handle);
         http.setExecutor(executor);
         http.start();
-        LOG.info("Schema registry server is listening at {}, backed by {}", registryServer.url, backing);
+        final String required = b.basicUserInfo != null && b.bearerToken != null ? ", requiring basic auth or a bearer token"
+                : b.basicUserInfo != null ? ", requiring basic auth" : b.bearerToken != null ? ", requiring a bearer token" : "";
+        LOG.info("Schema registry server is listening at {}, backed by {}{}", registryServer.url, backing, required);
         return registryServer;
     }
 
@@ -246,6 +300,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (exchange) {
             final String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             final String rawPath = exchange.getRequestURI().getRawPath();
+            if (!authorized(exchange)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", challenge);
+                send(exchange, Answer.error(401, 401, "Unauthorized"));
+                return;
+            }
             final Answer answer = answer(method, rawPath, exchange);
             send(exchange, answer);
         } catch (IOException e) {
@@ -254,6 +313,23 @@ public final class SchemaRegistryServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Schema registry server failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
         }
+    }
+
+    private boolean authorized(final HttpExchange exchange) {
+        if (acceptedAuthorizations.isEmpty()) {
+            return true;
+        }
+        final String given = exchange.getRequestHeaders().getFirst("Authorization");
+        if (given == null) {
+            return false;
+        }
+        final byte[] bytes = given.strip().getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (final byte[] accepted : acceptedAuthorizations) {
+            // Every accepted value is compared, each in constant time, so timing tells nothing.
+            ok |= MessageDigest.isEqual(bytes, accepted);
+        }
+        return ok;
     }
 
     private Answer answer(final String method, final String rawPath, final HttpExchange exchange) throws IOException {
@@ -485,6 +561,82 @@ public final class SchemaRegistryServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Describes a server before {@link #start()}; not thread-safe. Defaults: bind
+     * {@value #DEFAULT_BIND_ADDRESS}, port 0 (ephemeral), no known subjects, plain HTTP, no
+     * authentication.
+     */
+    public static final class Builder {
+
+        private final SchemaRegistry backing;
+        private String bindAddress = DEFAULT_BIND_ADDRESS;
+        private int port;
+        private Collection<String> knownSubjects = List.of();
+        private SSLContext tls;
+        private String basicUserInfo;
+        private String bearerToken;
+
+        private Builder(final SchemaRegistry backing) {
+            this.backing = backing;
+        }
+
+        /** The address to listen on: a host name or IP literal, {@code 0.0.0.0} for every interface. */
+        public Builder bindAddress(final String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** The port; 0 for an ephemeral one. */
+        public Builder port(final int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Subjects the backing registry already holds, listed by {@code GET /subjects}. */
+        public Builder knownSubjects(final Collection<String> subjects) {
+            this.knownSubjects = subjects;
+            return this;
+        }
+
+        /** Serves HTTPS with {@code context} (its key managers present the server certificate). */
+        public Builder tls(final SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /** Requires HTTP basic authentication as {@code userInfo} ({@code user:password}). */
+        public Builder basicAuth(final String userInfo) {
+            if (userInfo == null || userInfo.indexOf(':') < 0) {
+                throw new IllegalArgumentException("Schema registry server basic auth must be user:password");
+            }
+            this.basicUserInfo = userInfo;
+            return this;
+        }
+
+        /**
+         * Requires {@code Authorization: Bearer token}; with {@link #basicAuth} too, either is
+         * accepted.
+         */
+        public Builder bearerToken(final String token) {
+            if (token == null || token.isBlank()) {
+                throw new IllegalArgumentException("Schema registry server bearer token must not be blank");
+            }
+            this.bearerToken = token;
+            return this;
+        }
+
+        /**
+         * Binds and starts serving; the server is serving when this returns; close it when done.
+         *
+         * @throws IllegalArgumentException if the port is out of range, the address cannot be
+         *     resolved, or a known subject is not in the backing registry
+         * @throws UncheckedIOException if the address cannot be bound (e.g. the port is taken)
+         */
+        public SchemaRegistryServer start() {
+            return SchemaRegistryServer.start(this);
+        }
     }
 
     /** What to do with a valid schema from a request body. */

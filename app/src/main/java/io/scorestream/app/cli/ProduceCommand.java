@@ -1,9 +1,9 @@
 package io.scorestream.app.cli;
 
 import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.app.demo.SyntheticTransactionFeed;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,6 +35,9 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Confluent-compatible schema registry.")
     String schemaRegistry;
 
+    @Mixin
+    SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
+
     @Option(names = "--topic", paramLabel = "TOPIC", description = "The topic written.")
     String topic = "transactions";
 
@@ -53,7 +57,7 @@ final class ProduceCommand implements Callable<Integer> {
         CommandLines.requireAtLeast(spec, "--events", events, 0);
         CommandLines.requireAtLeast(spec, "--rate", rate, 1);
         final PrintStream out = CommandLines.out(spec);
-        final SchemaRegistry schemas = HttpSchemaRegistry.builder(registryUrl).build();
+        final SchemaRegistry schemas = registryOptions.client(spec, "--schema-registry", registryUrl);
         try (KafkaProducer<String, Object> producer = SyntheticTransactionFeed.producer(servers, schemas, Map.of())) {
             final SyntheticTransactionFeed feed = SyntheticTransactionFeed.builder(producer, topic)
                     .seed(seed).count(events).rate(rate).build();

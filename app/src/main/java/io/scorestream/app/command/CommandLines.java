@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import io.scorestream.app.security.KafkaAccess;
+import io.scorestream.app.security.KafkaRefusedException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -29,7 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code scorestream <command>: <message naming the option>}, picocli's suggestions if it has any,
  * the sub-commands of a command that needs one, and a hint to {@code --help}, all to {@code err}.
  * A Kafka {@link ConfigException} prints {@code scorestream: bad configuration: <message>} and
- * exits {@value #USAGE}; any other exception prints {@code scorestream <command> failed: ...} with
+ * exits {@value #USAGE}. Kafka refusing to authenticate or authorize the client
+ * ({@link KafkaRefusedException}, or Kafka's own exception in the cause chain) prints the message
+ * naming the principal and the resource, without a stack trace, and exits {@value #FAILED}; any
+ * other exception prints {@code scorestream <command> failed: ...} with
  * its stack trace and exits {@value #FAILED}. Results go to {@code out}, diagnostics to
  * {@code err}.
  *
@@ -191,6 +196,18 @@ public final class CommandLines {
             err.flush();
             return USAGE;
         }
+        if (e instanceof KafkaRefusedException) {
+            err.println(label(cl) + ": " + e.getMessage());
+            err.flush();
+            return FAILED;
+        }
+        if (KafkaAccess.isRefusal(e)) {
+            // A command that did not explain it itself: Kafka's own words, still without a trace.
+            err.println(label(cl) + ": Kafka refused the client: " + KafkaAccess.explain(e, java.util.Map.of(),
+                    "running the command").orElse(e.toString()));
+            err.flush();
+            return FAILED;
+        }
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
             err.println(label(cl) + ": interrupted");
@@ -221,10 +238,6 @@ public final class CommandLines {
     }
 
     /**
-     * A {@link PrintWriter} that prints through a {@link PrintStream}, in the stream's own encoding;
-     * closing it flushes the stream and leaves it open.
-     */
-    /**
      * A check of what the command was asked to do failed, before anything was written: the command
      * exits {@value #USAGE} with the message alone (no stack trace, no usage text). The message must
      * say what was refused, why, and how to go on.
@@ -238,6 +251,10 @@ public final class CommandLines {
         }
     }
 
+    /**
+     * A {@link PrintWriter} that prints through a {@link PrintStream}, in the stream's own encoding;
+     * closing it flushes the stream and leaves it open.
+     */
     private static final class StreamWriter extends PrintWriter {
 
         private final PrintStream stream;

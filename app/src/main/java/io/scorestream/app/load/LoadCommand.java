@@ -2,6 +2,7 @@ package io.scorestream.app.load;
 
 import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.command.ProgressBar;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.connectors.load.FileLoader;
 import io.scorestream.connectors.load.InputFormat;
@@ -15,7 +16,6 @@ import io.scorestream.connectors.load.LoadResult;
 import io.scorestream.connectors.load.RowReader;
 import io.scorestream.connectors.load.RowSink;
 import io.scorestream.connectors.load.SchemaInference;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,6 +34,7 @@ import org.apache.avro.SchemaParseException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -131,6 +132,9 @@ public final class LoadCommand implements Callable<Integer> {
             description = "Confluent-compatible schema registry; the schema is registered under <topic>-value "
                     + "(required unless --dry-run).")
     String schemaRegistry;
+
+    @Mixin
+    SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
 
     /** Where the schema comes from: a file, or the data. Exactly one of the two. */
     static final class SchemaSource {
@@ -249,12 +253,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
         final String servers = CommandLines.requireNonBlank(spec, "--bootstrap", bootstrap);
         final String registryUrl = CommandLines.requireNonBlank(spec, "--schema-registry", schemaRegistry);
-        final SchemaRegistry registry;
-        try {
-            registry = HttpSchemaRegistry.builder(registryUrl).build();
-        } catch (IllegalArgumentException e) {
-            throw CommandLines.usage(spec, "bad --schema-registry '" + registryUrl + "': " + e.getMessage());
-        }
+        final SchemaRegistry registry = registryOptions.client(spec, "--schema-registry", registryUrl);
         return new Checked(f, t, key, ts, Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, servers), registry);
     }
 

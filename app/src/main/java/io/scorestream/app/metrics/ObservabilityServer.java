@@ -3,7 +3,9 @@ package io.scorestream.app.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -38,8 +42,16 @@ import org.slf4j.LoggerFactory;
  *       {@linkplain HealthProbe#details() details}.</li>
  * </ul>
  * {@code HEAD} is answered like {@code GET} without a body; other methods get 405, other paths 404.
- * No authentication: bind it to a private address ({@code metrics.bind.address}, default
- * {@code 127.0.0.1}).
+ *
+ * <h2>Security</h2>
+ * By default there is neither authentication nor TLS: bind it to a private address
+ * ({@code metrics.bind.address}, default {@code 127.0.0.1}). With an {@link EndpointSecurity}, every
+ * path except {@code /healthz} requires HTTP basic authentication (a request without the right
+ * credentials gets 401 with {@code WWW-Authenticate: Basic}; the comparison takes the same time
+ * whatever the credentials), and/or the server speaks HTTPS only. {@code /healthz} stays open so
+ * that liveness probes need no secret; it tells only UP or DOWN. Started on an address that is not a
+ * loopback one with neither authentication nor TLS, the server logs a warning naming the address
+ * (and still starts: a network policy may protect it).
  *
  * <h2>Lifecycle and ownership</h2>
  * {@link #start()} once, {@link #close()} once (idempotent; stops within about a second). A closed
@@ -67,6 +79,7 @@ public final class ObservabilityServer implements AutoCloseable {
     private final int requestedPort;
     private final PrometheusMeterRegistry registry;
     private final HealthProbe probe;
+    private final EndpointSecurity security;
 
     private HttpServer server; // guarded by this
     private ExecutorService executor; // guarded by this
@@ -80,6 +93,16 @@ public final class ObservabilityServer implements AutoCloseable {
      */
     public ObservabilityServer(final String bindAddress, final int port, final PrometheusMeterRegistry registry,
                                final HealthProbe probe) {
+        this(bindAddress, port, registry, probe, EndpointSecurity.NONE);
+    }
+
+    /**
+     * As {@link #ObservabilityServer(String, int, PrometheusMeterRegistry, HealthProbe)}, protected by
+     * {@code security} (authentication of every path but {@code /healthz}, TLS).
+     */
+    public ObservabilityServer(final String bindAddress, final int port, final PrometheusMeterRegistry registry,
+                               final HealthProbe probe, final EndpointSecurity security) {
+        this.security = Objects.requireNonNull(security, "security");
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in 0..65535, got " + port);
@@ -102,7 +125,14 @@ public final class ObservabilityServer implements AutoCloseable {
         }
         final HttpServer http;
         try {
-            http = HttpServer.create(new InetSocketAddress(bindAddress, requestedPort), 0);
+            final InetSocketAddress address = new InetSocketAddress(bindAddress, requestedPort);
+            if (security.tls() != null) {
+                final HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(security.tls()));
+                http = https;
+            } else {
+                http = HttpServer.create(address, 0);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot serve metrics and health on " + bindAddress + ":" + requestedPort
                     + " (metrics.bind.address, metrics.port): " + e.getMessage(), e);
@@ -116,9 +146,30 @@ public final class ObservabilityServer implements AutoCloseable {
         http.start();
         this.server = http;
         this.executor = pool;
-        LOG.info("Serving /metrics, /healthz and /readyz on http://{}:{}", bindAddress,
-                http.getAddress().getPort());
+        LOG.info("Serving /metrics, /healthz and /readyz on {}://{}:{}{}", security.tls() != null ? "https" : "http",
+                bindAddress, http.getAddress().getPort(), security.authenticates()
+                        ? ", /metrics and /readyz with basic auth" : "");
+        if (!security.authenticates() && security.tls() == null && !isLoopback(bindAddress)) {
+            LOG.warn("The metrics and health endpoint listens on {} (not a loopback address) with neither "
+                    + "authentication nor TLS: anyone who can reach it reads /metrics and /readyz. Set "
+                    + "metrics.basic.auth.user.info and/or metrics.ssl.keystore.location, or make sure a network "
+                    + "policy keeps it private", bindAddress);
+        }
         return this;
+    }
+
+    /** Whether {@code address} names only loopback addresses; unresolvable names count as not loopback. */
+    static boolean isLoopback(final String address) {
+        try {
+            for (final InetAddress a : InetAddress.getAllByName(address)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /**
@@ -177,6 +228,12 @@ public final class ObservabilityServer implements AutoCloseable {
         try {
             final String path = exchange.getRequestURI().getPath();
             final String method = exchange.getRequestMethod();
+            if (!path.equals("/healthz") && !security.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate",
+                        "Basic realm=\"" + EndpointSecurity.REALM + "\", charset=\"UTF-8\"");
+                respond(exchange, 401, TEXT_CONTENT_TYPE, "Unauthorized\n");
+                return;
+            }
             if (!path.equals("/metrics") && !path.equals("/healthz") && !path.equals("/readyz")) {
                 respond(exchange, 404, TEXT_CONTENT_TYPE, "Not found: try /metrics, /healthz or /readyz\n");
                 return;

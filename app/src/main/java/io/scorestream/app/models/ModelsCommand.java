@@ -1,6 +1,7 @@
 package io.scorestream.app.models;
 
 import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.app.config.FleetStatusConfig;
 import io.scorestream.schemas.ModelRefusal;
@@ -8,7 +9,6 @@ import io.scorestream.schemas.ModelStatus;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.app.models.ModelTopicHistory.Entry;
@@ -40,6 +40,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import io.scorestream.app.security.KafkaAccess;
+import io.scorestream.app.security.KafkaRefusedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -122,6 +124,9 @@ public final class ModelsCommand {
                 description = "Confluent-compatible schema registry of the model topic.")
         String schemaRegistry;
 
+        @Mixin
+        SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
+
         @Option(names = "--topic", paramLabel = "TOPIC", description = "The model topic.")
         String topic = DEFAULT_TOPIC;
 
@@ -157,12 +162,7 @@ public final class ModelsCommand {
                 props.putAll(clientConfig(spec, clientConfig));
             }
             props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, servers);
-            final SchemaRegistry schemas;
-            try {
-                schemas = HttpSchemaRegistry.builder(registryUrl).build();
-            } catch (IllegalArgumentException e) {
-                throw CommandLines.usage(spec, "bad --schema-registry '" + registryUrl + "': " + e.getMessage());
-            }
+            final SchemaRegistry schemas = registryOptions.client(spec, "--schema-registry", registryUrl);
             return new Target(spec.qualifiedName(), Map.copyOf(props), schemas, topic, statusTopic,
                     Duration.ofMillis(timeoutMs));
         }
@@ -735,7 +735,23 @@ public final class ModelsCommand {
                   String statusTopic, Duration timeout) {
 
         ModelTopicHistory history() {
-            return ModelTopicHistory.read(clientProps, schemas, topic, timeout);
+            try {
+                return ModelTopicHistory.read(clientProps, schemas, topic, timeout);
+            } catch (KafkaException e) {
+                final Optional<String> why = KafkaAccess.explain(e, clientProps, String.format(Locale.ROOT,
+                        "reading the model topic '%s' (READ and DESCRIBE on it are needed)", topic));
+                if (why.isPresent()) {
+                    throw new KafkaRefusedException(cmd + ": " + why.get(), e);
+                }
+                throw e;
+            }
+        }
+
+        /** Kafka's refusal to write model {@code name}, in words naming the principal and the topic. */
+        private Optional<KafkaRefusedException> refusedOr(final Throwable failure, final String name) {
+            return KafkaAccess.explain(failure, clientProps, String.format(Locale.ROOT,
+                    "publishing model '%s' to the model topic '%s' (WRITE and DESCRIBE on it are needed)", name,
+                    topic)).map(why -> new KafkaRefusedException(cmd + ": " + why, failure));
         }
 
         /**
@@ -776,9 +792,17 @@ public final class ModelsCommand {
                         + "on '%s' within %s; the record may still be written: check with 'scorestream models list'",
                         cmd, clientProps.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), name, topic, timeout));
             } catch (ExecutionException e) {
+                final Optional<KafkaRefusedException> refused = refusedOr(e.getCause(), name);
+                if (refused.isPresent()) {
+                    throw refused.get();
+                }
                 throw new KafkaException(String.format(Locale.ROOT, "%s: publishing model '%s' to '%s' failed: %s",
                         cmd, name, topic, e.getCause()), e.getCause());
             } catch (KafkaException e) {
+                final Optional<KafkaRefusedException> refused = refusedOr(e, name);
+                if (refused.isPresent()) {
+                    throw refused.get();
+                }
                 throw new KafkaException(String.format(Locale.ROOT, "%s: publishing model '%s' to '%s' failed: %s",
                         cmd, name, topic, e.getMessage()), e);
             } finally {

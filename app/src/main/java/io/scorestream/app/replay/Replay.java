@@ -3,7 +3,6 @@ package io.scorestream.app.replay;
 import io.scorestream.app.command.ProgressBar;
 import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelSpec;
-import io.scorestream.schemas.registry.HttpSchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.registry.SchemaRegistryException;
 import io.scorestream.schemas.registry.TopicNameStrategy;
@@ -82,16 +81,20 @@ final class Replay {
     private static final String PREFIX = "scorestream replay: ";
 
     private final ReplayOptions options;
+    private final SchemaRegistry schemas;
     private final PrintStream out;
     private final PrintStream err;
     private final boolean terminal;
     private final Map<String, Object> client;
 
     /**
+     * @param schemas the client of the registry at {@code options.schemaRegistryUrl()}, with its
+     *     credentials and trust store ({@code --schema-registry-config})
      * @param terminal whether {@code err} is a terminal, where the progress bar is rewritten in place
      */
-    Replay(ReplayOptions options, PrintStream out, PrintStream err, boolean terminal) {
+    Replay(ReplayOptions options, SchemaRegistry schemas, PrintStream out, PrintStream err, boolean terminal) {
         this.options = options;
+        this.schemas = schemas;
         this.out = out;
         this.err = err;
         this.terminal = terminal;
@@ -104,7 +107,6 @@ final class Replay {
 
     void execute() throws InterruptedException, ExecutionException, TimeoutException, IOException {
         final Instant startedAt = Instant.now();
-        final SchemaRegistry schemas = HttpSchemaRegistry.builder(options.schemaRegistryUrl()).build();
         try (Admin admin = Admin.create(new HashMap<>(client))) {
             final int partitions = inputPartitions(admin);
             final ModelTopicHistory history = readHistory(schemas);
@@ -160,7 +162,7 @@ final class Replay {
             admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             final ScoringSettings scoring = new ScoringSettings(options.modelName(), options.batchMaxRecords(),
-                    options.batchMaxWaitMs(), null).withDeterministicOutput(true)
+                    options.batchMaxWaitMs(), options.eventIdField()).withDeterministicOutput(true)
                     .withFeaturesEmitted(options.emitFeatures());
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
                     List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);

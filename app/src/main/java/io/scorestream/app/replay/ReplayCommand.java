@@ -1,8 +1,10 @@
 package io.scorestream.app.replay;
 
 import io.scorestream.app.command.CommandLines;
+import io.scorestream.app.command.SchemaRegistryOptions;
 import io.scorestream.app.command.ScorestreamVersion;
 import io.scorestream.inference.ModelLoadException;
+import io.scorestream.schemas.registry.SchemaRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,6 +63,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", required = true, paramLabel = "URL",
             description = "Confluent-compatible schema registry of the feature, score and model topics.")
     String schemaRegistry;
+
+    @Mixin
+    SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
 
     @Option(names = "--topic", required = true, paramLabel = "TOPIC",
             description = "The historical feature topic (Avro, Confluent wire format).")
@@ -110,6 +116,11 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "(ScoreResult.features), computed over the replayed events as live scoring computes them: "
                     + "what to train the next model on.")
     boolean emitFeatures;
+
+    @Option(names = "--event-id-field", paramLabel = "FIELD",
+            description = "The input field copied into each score's event_id, as live scoring's event.id.field, so "
+                    + "backtest scores join live ones by event (default: topic-partition@offset).")
+    String eventIdField;
 
     @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
@@ -170,10 +181,11 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final ReplayOptions options = options(Instant.now());
+        final SchemaRegistry schemas = registryOptions.client(spec, "--schema-registry", options.schemaRegistryUrl());
         final PrintStream o = CommandLines.out(spec);
         final PrintStream err = CommandLines.err(spec);
         try {
-            new Replay(options, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
+            new Replay(options, schemas, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
             return CommandLines.OK;
         } catch (ReplayUsageException e) {
             throw CommandLines.usage(spec, e.getMessage());
@@ -243,12 +255,14 @@ public final class ReplayCommand implements Callable<Integer> {
                     + ReplayOptions.MAX_BATCH_MAX_WAIT_MS + ", got " + batchMaxWaitMs);
         }
         final String labelField = labels == null ? null : CommandLines.requireNonBlank(spec, "--labels", labels);
+        final String idField = eventIdField == null ? null
+                : CommandLines.requireNonBlank(spec, "--event-id-field", eventIdField);
         final Path reportFile = report != null ? report
                 : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
         checkDistinct(input, output, deadLetters, specs);
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
                 models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
-                deadLetters, emitFeatures);
+                deadLetters, emitFeatures, idField);
     }
 
     private void checkDistinct(String input, String output, String deadLetters, String specs) {

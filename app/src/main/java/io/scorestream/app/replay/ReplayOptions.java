@@ -36,11 +36,13 @@ import picocli.CommandLine.TypeConversionException;
  *     one poll loop delivered. Changes how batches are cut, never the scores
  * @param deadLetterTopic where records that cannot be scored go (created if missing)
  * @param emitFeatures whether each score carries the values of the aggregates it was scored with
+ * @param eventIdField the input field copied into each score's {@code event_id} (as live scoring's
+ *     {@code event.id.field}); null = {@code topic-partition@offset}
  */
 record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, Instant from, Instant to,
                             String modelName, List<String> versions, boolean asOf, String out, String labels,
                             String modelTopic, Path report, int batchMaxRecords, long batchMaxWaitMs,
-                            String deadLetterTopic, boolean emitFeatures) {
+                            String deadLetterTopic, boolean emitFeatures, String eventIdField) {
 
     /** The model topic when {@code --model-topic} is not given. */
     public static final String DEFAULT_MODEL_TOPIC = "model-specs";

@@ -452,6 +452,11 @@ class ScorestreamConfigTest {
                 "status.topic", "status.interval.ms", "instance.id",
                 // the aggregates' values with each score
                 "score.features.emit", "repartition.by",
+                // the schema registry over TLS and with a bearer token; the metrics endpoint's auth and TLS
+                "schema.registry.bearer.auth.token", "schema.registry.ssl.truststore.location",
+                "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type",
+                "metrics.basic.auth.user.info", "metrics.ssl.keystore.location", "metrics.ssl.keystore.password",
+                "metrics.ssl.keystore.type", "metrics.ssl.key.password",
                 // signed model versions
                 "model.trusted.keys", "model.signature.required");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));

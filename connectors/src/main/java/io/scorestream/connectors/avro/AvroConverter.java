@@ -9,9 +9,13 @@ import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.schemas.serde.WireFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericDatumReader;
@@ -22,6 +26,7 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -41,7 +46,11 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * value.converter=io.scorestream.connectors.avro.AvroConverter
  * value.converter.schema.registry.url=http://registry:8081
- * # optional: value.converter.basic.auth.user.info=user:password
+ * # optional, as with Confluent's converter:
+ * # value.converter.basic.auth.credentials.source=USER_INFO
+ * # value.converter.basic.auth.user.info=user:password
+ * # or value.converter.bearer.auth.credentials.source=STATIC_TOKEN, value.converter.bearer.auth.token=...
+ * # value.converter.schema.registry.ssl.truststore.location=/etc/ssl/registry-ca.p12 (and .password, .type)
  * </pre>
  *
  * <p>The settings are those of {@link AvroConverterConfig}. For tests and in-process use, construct
@@ -89,7 +98,7 @@ public final class AvroConverter implements Converter {
 
     /**
      * A converter that uses {@code registry} (not closed by it) and ignores
-     * {@code schema.registry.url} and {@code basic.auth.user.info}. {@link #configure} must still be
+     * {@code schema.registry.url} and the credential and trust store settings. {@link #configure} must still be
      * called, e.g. with an empty map.
      */
     public AvroConverter(final SchemaRegistry registry) {
@@ -208,17 +217,38 @@ public final class AvroConverter implements Converter {
         final String url = config.schemaRegistryUrl().orElseThrow(() -> new ConfigException(
                 AvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG, null,
                 "the schema registry's URL is required (e.g. http://registry:8081)"));
-        final String userInfo = config.basicAuthUserInfo().map(p -> p.value()).orElse(null);
-        if (userInfo != null && userInfo.indexOf(':') < 0) {
-            throw new ConfigException(AvroConverterConfig.BASIC_AUTH_USER_INFO_CONFIG, "[hidden]",
-                    "must be user:password");
+        final String userInfo = config.basicAuth().map(Password::value).orElse(null);
+        final String token = config.bearerToken().map(Password::value).orElse(null);
+        if (token != null && (userInfo != null || hasUserInfo(url))) {
+            throw new ConfigException("Both " + (userInfo != null ? AvroConverterConfig.BASIC_AUTH_USER_INFO_CONFIG
+                    : "user-info in " + AvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG) + " and "
+                    + AvroConverterConfig.BEARER_AUTH_TOKEN_CONFIG + " are set: the schema registry takes basic auth "
+                    + "or a bearer token, not both; remove one");
+        }
+        final HttpSchemaRegistry.Builder builder = HttpSchemaRegistry.builder(url).basicAuth(userInfo).bearerToken(token);
+        final Optional<Path> truststore = config.truststoreLocation();
+        if (truststore.isPresent()) {
+            builder.trustStore(truststore.get(), config.truststoreType(),
+                    config.truststorePassword().map(Password::value).orElse(null));
+        } else if (config.truststorePassword().isPresent()) {
+            throw new ConfigException(AvroConverterConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG + " is set but "
+                    + AvroConverterConfig.SSL_TRUSTSTORE_LOCATION_CONFIG + " is not: set the trust store's location too");
         }
         try {
-            return HttpSchemaRegistry.builder(url).basicAuth(userInfo).build();
+            return builder.build();
         } catch (IllegalArgumentException e) {
-            // The URL is not echoed: it may carry credentials.
-            throw new ConfigException("Invalid value for configuration "
-                    + AvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG + ": " + e.getMessage());
+            // Neither the URL (it may carry credentials) nor a password is echoed.
+            final String key = e.getMessage().contains("trust store") ? AvroConverterConfig.SSL_TRUSTSTORE_LOCATION_CONFIG
+                    : AvroConverterConfig.SCHEMA_REGISTRY_URL_CONFIG;
+            throw new ConfigException("Invalid value for configuration " + key + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean hasUserInfo(final String url) {
+        try {
+            return new URI(url).getUserInfo() != null;
+        } catch (URISyntaxException e) {
+            return false; // HttpSchemaRegistry.Builder says what is wrong with it
         }
     }
 

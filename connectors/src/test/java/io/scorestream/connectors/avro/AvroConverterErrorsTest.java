@@ -126,7 +126,7 @@ class AvroConverterErrorsTest {
         final AvroConverter converter = new AvroConverter();
         converter.configure(Map.of("value.converter.extra", "ignored", "schema.registry.url", "http://registry:8081",
                 "basic.auth.user.info", "u:p"), false);
-        assertEquals(6, converter.config().names().size());
+        assertEquals(12, converter.config().names().size()); // 6 + 2 credential sources, bearer token, 3 trust store keys
     }
 
     @Test

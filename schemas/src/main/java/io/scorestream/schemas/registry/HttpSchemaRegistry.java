@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -12,12 +13,24 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -38,9 +51,16 @@ import org.slf4j.LoggerFactory;
  * <p><b>Errors</b> become {@link SchemaRegistryException}s whose message names the method and URL
  * of the request, the HTTP status, the registry's {@code error_code} and {@code message}.
  *
- * <p><b>Credentials</b> for HTTP basic authentication, given to the builder or as the user-info of
- * the base URL, are sent with every request and never logged nor put into messages or
- * {@link #toString()}.
+ * <p><b>Credentials</b>: HTTP basic authentication (given to the builder or as the user-info of the
+ * base URL) or a bearer token, never both. They are sent with every request and never logged nor
+ * put into messages or {@link #toString()}. An answer 401 or 403 becomes a
+ * {@link SchemaRegistryException} that names the registry's URL, the request and which kind of
+ * credential was refused (basic auth, bearer token, none), never the credential itself.
+ *
+ * <p><b>TLS</b>: an {@code https://} registry is trusted through the JDK's default trust store, or
+ * through the trust store given to the builder (PKCS12, JKS, or PEM certificates); host names are
+ * always verified against the certificate. A failed handshake becomes a
+ * {@link SchemaRegistryException} naming the URL and saying that the certificate was not accepted.
  *
  * <p>Thread-safe. Holds a JDK {@link HttpClient}, which needs no closing; nothing to close.
  */
@@ -57,21 +77,39 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
 
     private final String baseUrl;
     private final String authorization;
+    /** What {@link #authorization} is, for messages: "basic auth", "a bearer token" or "no credentials". */
+    private final String credentialKind;
+    private final String trustDescription;
     private final Duration requestTimeout;
     private final HttpClient http;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
-    private HttpSchemaRegistry(final Builder builder, final String baseUrl, final String userInfo) {
+    private HttpSchemaRegistry(final Builder builder, final String baseUrl, final String userInfo,
+                               final SSLContext sslContext, final String trustDescription) {
         this.baseUrl = baseUrl;
-        this.authorization = userInfo == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        if (userInfo != null) {
+            this.authorization = "Basic "
+                    + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+            this.credentialKind = "basic auth";
+        } else if (builder.bearerToken != null) {
+            this.authorization = "Bearer " + builder.bearerToken;
+            this.credentialKind = "a bearer token";
+        } else {
+            this.authorization = null;
+            this.credentialKind = "no credentials";
+        }
+        this.trustDescription = trustDescription;
         this.requestTimeout = builder.requestTimeout;
-        this.http = HttpClient.newBuilder()
+        final HttpClient.Builder http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(builder.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (sslContext != null) {
+            // The JDK client verifies host names whatever the context; only the trust changes.
+            http.sslContext(sslContext);
+        }
+        this.http = http.build();
     }
 
     /**
@@ -134,10 +172,15 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         return new RegisteredSchema(subject, intField(answer, "version", "GET", path), id, schema);
     }
 
-    /** Names the registry's base URL and whether basic auth is used; never the credentials. */
+    /** Names the registry's base URL, the kind of credential and the trust store; never the credentials. */
     @Override
     public String toString() {
-        return "HttpSchemaRegistry[" + baseUrl + (authorization != null ? ", basic auth" : "") + "]";
+        return "HttpSchemaRegistry[" + baseUrl + (authorization == null ? "" : userInfoSent() ? ", basic auth" : ", bearer token")
+                + (trustDescription != null ? ", trusting " + trustDescription : "") + "]";
+    }
+
+    private boolean userInfoSent() {
+        return authorization != null && authorization.startsWith("Basic ");
     }
 
     private Integer cachedId(final String subject, final Schema schema) {
@@ -177,6 +220,11 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
+            final SSLException tls = sslCause(e);
+            if (tls != null) {
+                throw new SchemaRegistryException(describe(method, path) + " failed: no TLS connection to "
+                        + baseUrl + " (" + tlsReason(tls) + "): " + tls.getMessage(), e);
+            }
             throw new SchemaRegistryException(describe(method, path) + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -212,6 +260,14 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         }
         final StringBuilder what = new StringBuilder(describe(method, path))
                 .append(" failed: HTTP ").append(status);
+        if (status == 401) {
+            what.append(" (the registry at ").append(baseUrl).append(" did not accept ").append(credentialKind)
+                    .append(authorization == null ? ": it requires authentication)" : ")");
+        } else if (status == 403) {
+            what.append(" (the registry at ").append(baseUrl).append(authorization == null
+                    ? " refuses " : " accepted " + credentialKind + " but refuses this principal ")
+                    .append(method).append(' ').append(path).append(')');
+        }
         if (errorCode != SchemaRegistryException.NONE) {
             what.append(", error_code ").append(errorCode);
         }
@@ -254,6 +310,25 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         return value.intValue();
     }
 
+    private String tlsReason(final SSLException e) {
+        final String trusted = trustDescription != null ? "the trust store " + trustDescription
+                : "the JDK's default trust store";
+        if (e instanceof SSLHandshakeException) {
+            return "the registry's certificate is not accepted: not signed by a CA in " + trusted
+                    + ", expired, or not issued for the host name";
+        }
+        return "TLS failed, trusting " + trusted;
+    }
+
+    private static SSLException sslCause(final Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
+    }
+
     private String describe(final String method, final String path) {
         return "Schema registry request " + method + " " + baseUrl + path;
     }
@@ -270,12 +345,21 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
 
     /**
      * Builds an {@link HttpSchemaRegistry}; not thread-safe. Defaults: connect timeout 5 s, request
-     * timeout 10 s, no authentication (unless the base URL carries user-info).
+     * timeout 10 s, no authentication (unless the base URL carries user-info), the JDK's default
+     * trust store.
      */
     public static final class Builder {
 
+        /** {@link #trustStore} type for a file of PEM certificates. */
+        public static final String PEM = "PEM";
+
         private final String baseUrl;
         private String userInfo;
+        private String bearerToken;
+        private Path trustStoreLocation;
+        private String trustStoreType;
+        private String trustStorePassword;
+        private SSLContext sslContext;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(10);
 
@@ -290,6 +374,41 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
          */
         public Builder basicAuth(final String userInfo) {
             this.userInfo = userInfo;
+            return this;
+        }
+
+        /**
+         * Sends {@code Authorization: Bearer token} with every request (as Confluent's
+         * {@code bearer.auth.token} with {@code STATIC_TOKEN}). {@code null} or empty means none. Cannot
+         * be combined with basic auth.
+         */
+        public Builder bearerToken(final String token) {
+            this.bearerToken = token == null || token.isEmpty() ? null : token;
+            return this;
+        }
+
+        /**
+         * Trusts the certificates of {@code location} instead of the JDK's default trust store, for an
+         * {@code https://} registry; the file is read in {@link #build()}.
+         *
+         * @param location the trust store file; {@code null} means the JDK's default
+         * @param type {@code PKCS12}, {@code JKS} (any {@link KeyStore} type), or {@value #PEM} for a
+         *     file of one or more PEM certificates; {@code null} means PKCS12
+         * @param password the store's password; {@code null} for none (and for PEM)
+         */
+        public Builder trustStore(final Path location, final String type, final String password) {
+            this.trustStoreLocation = location;
+            this.trustStoreType = type;
+            this.trustStorePassword = password;
+            return this;
+        }
+
+        /**
+         * Uses {@code context} for TLS (e.g. a test's); overrides {@link #trustStore}. Host names are
+         * still verified. {@code null} means none.
+         */
+        public Builder sslContext(final SSLContext context) {
+            this.sslContext = context;
             return this;
         }
 
@@ -338,12 +457,75 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
             if (auth != null && auth.indexOf(':') < 0) {
                 throw new IllegalArgumentException("Schema registry basic auth must be given as user:password");
             }
+            if (auth != null && bearerToken != null) {
+                throw new IllegalArgumentException("Schema registry basic auth" + (userInfo == null
+                        ? " (user-info in the base URL)" : "") + " and a bearer token are both set; use one");
+            }
+            SSLContext context = sslContext;
+            String trust = sslContext != null ? "a given TLS context" : null;
+            if (context == null && trustStoreLocation != null) {
+                context = trustStoreContext(trustStoreLocation, trustStoreType, trustStorePassword);
+                trust = trustStoreLocation.toString();
+            }
+            if (trust != null && !scheme.equals("https")) {
+                LOG.warn("A trust store is set for the schema registry, but its URL is {}://: it is not used", scheme);
+            }
             String path = uri.getRawPath() == null ? "" : uri.getRawPath();
             while (path.endsWith("/")) {
                 path = path.substring(0, path.length() - 1);
             }
             final String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
-            return new HttpSchemaRegistry(this, scheme + "://" + uri.getHost() + port + path, auth);
+            return new HttpSchemaRegistry(this, scheme + "://" + uri.getHost() + port + path, auth, context, trust);
+        }
+
+        private static SSLContext trustStoreContext(final Path location, final String type, final String password) {
+            final String storeType = type == null || type.isBlank() ? "PKCS12" : type.strip().toUpperCase(Locale.ROOT);
+            if (!Files.isRegularFile(location)) {
+                throw new IllegalArgumentException("Schema registry trust store " + location + " is not a file");
+            }
+            final KeyStore store;
+            try {
+                if (storeType.equals(PEM)) {
+                    store = KeyStore.getInstance("PKCS12");
+                    store.load(null, null);
+                    final Collection<? extends Certificate> certificates;
+                    try (InputStream in = Files.newInputStream(location)) {
+                        certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+                    }
+                    if (certificates.isEmpty()) {
+                        throw new IllegalArgumentException("Schema registry trust store " + location
+                                + " (PEM) holds no certificate");
+                    }
+                    int i = 0;
+                    for (final Certificate certificate : certificates) {
+                        store.setCertificateEntry("ca-" + i++, certificate);
+                    }
+                } else {
+                    store = KeyStore.getInstance(storeType);
+                    try (InputStream in = Files.newInputStream(location)) {
+                        store.load(in, password == null ? null : password.toCharArray());
+                    }
+                }
+            } catch (KeyStoreException e) {
+                throw new IllegalArgumentException("Schema registry trust store type '" + storeType
+                        + "' is not known (PKCS12, JKS or PEM)", e);
+            } catch (IOException | GeneralSecurityException e) {
+                // The message of a wrong password names no secret, but say it plainly.
+                throw new IllegalArgumentException("Schema registry trust store " + location + " (" + storeType
+                        + ") cannot be read: wrong password, wrong type, or not a trust store ("
+                        + e.getClass().getSimpleName() + ")", e);
+            }
+            try {
+                final TrustManagerFactory trust =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(store);
+                final SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, trust.getTrustManagers(), null);
+                return context;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("Schema registry trust store " + location
+                        + " cannot be used for TLS: " + e.getMessage(), e);
+            }
         }
 
         private static void requirePositive(final Duration timeout, final String name) {

@@ -71,8 +71,15 @@ public final class FakeConfluentRegistryServer implements AutoCloseable {
     }
 
     /** From now on, answers 401 unless requests carry exactly this Authorization header. */
+    private volatile boolean forbidden;
+
     public void requireAuthorization(final String header) {
         this.requiredAuthorization = header;
+    }
+
+    /** From now on, answers 403 to every request that passes authentication, as an RBAC denial. */
+    public void forbidEverything() {
+        this.forbidden = true;
     }
 
     /** Registering under {@code subject} answers 409 as for an incompatible schema. */
@@ -121,6 +128,10 @@ public final class FakeConfluentRegistryServer implements AutoCloseable {
             final String auth = requiredAuthorization;
             if (auth != null && !auth.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 error(exchange, 401, 401, "Unauthorized");
+                return;
+            }
+            if (forbidden) {
+                error(exchange, 403, 40301, "User is denied operation on this resource");
                 return;
             }
             if (!rawPath.startsWith(prefix)) {

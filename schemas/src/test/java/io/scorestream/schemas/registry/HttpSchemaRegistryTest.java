@@ -229,6 +229,48 @@ class HttpSchemaRegistryTest {
     }
 
     @Test
+    void sendsABearerTokenAndNeverShowsIt() {
+        // given
+        server.requireAuthorization("Bearer tok-5f1e9a");
+        final HttpSchemaRegistry registry = HttpSchemaRegistry.builder(server.url()).bearerToken("tok-5f1e9a").build();
+
+        // when
+        registry.register("t-value", R);
+
+        // then
+        assertEquals("Bearer tok-5f1e9a", server.requests().get(0).authorization());
+        assertFalse(registry.toString().contains("tok-5f1e9a"), registry.toString());
+        assertTrue(registry.toString().contains("bearer token"), registry.toString());
+    }
+
+    @Test
+    void forbiddenIsA403NamingTheRegistryAndTheRequestNotTheCredential() {
+        // given
+        server.forbidEverything();
+        final HttpSchemaRegistry registry = HttpSchemaRegistry.builder(server.url()).basicAuth("alice:s3cret").build();
+
+        // when
+        final SchemaRegistryException e =
+                assertThrows(SchemaRegistryException.class, () -> registry.register("t-value", R));
+
+        // then
+        assertEquals(403, e.httpStatus());
+        assertTrue(e.getMessage().contains("the registry at " + server.url() + " accepted basic auth but refuses "
+                + "this principal POST /subjects/t-value/versions"), e.getMessage());
+        assertTrue(e.getMessage().contains("error_code 40301"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        assertFalse(e.getMessage().contains("alice"), e.getMessage());
+    }
+
+    @Test
+    void aMissingTrustStoreFileIsNamed() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HttpSchemaRegistry.builder("https://registry:8081")
+                        .trustStore(java.nio.file.Path.of("/nonexistent/ca.p12"), "PKCS12", "pw").build());
+        assertTrue(e.getMessage().contains("/nonexistent/ca.p12"), e.getMessage());
+    }
+
+    @Test
     void keepsThePathPrefixOfTheBaseUrl() throws IOException {
         // given
         try (FakeConfluentRegistryServer proxied = FakeConfluentRegistryServer.startUnder("/registry")) {

@@ -144,6 +144,21 @@ public final class FeatureFaults {
     /** The values of each committed score on {@code topic}, by source {@code partition@offset}, once there are {@code n}. */
     public static Map<String, Map<String, Double>> readFeatures(String bootstrapServers, SchemaRegistry schemas,
                                                                 String topic, int n, Duration timeout) {
+        return readFeatures(bootstrapServers, schemas, topic, n, timeout,
+                s -> s.getSourcePartition() + "@" + s.getSourceOffset());
+    }
+
+    /**
+     * {@link #readFeatures(String, SchemaRegistry, String, int, Duration)} by event id, to compare
+     * scores of the same events read from topics laid out differently.
+     */
+    public static Map<String, Map<String, Double>> readFeaturesByEvent(String bootstrapServers,
+            SchemaRegistry schemas, String topic, int n, Duration timeout) {
+        return readFeatures(bootstrapServers, schemas, topic, n, timeout, s -> s.getEventId().toString());
+    }
+
+    private static Map<String, Map<String, Double>> readFeatures(String bootstrapServers, SchemaRegistry schemas,
+            String topic, int n, Duration timeout, java.util.function.Function<ScoreResult, String> identity) {
         final Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
@@ -167,7 +182,7 @@ public final class FeatureFaults {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     final ScoreResult s = scores.deserialize(topic, r.value());
                     assertNotNull(s.getFeatures(), "a score without features on " + topic + ": " + s);
-                    final String at = s.getSourcePartition() + "@" + s.getSourceOffset();
+                    final String at = identity.apply(s);
                     assertNull(out.put(at, new TreeMap<>(s.getFeatures())), "two scores of " + at + " on " + topic);
                 }
             }
