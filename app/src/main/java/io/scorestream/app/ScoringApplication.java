@@ -135,6 +135,12 @@ public final class ScoringApplication implements AutoCloseable {
         config.models().cacheDir().ifPresentOrElse(
                 dir -> LOG.info("Model artifact cache in {} (at most {} bytes)", dir, config.models().cacheMaxBytes()),
                 () -> LOG.info("Model artifact cache disabled"));
+        if (!registrySettings.trustedKeys().isEmpty()) {
+            LOG.info("Model signatures {}: trusted key ids {}{}", registrySettings.signatureRequired() ? "required"
+                    : "checked when present (unsigned versions accepted)", registrySettings.trustedKeys().keyIds(),
+                    registrySettings.trustedKeys().files().isEmpty() ? ""
+                            : ", files " + registrySettings.trustedKeys().files() + " read again at every check");
+        }
 
         final TopologySettings topologySettings = config.topologySettings();
         final boolean several = config.pipelines().size() > 1;

@@ -22,7 +22,9 @@ public class ModelLoadException extends RuntimeException {
         OUTPUT_MAPPING,
         UNSUPPORTED_MODEL,
         ARTIFACT_UNAVAILABLE,
-        WARM_UP_FAILED;
+        WARM_UP_FAILED,
+        /** Unsigned while signatures are required, signed by an untrusted key, or altered after signing. */
+        BAD_SIGNATURE;
 
         /** Lower-case tag value, e.g. {@code sha256_mismatch}. */
         public String tag() {

@@ -2,6 +2,7 @@ package io.scorestream.app.cli;
 
 import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.command.ScorestreamVersion;
+import io.scorestream.app.keys.KeysCommand;
 import io.scorestream.app.load.LoadCommand;
 import io.scorestream.app.models.ModelsCommand;
 import io.scorestream.app.models.PublishCommand;
@@ -16,7 +17,8 @@ import picocli.CommandLine.HelpCommand;
 
 /**
  * The {@code scorestream} command line, on picocli: {@code demo}, {@code run}, {@code models} (see
- * {@link ModelsCommand}), {@code publish-model} (an alias of {@code models publish}),
+ * {@link ModelsCommand}), {@code publish-model} (an alias of {@code models publish}), {@code keys}
+ * (signing keys, see {@link KeysCommand}),
  * {@code produce}, {@code replay}, {@code load} (see {@link LoadCommand}), {@code local} (see
  * {@link LocalCommand}), {@code acls} (see {@link AclsCommand}), {@code config-doc}, {@code help} and
  * {@code generate-completion} (a bash/zsh completion script).
@@ -30,6 +32,7 @@ import picocli.CommandLine.HelpCommand;
         description = {"Micro-batched ONNX scoring of Avro feature events inside Kafka Streams.", ""},
         subcommands = {DemoCommand.class, RunCommand.class, ModelsCommand.class, PublishCommand.Alias.class,
             ProduceCommand.class, ReplayCommand.class, LoadCommand.class, LocalCommand.class, AclsCommand.class,
+            KeysCommand.class,
             ConfigDocCommand.class,
             HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import io.scorestream.inference.registry.ArtifactCache;
 import io.scorestream.inference.registry.RegistrySettings;
+import io.scorestream.inference.signing.TrustedKeys;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -85,6 +86,22 @@ public final class ModelsConfig {
     private static final String MODEL_CACHE_MAX_BYTES_DOC = "Size limit of the artifact cache, in bytes; the "
             + "least recently used artifacts are deleted beyond it. 0: no cache.";
 
+    public static final String MODEL_TRUSTED_KEYS_CONFIG = "model.trusted.keys";
+    private static final String MODEL_TRUSTED_KEYS_DOC = "Ed25519 public keys whose signatures on model specs are "
+            + "trusted (see 'scorestream keys generate' and 'models publish --signing-key'): a comma-separated list of "
+            + "PEM texts (-----BEGIN PUBLIC KEY-----...) or paths of files of one or more PEM public keys. Several "
+            + "keys at once is how keys rotate; files are read again at every signature check, so a key added to "
+            + "or removed from a file counts from the next model version without a restart. With keys, a signed "
+            + "spec whose signature does not verify is refused (reason bad_signature) even when "
+            + "model.signature.required is false; an unsigned one is then accepted. Empty: signatures are not "
+            + "checked.";
+
+    public static final String MODEL_SIGNATURE_REQUIRED_CONFIG = "model.signature.required";
+    private static final String MODEL_SIGNATURE_REQUIRED_DOC = "Refuse (reason bad_signature) every model spec "
+            + "that is not signed by a key of model.trusted.keys, was altered after signing, or has no sha256 (a "
+            + "signature without it does not pin the model's bytes); the previous version keeps serving. Needs "
+            + "model.trusted.keys.";
+
     /** The largest array a JVM reliably allocates: artifacts are read into one. */
     private static final long MAX_ARTIFACT_BYTES = Integer.MAX_VALUE - 8L;
 
@@ -100,6 +117,8 @@ public final class ModelsConfig {
     private final int warmupRows;
     private final List<String> allowedSchemes;
     private final List<String> allowedHosts;
+    private final TrustedKeys trustedKeys;
+    private final boolean signatureRequired;
     private final RegistrySettings registrySettings;
     private final Path cacheDir; // null when the cache is disabled
     private final long cacheMaxBytes;
@@ -116,7 +135,17 @@ public final class ModelsConfig {
         this.warmupRows = values.integer(MODEL_WARMUP_ROWS_CONFIG);
         this.allowedSchemes = lowerCased(values.list(MODEL_ARTIFACT_ALLOWED_SCHEMES_CONFIG));
         this.allowedHosts = lowerCased(values.list(MODEL_ARTIFACT_ALLOWED_HOSTS_CONFIG));
+        this.trustedKeys = trustedKeys(values.list(MODEL_TRUSTED_KEYS_CONFIG));
+        this.signatureRequired = values.bool(MODEL_SIGNATURE_REQUIRED_CONFIG);
+        if (signatureRequired && trustedKeys.isEmpty()) {
+            throw new ConfigException(MODEL_SIGNATURE_REQUIRED_CONFIG, true, "signatures are required but "
+                    + MODEL_TRUSTED_KEYS_CONFIG + " names no public key: every model version would be refused. Set "
+                    + MODEL_TRUSTED_KEYS_CONFIG + " to the signing keys' public keys, or "
+                    + MODEL_SIGNATURE_REQUIRED_CONFIG + "=false");
+        }
         this.registrySettings = RegistrySettings.builder()
+                .trustedKeys(trustedKeys)
+                .signatureRequired(signatureRequired)
                 .requireSha256(sha256Required)
                 .maxArtifactBytes(artifactMaxBytes)
                 .fetchTimeout(Duration.ofMillis(fetchTimeoutMs))
@@ -154,7 +183,10 @@ public final class ModelsConfig {
                 .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, "", Validators.cacheDirectory(MODEL_CACHE_DISABLED),
                         Importance.MEDIUM, MODEL_CACHE_DIR_DOC)
                 .define(MODEL_CACHE_MAX_BYTES_CONFIG, Type.LONG, 2L * 1024 * 1024 * 1024, Range.atLeast(0),
-                        Importance.LOW, MODEL_CACHE_MAX_BYTES_DOC);
+                        Importance.LOW, MODEL_CACHE_MAX_BYTES_DOC)
+                .define(MODEL_TRUSTED_KEYS_CONFIG, Type.LIST, "", null, Importance.HIGH, MODEL_TRUSTED_KEYS_DOC)
+                .define(MODEL_SIGNATURE_REQUIRED_CONFIG, Type.BOOLEAN, false, null, Importance.HIGH,
+                        MODEL_SIGNATURE_REQUIRED_DOC);
     }
 
     /** {@code model.name}; {@code null} when not given (as with pipelines). */
@@ -199,6 +231,16 @@ public final class ModelsConfig {
     /** Lower-cased hosts artifacts may be fetched from; empty means any host. Unmodifiable. */
     public List<String> allowedHosts() {
         return allowedHosts;
+    }
+
+    /** {@code model.trusted.keys}, read: the public keys trusted to sign model specs; empty for none. */
+    public TrustedKeys trustedKeys() {
+        return trustedKeys;
+    }
+
+    /** {@code model.signature.required}: whether every spec must be signed by a trusted key. */
+    public boolean signatureRequired() {
+        return signatureRequired;
     }
 
     /** How the model registry fetches, verifies and warms up versions: the {@code model.*} settings. */
@@ -250,6 +292,22 @@ public final class ModelsConfig {
         final Path dir = configured.isEmpty()
                 ? Path.of(System.getProperty("java.io.tmpdir"), DEFAULT_CACHE_DIRECTORY_NAME) : Path.of(configured);
         return dir.toAbsolutePath().normalize();
+    }
+
+    /** The keys of {@code model.trusted.keys}; blank entries are ignored. */
+    private static TrustedKeys trustedKeys(final List<String> entries) {
+        final List<String> sources = new ArrayList<>();
+        for (final String e : entries) {
+            if (!e.isBlank()) {
+                sources.add(e);
+            }
+        }
+        try {
+            return TrustedKeys.fromSources(sources);
+        } catch (IllegalArgumentException e) {
+            // The value itself is not repeated: the message names the file or says "inline PEM text".
+            throw new ConfigException(MODEL_TRUSTED_KEYS_CONFIG + ": " + e.getMessage());
+        }
     }
 
     private static List<String> lowerCased(final List<String> items) {

@@ -72,6 +72,10 @@ import picocli.CommandLine.Spec;
  *   <li>{@code status}: one row per application instance and model, as the instance reported it.
  * </ul>
  *
+ * <p>{@code publish}, {@code ramp}, {@code promote} and {@code rollback} take {@code --signing-key FILE}
+ * ({@link SigningOption}): the record they write is signed with that Ed25519 key, or written
+ * unsigned without it (with a warning when the spec it changes was signed).
+ *
  * <p>Each sub-command is a picocli command; every one takes the {@link Connection} options. This
  * class is the parent, which only groups them: {@code models} alone is a wrong command line.
  *
@@ -398,10 +402,14 @@ public final class ModelsCommand {
                 description = "The canary's new share of keys, 0 to 100.")
         Double percent;
 
+        @Mixin
+        SigningOption signing;
+
         @Override
         public Integer call() throws InterruptedException {
             final String model = model();
             requirePercent(spec, percent);
+            signing.load(spec);
             final Target t = connection.target(spec);
             final ModelSpec live = requireLive(spec, t, t.history(), model);
             final Rollout rollout = live.getRollout();
@@ -413,10 +421,11 @@ public final class ModelsCommand {
             final ModelSpec ramped = ModelSpec.newBuilder(live)
                     .setRollout(Rollout.newBuilder(rollout).setCanaryPercent(percent).build())
                     .build();
-            final RecordMetadata at = t.send(model, ramped);
+            final RecordMetadata at = t.send(model, signing.apply(spec, ramped));
             CommandLines.out(spec).printf(Locale.ROOT, "published %s: canary version %s ramped from %s%% to %s%% of "
                     + "keys beside stable version %s, to %s%n", model, rollout.getCandidate().getVersion(),
                     percent(rollout.getCanaryPercent()), percent(percent), live.getVersion(), where(at));
+            signing.report(spec);
             return CommandLines.OK;
         }
     }
@@ -431,9 +440,13 @@ public final class ModelsCommand {
                         + "metadata and no rollout.", ""})
     static final class Promote extends OneModelCommand {
 
+        @Mixin
+        SigningOption signing;
+
         @Override
         public Integer call() throws InterruptedException {
             final String model = model();
+            signing.load(spec);
             final Target t = connection.target(spec);
             final ModelSpec live = requireLive(spec, t, t.history(), model);
             final Rollout rollout = live.getRollout();
@@ -449,10 +462,11 @@ public final class ModelsCommand {
                     .setMetadata(meta)
                     .setRollout(null)
                     .build();
-            final RecordMetadata at = t.send(model, promoted);
+            final RecordMetadata at = t.send(model, signing.apply(spec, promoted));
             CommandLines.out(spec).printf(Locale.ROOT, "published %s: candidate version %s (%s) promoted to the "
                     + "stable version, replacing version %s, no rollout, to %s%n", model, promoted.getVersion(),
                     describe(rollout), live.getVersion(), where(at));
+            signing.report(spec);
             return CommandLines.OK;
         }
     }
@@ -475,9 +489,13 @@ public final class ModelsCommand {
                         + "candidate).")
         String to;
 
+        @Mixin
+        SigningOption signing;
+
         @Override
         public Integer call() throws InterruptedException {
             final String model = model();
+            signing.load(spec);
             final String version = to == null ? null : CommandLines.requireNonBlank(spec, "--to", to);
             final Target t = connection.target(spec);
             final ModelTopicHistory history = t.history();
@@ -498,10 +516,11 @@ public final class ModelsCommand {
                             + "(%s)", model, live.getVersion(), versionsText(history, model)));
                 }
                 final ModelSpec stable = ModelTopicHistory.withoutRollout(live);
-                final RecordMetadata at = t.send(model, stable);
+                final RecordMetadata at = t.send(model, signing.apply(spec, stable));
                 out.printf(Locale.ROOT, "published %s: stable version %s without its candidate, candidate version %s "
                         + "(%s) dropped, to %s%n", model, stable.getVersion(), rollout.getCandidate().getVersion(),
                         describe(rollout), where(at));
+                signing.report(spec);
                 return CommandLines.OK;
             }
             final Optional<ModelSpec> found = history.findVersion(model, version);
@@ -516,13 +535,14 @@ public final class ModelsCommand {
                 b.setMetadata(meta);
             }
             final ModelSpec republished = b.build();
-            final RecordMetadata at = t.send(model, republished);
+            final RecordMetadata at = t.send(model, signing.apply(spec, republished));
             out.printf(Locale.ROOT, "published %s: version %s republished as the stable version, no rollout, "
                     + "replacing %s, to %s%n", model, version, live == null ? "nothing (the model was not live)"
                             : "stable version " + live.getVersion()
                                     + (rollout == null ? "" : " and candidate version "
                                             + rollout.getCandidate().getVersion() + " (" + describe(rollout) + ")"),
                     where(at));
+            signing.report(spec);
             return CommandLines.OK;
         }
     }

@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
  * ({@link Alias}): publishes a new version, as the stable spec (replacing any rollout) or, with
  * {@code --candidate canary|shadow}, as the candidate beside the live stable spec.
  *
+ * <p>With {@code --signing-key FILE} ({@link SigningOption}) the spec written is signed with that
+ * Ed25519 key after every check; without it, it is written unsigned.
+ *
  * <p>Everything about the command line is checked before anything is read, trained or written. It
  * has no {@code --version} of the program's own: {@code --version V} is the model version, so of
  * picocli's standard help options only {@code -h, --help} is here. A new instance per command
@@ -153,6 +156,9 @@ public class PublishCommand implements Callable<Integer> {
                     + "the one they serve); says which check failed.")
     boolean force;
 
+    @Mixin
+    SigningOption signing;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -196,15 +202,17 @@ public class PublishCommand implements Callable<Integer> {
         final RolloutRole role = candidateRole();
         final String model = CommandLines.requireNonBlank(spec, "--name", name);
         final String v = CommandLines.requireNonBlank(spec, "--version", version);
+        signing.load(spec);
         final ModelsCommand.Target target = connection.target(spec);
         final BuiltSpec built = buildSpec(model, v);
         final ModelSpec published = built.spec();
         check(target, built);
 
         if (role == null) {
-            final RecordMetadata at = target.send(model, published);
+            final RecordMetadata at = target.send(model, signing.apply(spec, published));
             CommandLines.out(spec).printf(Locale.ROOT, "published %s: version %s as the stable version, no rollout, "
                     + "to %s (%s)%n", model, v, ModelsCommand.where(at), built.describe());
+            signing.report(spec);
             return CommandLines.OK;
         }
         final Entry live = target.history().latest().get(model);
@@ -223,12 +231,13 @@ public class PublishCommand implements Callable<Integer> {
         final ModelSpec withCandidate = ModelSpec.newBuilder(stable)
                 .setRollout(Rollout.newBuilder().setRole(role).setCanaryPercent(share).setCandidate(published).build())
                 .build();
-        final RecordMetadata at = target.send(model, withCandidate);
+        final RecordMetadata at = target.send(model, signing.apply(spec, withCandidate));
         CommandLines.out(spec).printf(Locale.ROOT, "published %s: candidate version %s (%s) beside stable version "
                 + "%s%s to %s (%s)%n", model, v, ModelsCommand.describe(withCandidate.getRollout()),
                 stable.getVersion(), replaced == null ? "" : ", replacing candidate "
                         + replaced.getCandidate().getVersion() + " (" + ModelsCommand.describe(replaced) + "),",
                 ModelsCommand.where(at), built.describe());
+        signing.report(spec);
         return CommandLines.OK;
     }
 

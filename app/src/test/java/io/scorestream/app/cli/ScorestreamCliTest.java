@@ -140,7 +140,8 @@ class ScorestreamCliTest {
         final Result r = run();
         assertEquals(2, r.code);
         assertTrue(r.err.contains("scorestream: Missing required subcommand")
-                && r.err.contains("demo, run, models, publish-model, produce, replay, load, local, acls, config-doc"), r.err);
+                && r.err.contains("demo, run, models, publish-model, produce, replay, load, local, acls, keys, "
+                + "config-doc"), r.err);
         assertEquals("", r.out);
     }
 

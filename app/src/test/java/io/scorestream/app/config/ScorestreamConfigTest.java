@@ -456,7 +456,9 @@ class ScorestreamConfigTest {
                 "schema.registry.bearer.auth.token", "schema.registry.ssl.truststore.location",
                 "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type",
                 "metrics.basic.auth.user.info", "metrics.ssl.keystore.location", "metrics.ssl.keystore.password",
-                "metrics.ssl.keystore.type", "metrics.ssl.key.password");
+                "metrics.ssl.keystore.type", "metrics.ssl.key.password",
+                // signed model versions
+                "model.trusted.keys", "model.signature.required");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 

@@ -3,6 +3,8 @@ package io.scorestream.inference.registry;
 import io.scorestream.inference.ModelLoadException;
 import io.scorestream.inference.OnnxModelLoader;
 import io.scorestream.inference.ScoringModel;
+import io.scorestream.inference.signing.SpecSignatureException;
+import io.scorestream.inference.signing.TrustedKeys;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.Rollout;
 import io.scorestream.schemas.RolloutRole;
@@ -35,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * The live version of every model, fed from the model topic and read by the scoring tasks.
  *
  * <p><b>Loading.</b> {@link #submit} queues a spec (or a tombstone) for one internal daemon thread,
- * {@value #LOADER_THREAD_NAME}, which handles them in submission order: it gets the artifact
- * (inline, or through the {@link ArtifactFetcher} within the {@link RegistrySettings} limits),
+ * {@value #LOADER_THREAD_NAME}, which handles them in submission order: it checks the spec's
+ * signature against the {@linkplain RegistrySettings#trustedKeys() trusted keys} (before anything
+ * is fetched; {@code BAD_SIGNATURE}), gets the artifact (inline, or through the {@link ArtifactFetcher} within the {@link RegistrySettings} limits),
  * verifies and loads it ({@link ScoringModel#create}), validates it against every feature schema
  * registered for the model, warms it up, and only then swaps it in. If any step fails the version
  * is refused (logged, told to the {@link RegistryListener}, kept as {@link #lastRefusal}) and the
@@ -386,6 +389,7 @@ public final class ModelRegistry implements AutoCloseable {
         Prepared prepared = null;
         try {
             checkSpec(name, spec);
+            checkSignature(name, spec);
             final LiveSet current = live.get(name);
             if (current != null && current.matches(spec)) {
                 LOG.debug("Model '{}' version '{}' with this sha256 and rollout is already live; nothing to do", name,
@@ -459,6 +463,44 @@ public final class ModelRegistry implements AutoCloseable {
         if (rollout.getRole() == RolloutRole.CANARY && !(pct >= 0 && pct <= 100)) {
             throw new ModelLoadException(name, version, ModelLoadException.Reason.INVALID_SPEC,
                     where + " has canary_percent " + pct + "; it must be within [0, 100]");
+        }
+    }
+
+    /**
+     * The signature check, before anything is fetched: with {@link RegistrySettings#signatureRequired()}
+     * the spec must carry a sha256 (and so must its candidate: a signature over a URI alone does not
+     * pin the model's bytes) and a signature of a trusted key that matches it; with trusted keys but
+     * signatures not required, an unsigned spec passes and a signed one must verify. Without trusted
+     * keys nothing is checked.
+     */
+    private void checkSignature(String name, ModelSpec spec) {
+        final TrustedKeys keys = settings.trustedKeys();
+        final boolean required = settings.signatureRequired();
+        if (keys.isEmpty() || (!required && spec.getSignature() == null)) {
+            return;
+        }
+        final String version = String.valueOf(spec.getVersion());
+        if (required) {
+            requireSha256ForSignature(name, version, spec, "");
+            if (spec.getRollout() != null && spec.getRollout().getCandidate() != null) {
+                final ModelSpec candidate = spec.getRollout().getCandidate();
+                requireSha256ForSignature(name, version, candidate,
+                        " (candidate version '" + candidate.getVersion() + "')");
+            }
+        }
+        try {
+            final String keyId = keys.verify(spec);
+            LOG.debug("Model '{}' version '{}': signature of key id {} verified", name, version, keyId);
+        } catch (SpecSignatureException e) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.BAD_SIGNATURE, e.getMessage());
+        }
+    }
+
+    private static void requireSha256ForSignature(String name, String version, ModelSpec spec, String which) {
+        if (spec.getSha256() == null || spec.getSha256().isBlank()) {
+            throw new ModelLoadException(name, version, ModelLoadException.Reason.BAD_SIGNATURE,
+                    "the spec" + which + " has no sha256, and signatures are required: a signature without it "
+                            + "does not pin the model's bytes");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.scorestream.inference.registry;
 
+import io.scorestream.inference.signing.TrustedKeys;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ public final class RegistrySettings {
     private final int warmUpRows;
     private final Set<String> allowedSchemes;
     private final Set<String> allowedHosts;
+    private final TrustedKeys trustedKeys;
+    private final boolean signatureRequired;
 
     private RegistrySettings(Builder b, Set<String> schemes, Set<String> hosts) {
         this.requireSha256 = b.requireSha256;
@@ -45,6 +48,8 @@ public final class RegistrySettings {
         this.warmUpRows = b.warmUpRows;
         this.allowedSchemes = schemes;
         this.allowedHosts = hosts;
+        this.trustedKeys = b.trustedKeys;
+        this.signatureRequired = b.signatureRequired;
     }
 
     /** Every setting at its default. */
@@ -87,6 +92,23 @@ public final class RegistrySettings {
     }
 
     /**
+     * The public keys whose signatures on specs are trusted; empty (the default) checks no
+     * signature unless {@link #signatureRequired()}. With keys, a signed spec whose signature does
+     * not verify is refused ({@code BAD_SIGNATURE}) even when signatures are not required.
+     */
+    public TrustedKeys trustedKeys() {
+        return trustedKeys;
+    }
+
+    /**
+     * Whether a spec must be signed by a {@linkplain #trustedKeys() trusted key} (and carry a
+     * sha256, for itself and its candidate) to be loaded; default false.
+     */
+    public boolean signatureRequired() {
+        return signatureRequired;
+    }
+
+    /**
      * Checks {@code uri} against the scheme and host allow-lists.
      *
      * @throws ArtifactException naming the scheme or host that is not allowed
@@ -123,7 +145,8 @@ public final class RegistrySettings {
     public String toString() {
         return "RegistrySettings{requireSha256=" + requireSha256 + ", maxArtifactBytes=" + maxArtifactBytes
                 + ", fetchTimeout=" + fetchTimeout + ", warmUpRows=" + warmUpRows + ", allowedSchemes="
-                + allowedSchemes + ", allowedHosts=" + allowedHosts + '}';
+                + allowedSchemes + ", allowedHosts=" + allowedHosts + ", trustedKeys=" + trustedKeys
+                + ", signatureRequired=" + signatureRequired + '}';
     }
 
     /** Mutable builder; not thread-safe. */
@@ -134,8 +157,22 @@ public final class RegistrySettings {
         private int warmUpRows = DEFAULT_WARM_UP_ROWS;
         private List<String> allowedSchemes = new ArrayList<>(DEFAULT_ALLOWED_SCHEMES);
         private List<String> allowedHosts = new ArrayList<>();
+        private TrustedKeys trustedKeys = TrustedKeys.none();
+        private boolean signatureRequired;
 
         private Builder() {
+        }
+
+        /** Replaces the trusted public keys; {@link TrustedKeys#none()} for none. */
+        public Builder trustedKeys(TrustedKeys trustedKeys) {
+            this.trustedKeys = Objects.requireNonNull(trustedKeys, "trustedKeys");
+            return this;
+        }
+
+        /** Whether every spec must be signed by a trusted key; needs at least one trusted key. */
+        public Builder signatureRequired(boolean signatureRequired) {
+            this.signatureRequired = signatureRequired;
+            return this;
         }
 
         /**
@@ -177,9 +214,14 @@ public final class RegistrySettings {
         /**
          * @throws IllegalArgumentException naming the setting when a value is out of range: a
          *     non-positive or over-2-GiB size limit, a non-positive timeout, fewer than one warm-up
-         *     row, no schemes, a malformed scheme or a blank host
+         *     row, no schemes, a malformed scheme or a blank host, or signatures required with no
+         *     trusted key
          */
         public RegistrySettings build() {
+            if (signatureRequired && trustedKeys.isEmpty()) {
+                throw new IllegalArgumentException("signatureRequired needs at least one trusted key; with none, "
+                        + "every version would be refused");
+            }
             if (maxArtifactBytes < 1 || maxArtifactBytes > MAX_ARRAY_BYTES) {
                 throw new IllegalArgumentException("maxArtifactBytes must be between 1 and " + MAX_ARRAY_BYTES
                         + ", got " + maxArtifactBytes);
