@@ -204,8 +204,12 @@ public final class KafkaAccess {
                         where, who, doing, rootMessage(t)));
             }
             if (t instanceof AuthenticationException) {
+                final String hint = String.valueOf(t.getMessage()).contains("invalid_token")
+                        ? " (the broker refused the OAuth token: expired, signed by a key its JWKS does not hold, "
+                                + "or for another audience or issuer; the broker's log says which)" : "";
                 return Optional.of(String.format(Locale.ROOT,
-                        "Kafka at %s refused to authenticate %s while %s: %s", where, who, doing, t.getMessage()));
+                        "Kafka at %s refused to authenticate %s while %s: %s%s", where, who, doing, t.getMessage(),
+                        hint));
             }
             if (t instanceof TopicAuthorizationException topics) {
                 return Optional.of(String.format(Locale.ROOT,
