@@ -85,13 +85,19 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
                 .withLoggingEnabled(java.util.Map.of());
         // The aggregates' state: per group key, time buckets of every aggregate of that group. On
         // disk (RocksDB: millions of keys and windows of days outgrow the heap), changelogged (so
-        // exactly-once with the scores and restored on another instance), cached (a hot key's
-        // value is rewritten once per commit, not once per event). Opened by every task, written
-        // only when a live version declares aggregates.
+        // exactly-once with the scores and restored on another instance). Not cached: with many
+        // keys, Kafka Streams' record cache (one per thread, shared with the buffer store) saved
+        // about half the writes but cost sorted-map lookups on every get, put, eviction and flush,
+        // and, once the aggregates had filled it, made every put into the buffer store above evict
+        // a buffered record (written through to its changelog), since the cache evicts from the
+        // store being written to: the buffer's slot rewrites no longer coalesced.
+        // Reads and writes go to RocksDB (its own block cache and memtable keep hot keys in memory);
+        // each event writes its group's value once to RocksDB and once to the changelog. Opened by
+        // every task, written only when a live version declares aggregates.
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> features = Stores
                 .keyValueStoreBuilder(Stores.persistentKeyValueStore(featuresStoreName), Serdes.Bytes(),
                         Serdes.ByteArray())
-                .withCachingEnabled()
+                .withCachingDisabled()
                 .withLoggingEnabled(java.util.Map.of());
         return Set.of(buffer, features);
     }
