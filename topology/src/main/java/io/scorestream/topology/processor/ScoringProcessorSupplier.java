@@ -85,18 +85,19 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
                 .withLoggingEnabled(java.util.Map.of());
         // The aggregates' state: per group key, time buckets of every aggregate of that group. On
         // disk (RocksDB: millions of keys and windows of days outgrow the heap), changelogged (so
-        // exactly-once with the scores and restored on another instance). Not cached: with many
-        // keys, Kafka Streams' record cache (one per thread, shared with the buffer store) saved
-        // about half the writes but cost sorted-map lookups on every get, put, eviction and flush,
-        // and, once the aggregates had filled it, made every put into the buffer store above evict
-        // a buffered record (written through to its changelog), since the cache evicts from the
-        // store being written to: the buffer's slot rewrites no longer coalesced.
-        // Reads and writes go to RocksDB (its own block cache and memtable keep hot keys in memory);
-        // each event writes its group's value once to RocksDB and once to the changelog. Opened by
-        // every task, written only when a live version declares aggregates.
+        // exactly-once with the scores and restored on another instance). Not in Kafka Streams'
+        // record cache: with many keys it saved about half the writes but cost sorted-map lookups
+        // on every get, put, eviction and flush, and, once the aggregates had filled it (it is one
+        // per thread, shared with the buffer store), every put into the buffer store evicted a
+        // buffered record (written through to its changelog), since the cache evicts from the store
+        // being written to. Instead, below the logging layer, CoalescingBytesStore keeps the writes
+        // of the commit interval in a hash map and puts them into RocksDB in one batch at the
+        // commit: a hot key reaches RocksDB once per commit and is read from the map meanwhile;
+        // every write still goes to the changelog when it happens. Opened by every task, written
+        // only when a live version declares aggregates.
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> features = Stores
-                .keyValueStoreBuilder(Stores.persistentKeyValueStore(featuresStoreName), Serdes.Bytes(),
-                        Serdes.ByteArray())
+                .keyValueStoreBuilder(CoalescingBytesStore.supplier(Stores.persistentKeyValueStore(featuresStoreName)),
+                        Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingDisabled()
                 .withLoggingEnabled(java.util.Map.of());
         return Set.of(buffer, features);
