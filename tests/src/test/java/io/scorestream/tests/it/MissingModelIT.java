@@ -97,8 +97,9 @@ class MissingModelIT {
         settings.put(MetricsConfig.METRICS_PORT_CONFIG, "0");
 
         // when: the scorer starts, and transactions arrive
-        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
+        // (the wait starts inside start(): measured from before it, the overdue report cannot come early)
         final long started = System.nanoTime();
+        app = ScoringApplication.start(ScorestreamConfig.of(settings), schemas);
         feed = TransactionFeed.start(producer, EVENTS, 0, 7);
         feed.awaitAllAcked(Duration.ofSeconds(60));
 
