@@ -12,6 +12,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -70,6 +71,7 @@ public final class AclsCommand implements Callable<Integer> {
         }
     }
 
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Pattern JAAS_USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
 
     @Spec
@@ -203,7 +205,8 @@ public final class AclsCommand implements Callable<Integer> {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         final List<Map<String, Object>> objects = AclOutput.objects(plan, who);
         final List<Map<String, Object>> created = new ArrayList<>();
-        try (Admin admin = Admin.create(props)) {
+        final Admin admin = Admin.create(props);
+        try {
             final CreateAclsResult result = admin.createAcls(bindings);
             final Map<AclBinding, KafkaFuture<Void>> futures = result.values();
             for (int i = 0; i < acls.size(); i++) {
@@ -225,6 +228,9 @@ public final class AclsCommand implements Callable<Integer> {
                 }
                 created.add(objects.get(i));
             }
+        } finally {
+            // Bounded: after a timeout the calls still pending would otherwise keep close() waiting.
+            admin.close(CLOSE_TIMEOUT);
         }
         if (format == Format.JSON) {
             out.println(JsonOutput.writeIndented(created, JsonOutput.NonFinite.STRING));

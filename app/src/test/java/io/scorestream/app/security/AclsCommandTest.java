@@ -178,6 +178,20 @@ class AclsCommandTest {
     }
 
     @Test
+    void applyGivesUpAfterTheTimeoutNamingTheBrokers() {
+        // nothing listens on port 1
+        final long start = System.nanoTime();
+        final Result r = run("acls", "--principal", "User:ci", "--role", "publisher", "--apply",
+                "--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "1500");
+        final long ms = (System.nanoTime() - start) / 1_000_000;
+
+        assertEquals(1, r.code, r.err);
+        assertTrue(r.err.startsWith("scorestream acls: no answer from 127.0.0.1:1 within 1500 ms (--timeout-ms); "
+                + "0 of 1 ACLs confirmed created"), r.err);
+        assertTrue(ms < 10_000, "took " + ms + " ms");
+    }
+
+    @Test
     void saysWhoItConnectsAsWithoutThePassword() {
         final String as = AclsCommand.connectingAs(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism",
                 "SCRAM-SHA-512", "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule "
