@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.Counter;
 import io.scorestream.app.ScoringApplication;
 import io.scorestream.app.cli.ScorestreamApp;
-import io.scorestream.app.config.FleetStatusConfig;
 import io.scorestream.app.config.KafkaStreamsConfig;
 import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.TopicsConfig;
@@ -15,6 +14,7 @@ import io.scorestream.app.demo.DemoModels;
 import io.scorestream.app.metrics.ScoringMetrics;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.testkit.KafkaSecurity;
 import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -36,13 +35,6 @@ import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
-import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,11 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The scoring application with only the ACLs {@code scorestream acls} generates for it, on a real
  * broker whose {@code StandardAuthorizer} enforces them: it scores every event exactly once, under
  * exactly_once_v2, with a repartition (so its internal topics, transactions, group and purges all
- * happen under those ACLs). The plaintext test broker tells principals apart through
- * {@link SwitchablePrincipalBuilder}: set-up and checks run as a super user, the application as
- * {@code User:scorer}. The broker's own transaction markers travel on the same listener and so as
- * {@code User:scorer} too, which is given ClusterAction for them (a broker-only permission no
- * client request is authorized by).
+ * happen under those ACLs), on the secured test broker (SASL_SSL, SCRAM): set-up and checks run as
+ * the super user, the application as {@code User:scorer}, and {@code scorestream acls --apply}
+ * creates the ACLs as the super user ({@code --command-config}).
  */
 class AclsEnforcedIT {
 
@@ -74,7 +64,6 @@ class AclsEnforcedIT {
 
     @AfterEach
     void closeEverything() {
-        SwitchablePrincipalBuilder.clientsAre("admin");
         Utils.closeQuietly(scores, "score reader");
         Utils.closeQuietly(app, "scoring application");
         Utils.closeQuietly(producer, "producer");
@@ -85,16 +74,16 @@ class AclsEnforcedIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void theScorerScoresEveryEventExactlyOnceWithOnlyItsGeneratedAcls() throws Exception {
         // given: as a super user, the topics, model version 1 and 20 000 transactions
-        kafka = EmbeddedKafka.builder()
-                .brokerProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
-                .brokerProperty("super.users", "User:ANONYMOUS;User:admin")
-                .brokerProperty("principal.builder.class", SwitchablePrincipalBuilder.class.getName())
-                .start();
+        kafka = EmbeddedKafka.builder().secured().start();
+        final KafkaSecurity security = kafka.security();
+        final Map<String, Object> admin = SecuredItSupport.withoutBootstrap(security.adminClientConfig());
         ScoringItSupport.createTopics(kafka, 3);
-        KafkaTopics.create(kafka.admin(), FleetStatusConfig.STATUS_TOPIC_DEFAULT, 1, KafkaTopics.COMPACTED,
+        KafkaTopics.create(kafka.admin(), SecuredItSupport.STATUS, 1, KafkaTopics.COMPACTED,
                 EmbeddedKafka.DEFAULT_TIMEOUT);
+        final String password = "scorer-" + Long.toHexString(new java.util.Random().nextLong());
+        security.createScramUser("scorer", password);
         final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
-        producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
+        producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas, admin);
         ScoringItSupport.publish(producer, DemoModels.trainedSpec(ScoringItSupport.MODEL, 1, 42));
         try (TransactionFeed feed = TransactionFeed.start(producer, EVENTS, 0, 7)) {
             feed.awaitAllAcked(Duration.ofSeconds(60));
@@ -103,8 +92,8 @@ class AclsEnforcedIT {
         producer = null;
 
         // and: the scorer's configuration, and its ACLs applied by 'scorestream acls'
-        final Map<String, Object> settings = ScoringItSupport.appSettings(kafka.bootstrapServers(), APPLICATION_ID,
-                dir.resolve("state"));
+        final Map<String, Object> settings = SecuredItSupport.settings(kafka, dir.resolve("state"), APPLICATION_ID,
+                security.scramClientConfig("scorer", password));
         settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         settings.put(TopicsConfig.REPARTITION_BY_CONFIG, "account_id");
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
@@ -116,13 +105,16 @@ class AclsEnforcedIT {
         try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
             props.store(w, null);
         }
-        assertEquals(0, cli("acls", "--principal", "User:scorer", "--config", config.toString(), "--apply"));
-        kafka.admin().createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster",
-                PatternType.LITERAL), new AccessControlEntry("User:scorer", "*", AclOperation.CLUSTER_ACTION,
-                AclPermissionType.ALLOW)))).all().get(30, TimeUnit.SECONDS);
+        final Path adminConfig = dir.resolve("admin.properties");
+        final Properties adminProps = new Properties();
+        admin.forEach((k, v) -> adminProps.setProperty(k, v.toString()));
+        try (Writer w = Files.newBufferedWriter(adminConfig, StandardCharsets.UTF_8)) {
+            adminProps.store(w, null);
+        }
+        assertEquals(0, cli("acls", "--principal", "User:scorer", "--config", config.toString(), "--apply",
+                "--command-config", adminConfig.toString()));
 
         // when: the application runs as User:scorer until it has scored them all, then stops
-        SwitchablePrincipalBuilder.clientsAre("scorer");
         app = ScoringItSupport.startScoring(settings, schemas);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         while (scored(app) < EVENTS && System.nanoTime() < deadline) {
@@ -135,15 +127,14 @@ class AclsEnforcedIT {
         app.close();
         app = null;
 
-        // then: as the super user again, every transaction has exactly one committed score
-        SwitchablePrincipalBuilder.clientsAre("admin");
+        // then: as the super user, every transaction has exactly one committed score
         ScoringItSupport.awaitGroupCaughtUp(kafka.admin(), APPLICATION_ID, ScoringItSupport.TRANSACTIONS,
                 Duration.ofSeconds(60));
-        scores = new ScoreReader(kafka.bootstrapServers(), schemas);
+        scores = new ScoreReader(kafka.bootstrapServers(), schemas, admin);
         scores.readToEnd(Duration.ofSeconds(60));
         scores.assertExactlyOnce(EVENTS);
-        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(),
-                ScoringItSupport.DEAD_LETTERS, Duration.ofSeconds(30)), "dead letters");
+        assertEquals(0, ScoringItSupport.committedRecordCount(kafka.admin(), ScoringItSupport.DEAD_LETTERS),
+                "dead letters");
         // and: its repartition topic was created, and purged of consumed records (DELETE)
         final String repartition = APPLICATION_ID + "-scoring-features-repartition";
         final Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
