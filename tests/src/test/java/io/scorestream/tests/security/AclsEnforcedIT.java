@@ -15,7 +15,6 @@ import io.scorestream.app.metrics.ScoringMetrics;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.KafkaSecurity;
-import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
 import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
@@ -74,12 +73,9 @@ class AclsEnforcedIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void theScorerScoresEveryEventExactlyOnceWithOnlyItsGeneratedAcls() throws Exception {
         // given: as a super user, the topics, model version 1 and 20 000 transactions
-        kafka = EmbeddedKafka.builder().secured().start();
+        kafka = SecuredItSupport.startBroker();
         final KafkaSecurity security = kafka.security();
         final Map<String, Object> admin = SecuredItSupport.withoutBootstrap(security.adminClientConfig());
-        ScoringItSupport.createTopics(kafka, 3);
-        KafkaTopics.create(kafka.admin(), SecuredItSupport.STATUS, 1, KafkaTopics.COMPACTED,
-                EmbeddedKafka.DEFAULT_TIMEOUT);
         final String password = "scorer-" + Long.toHexString(new java.util.Random().nextLong());
         security.createScramUser("scorer", password);
         final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();

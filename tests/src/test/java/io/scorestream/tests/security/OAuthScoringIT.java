@@ -13,7 +13,6 @@ import io.scorestream.app.security.KafkaRefusedException;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.KafkaSecurity;
-import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.testkit.TestOAuthServer;
 import io.scorestream.tests.it.ScoringItSupport;
@@ -70,14 +69,11 @@ class OAuthScoringIT {
     @BeforeAll
     static void startSecuredBroker() {
         logs = new LogScan().start();
-        kafka = EmbeddedKafka.builder().secured().start();
+        kafka = SecuredItSupport.startBroker();
         security = kafka.security();
         oauth = security.oauthServer();
         schemas = new InMemorySchemaRegistry();
         registry = SchemaRegistryServer.start(schemas);
-        ScoringItSupport.createTopics(kafka, 3);
-        KafkaTopics.create(kafka.admin(), SecuredItSupport.STATUS, 1, KafkaTopics.COMPACTED,
-                EmbeddedKafka.DEFAULT_TIMEOUT);
         oauth.registerClient(CLIENT, SECRET, TOKEN_LIFETIME);
         oauth.registerExpiredClient("scorer-expired", EXPIRED_SECRET);
     }

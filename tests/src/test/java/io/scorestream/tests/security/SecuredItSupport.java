@@ -48,6 +48,18 @@ final class SecuredItSupport {
     record Result(int code, String out, String err) {
     }
 
+    /**
+     * Starts the secured test broker with the standard IT topics ({@link ScoringItSupport#createTopics},
+     * 3 partitions) and the compacted status topic {@value #STATUS}, created by the super user.
+     */
+    static EmbeddedKafka startBroker() {
+        final EmbeddedKafka kafka = EmbeddedKafka.builder().secured().start();
+        ScoringItSupport.createTopics(kafka, 3);
+        io.scorestream.testkit.KafkaTopics.create(kafka.admin(), STATUS, 1,
+                io.scorestream.testkit.KafkaTopics.COMPACTED, EmbeddedKafka.DEFAULT_TIMEOUT);
+        return kafka;
+    }
+
     /** The client settings without {@code bootstrap.servers}, for {@code kafka.*} or an override map. */
     static Map<String, Object> withoutBootstrap(Map<String, Object> clientConfig) {
         final Map<String, Object> c = new java.util.HashMap<>(clientConfig);

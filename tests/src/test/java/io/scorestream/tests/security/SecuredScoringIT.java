@@ -13,7 +13,6 @@ import io.scorestream.app.security.KafkaRefusedException;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.KafkaSecurity;
-import io.scorestream.testkit.KafkaTopics;
 import io.scorestream.testkit.SchemaRegistryServer;
 import io.scorestream.tests.it.ScoringItSupport;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
@@ -79,13 +78,10 @@ class SecuredScoringIT {
     @BeforeAll
     static void startSecuredBroker() {
         logs = new LogScan().start();
-        kafka = EmbeddedKafka.builder().secured().start();
+        kafka = SecuredItSupport.startBroker();
         security = kafka.security();
         schemas = new InMemorySchemaRegistry();
         registry = SchemaRegistryServer.start(schemas);
-        ScoringItSupport.createTopics(kafka, 3);
-        KafkaTopics.create(kafka.admin(), SecuredItSupport.STATUS, 1, KafkaTopics.COMPACTED,
-                EmbeddedKafka.DEFAULT_TIMEOUT);
         security.createScramUser("scorer", SCORER_PASSWORD);
         security.createScramUser("publisher", PUBLISHER_PASSWORD);
         security.createScramUser("nomodels", NO_MODELS_PASSWORD);
