@@ -85,6 +85,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * kind in turn. Every event, poisoned or not, carries its sequence number in the
  * {@value #SEQ_HEADER} header, which dead letters keep, so the summary accounts for each one: scored,
  * dead-lettered (by reason), lost or duplicated.
+ *
+ * <p>With {@link Options#secure()} ({@code demo --secure}) the stack's broker is the secured one and
+ * every client authenticates as a principal holding only its ACLs, every model version is published
+ * with {@code models publish} / {@code promote} and signed with a key pair made for the run, and the
+ * application requires signatures ({@link DemoSecurity}); the summary adds a {@link Security} block.
+ * Nothing secret is printed.
+ *
+ * <p>Threading and ownership: {@link #run()} runs on the caller's thread (with reader threads of its
+ * own) and closes everything it started; one run per instance.
  */
 public final class Demo {
 
