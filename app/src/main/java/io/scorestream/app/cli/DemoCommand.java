@@ -64,6 +64,12 @@ final class DemoCommand implements Callable<Integer> {
             + "(the scores stay on the topic).")
     boolean noSink;
 
+    @Option(names = "--secure", description = "Run on a secured broker (SASL_SSL, SCRAM-SHA-512, ACLs enforced): the "
+            + "scorer, the model publisher and the Connect worker log in as principals of their own with passwords "
+            + "made for this run and hold only their ACLs; every model version is signed with a key pair made for "
+            + "this run, and the application requires signatures. The summary adds a security block.")
+    boolean secure;
+
     @Override
     public Integer call() throws Exception {
         CommandLines.requireAtLeast(spec, "--events", events, 1);
@@ -80,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
             throw CommandLines.usage(spec, "option --poison-rate must be a fraction in [0, 1], got " + poisonRate);
         }
         final Demo.Options options = new Demo.Options(events, rate, partitions, batchMaxRecords, batchMaxWaitMs,
-                metricsPort, seed, Duration.ofSeconds(drainTimeoutSeconds), poisonRate, !noSink);
+                metricsPort, seed, Duration.ofSeconds(drainTimeoutSeconds), poisonRate, !noSink, secure);
         final Demo.Summary s = new Demo(options, CommandLines.out(spec)).run();
         final boolean sinkComplete = s.sinkRows() < 0 || s.sinkRows() == s.scored();
         return s.lost() == 0 && s.duplicates() == 0 && sinkComplete ? CommandLines.OK : CommandLines.FAILED;

@@ -4,7 +4,9 @@ import io.scorestream.app.ScoringApplication;
 import io.scorestream.app.command.CommandLines;
 import io.scorestream.app.models.ModelsCommand;
 
+import io.scorestream.inference.onnx.Mlp;
 import io.scorestream.inference.training.BinaryClassificationMetrics;
+import io.scorestream.inference.training.SyntheticTransactions;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.inference.registry.KeyBuckets;
@@ -83,6 +85,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * kind in turn. Every event, poisoned or not, carries its sequence number in the
  * {@value #SEQ_HEADER} header, which dead letters keep, so the summary accounts for each one: scored,
  * dead-lettered (by reason), lost or duplicated.
+ *
+ * <p>With {@link Options#secure()} ({@code demo --secure}) the stack's broker is the secured one and
+ * every client authenticates as a principal holding only its ACLs, every model version is published
+ * with {@code models publish} / {@code promote} and signed with a key pair made for the run, and the
+ * application requires signatures ({@link DemoSecurity}); the summary adds a {@link Security} block.
+ * Nothing secret is printed.
+ *
+ * <p>Threading and ownership: {@link #run()} runs on the caller's thread (with reader threads of its
+ * own) and closes everything it started; one run per instance.
  */
 public final class Demo {
 
@@ -109,12 +120,29 @@ public final class Demo {
      * @param sink whether a Kafka Connect worker writes the scores into an embedded PostgreSQL
      */
     public record Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
-                          int metricsPort, long seed, Duration drainTimeout, double poisonRate, boolean sink) {
+                          int metricsPort, long seed, Duration drainTimeout, double poisonRate, boolean sink,
+                          boolean secure) {
 
         public Options {
             if (!(poisonRate >= 0 && poisonRate <= 1)) {
                 throw new IllegalArgumentException("poisonRate must be in [0, 1], got " + poisonRate);
             }
+        }
+
+        /** Options on the plain broker (no {@code --secure}). */
+        public Options(long events, long rate, int partitions, int batchMaxRecords, long batchMaxWaitMs,
+                       int metricsPort, long seed, Duration drainTimeout, double poisonRate, boolean sink) {
+            this(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed, drainTimeout,
+                    poisonRate, sink, false);
+        }
+
+        /**
+         * These options on the secured broker ({@code demo --secure}): every client authenticates,
+         * each principal holds only its ACLs, and every model version is signed and must be.
+         */
+        public Options secured() {
+            return new Options(events, rate, partitions, batchMaxRecords, batchMaxWaitMs, metricsPort, seed,
+                    drainTimeout, poisonRate, sink, true);
         }
 
         /** Options with the sink into PostgreSQL. */
@@ -131,7 +159,7 @@ public final class Demo {
         }
 
         public static Options defaults() {
-            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0, true);
+            return new Options(90_000, 3_000, 3, 256, 5, 9464, 42, Duration.ofSeconds(60), 0, true, false);
         }
     }
 
@@ -145,6 +173,7 @@ public final class Demo {
      * @param sinkRows the rows the JDBC sink wrote into PostgreSQL's {@code scores} table, or -1 without the sink
      * @param backtestAuc the backtest's ROC AUC by version ("1", "2"), as its report gives it; empty
      *     until the backtest ran, or when its report has none
+     * @param security what {@code --secure} set up, or null without it
      */
     public record Summary(long produced, long scored, long sinkRows, long deadLettered, long duplicates, long lost,
                           long poisoned, Map<String, Long> deadLetteredByReason, String lastRefusal,
@@ -153,19 +182,54 @@ public final class Demo {
                           double meanBatchSize, int metricsPort,
                           boolean metricsServed, double seconds, long canaryScored, long canaryKeys,
                           long keysWhileCanary, long canaryMisrouted, int backtestExit, Path backtestReport,
-                          Map<String, Double> backtestAuc) {
+                          Map<String, Double> backtestAuc, Security security) {
 
         /** This summary with the backtest's outcome. */
         Summary withBacktest(int exit, Path report, Map<String, Double> aucByVersion) {
             return new Summary(produced, scored, sinkRows, deadLettered, duplicates, lost, poisoned,
                     deadLetteredByReason, lastRefusal, perVersion, auc, precision, recall, p50LatencyMs, p99LatencyMs,
                     steadyP50LatencyMs, steadyP99LatencyMs, meanBatchSize, metricsPort, metricsServed, seconds,
-                    canaryScored, canaryKeys, keysWhileCanary, canaryMisrouted, exit, report, aucByVersion);
+                    canaryScored, canaryKeys, keysWhileCanary, canaryMisrouted, exit, report, aucByVersion, security);
         }
 
         /** Share of the keys scored while the canary ran that the canary scored. */
         public double canaryKeyShare() {
             return keysWhileCanary == 0 ? 0 : (double) canaryKeys / keysWhileCanary;
+        }
+    }
+
+    /**
+     * What {@code demo --secure} set up, as the summary shows it.
+     *
+     * @param protocol the clients' security protocol ({@code SASL_SSL})
+     * @param mechanism their SASL mechanism ({@code SCRAM-SHA-512})
+     * @param aclsByPrincipal each principal ({@code User:scorer}, ...) and how many ACLs the broker
+     *     held for it at the end of the run, in the order set up
+     * @param roleByPrincipal what each principal is for
+     * @param signingKeyId the id of the run's signing key
+     * @param signatureRequired whether the application ran with {@code model.signature.required=true}
+     * @param modelRecords the model specs on the model topic at the end (tombstones aside)
+     * @param modelRecordsSigned how many of them carry a signature of the run's key
+     * @param secrets the run's passwords (its principals', the super user's, the trust store's) and
+     *     the private key's PEM body: for a test to check that none was printed. Never print them;
+     *     {@link #toString()} leaves them out
+     */
+    public record Security(String protocol, String mechanism, Map<String, Integer> aclsByPrincipal,
+                           Map<String, String> roleByPrincipal, String signingKeyId, boolean signatureRequired,
+                           int modelRecords, int modelRecordsSigned, List<String> secrets) {
+
+        public Security {
+            aclsByPrincipal = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aclsByPrincipal));
+            roleByPrincipal = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roleByPrincipal));
+            secrets = List.copyOf(secrets);
+        }
+
+        /** Everything but the secrets. */
+        @Override
+        public String toString() {
+            return "Security[" + protocol + " " + mechanism + ", acls " + aclsByPrincipal + ", key id " + signingKeyId
+                    + ", signature required " + signatureRequired + ", model records " + modelRecordsSigned + "/"
+                    + modelRecords + " signed, " + secrets.size() + " secrets not shown]";
         }
     }
 
@@ -181,8 +245,9 @@ public final class Demo {
         final long started = System.nanoTime();
         final int n = Math.toIntExact(options.events());
         out.printf(Locale.ROOT, "scorestream demo: %,d transactions at %,d/s, batch.max.records=%d, "
-                + "batch.max.wait.ms=%d%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
-                options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "");
+                + "batch.max.wait.ms=%d%s%s%n", n, options.rate(), options.batchMaxRecords(), options.batchMaxWaitMs(),
+                options.poisonRate() > 0 ? String.format(Locale.ROOT, ", poison rate %s", options.poisonRate()) : "",
+                options.secure() ? ", secured" : "");
         final Path stateDir = Files.createTempDirectory("scorestream-demo-state");
         // Pure Java, no ONNX Runtime: trained while the parts start, which takes seconds too.
         final CompletableFuture<TrainedModels> training = CompletableFuture.supplyAsync(() -> {
@@ -194,17 +259,27 @@ public final class Demo {
                     thread.setDaemon(true);
                     thread.start();
                 });
-        try (LocalStack stack = LocalStack.builder().ports(StackPorts.ANY_FREE)
+        final DemoSecurity security = options.secure() ? DemoSecurity.prepare() : null;
+        final LocalStack.Builder parts = LocalStack.builder().ports(StackPorts.ANY_FREE)
                 .topics(new StackTopics(TRANSACTIONS, SCORES, DEAD_LETTERS, MODELS, options.partitions()))
-                .sink(options.sink()).start()) {
+                .sink(options.sink());
+        if (security != null) {
+            parts.secured(security.connectPassword());
+        }
+        try (LocalStack stack = parts.start()) {
             final EmbeddedKafka kafka = stack.kafka();
-            out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node)%n", kafka.bootstrapServers());
+            out.printf(Locale.ROOT, "  broker      %s (embedded KRaft, single node%s)%n", kafka.bootstrapServers(),
+                    security == null ? "" : "; SASL_SSL, SCRAM-SHA-512, ACLs enforced: no ACL, no access");
             out.printf(Locale.ROOT, "  registry    %s (Confluent-compatible, in memory)%n", stack.registryUrl());
             if (stack.hasSink()) {
-                out.printf(Locale.ROOT, "  postgres    %s (embedded PostgreSQL 14)%n", stack.postgresUri());
+                out.printf(Locale.ROOT, "  postgres    %s (embedded PostgreSQL 14)%n", postgresUri(stack));
                 out.printf(Locale.ROOT, "  sink        Kafka Connect %s runs %s: topic '%s' -> table '%s' "
-                        + "(upsert, read_committed)%n", stack.connectUrl(), LocalStack.SINK_CONNECTOR, SCORES,
-                        LocalStack.SINK_TABLE);
+                        + "(upsert, read_committed%s)%n", stack.connectUrl(), LocalStack.SINK_CONNECTOR, SCORES,
+                        LocalStack.SINK_TABLE, security == null ? "" : ", as User:" + LocalStack.CONNECT_USER);
+            }
+            if (security != null) {
+                out.printf(Locale.ROOT, "  signing     Ed25519 key pair made with 'scorestream keys generate' for this "
+                        + "run: key id %s; the application requires signed model versions%n", security.keyId());
             }
             final SchemaRegistry schemas = stack.schemas();
 
@@ -230,13 +305,27 @@ public final class Demo {
             settings.put(MetricsConfig.METRICS_PORT_CONFIG, Integer.toString(options.metricsPort()));
             settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, "auto");
+            if (security != null) {
+                security.configureApplication(stack, settings);
+            }
             final ScorestreamConfig config = ScorestreamConfig.of(settings);
+            if (security != null) {
+                security.setUp(stack, config);
+            }
+            // The demo's own clients: on the secured broker, the super user's.
+            final Map<String, Object> client = security == null ? Map.of() : security.demoClient();
+            final String[] models = concat(new String[] {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
+                stack.registryUrl(), "--topic", MODELS}, security == null ? new String[0] : security.modelsConnection());
 
             try (KafkaProducer<String, Object> producer = SyntheticTransactionFeed.producer(kafka.bootstrapServers(),
-                    schemas, Map.of())) {
-                publish(producer, v1);
-                out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
-                        v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
+                    schemas, client)) {
+                if (security == null) {
+                    publish(producer, v1);
+                    out.printf(Locale.ROOT, "  model       %s v%s published to '%s' (sha256 %s...)%n", MODEL,
+                            v1.getVersion(), MODELS, v1.getSha256().substring(0, 12));
+                } else {
+                    publishSigned(v1, stateDir, models, security);
+                }
                 final Summary live;
                 try (ScoringApplication app = ScoringApplication.start(config, schemas)) {
                     if (!app.awaitModel()) {
@@ -246,20 +335,45 @@ public final class Demo {
                         throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + app.state(),
                                 app.failure());
                     }
-                    out.printf(Locale.ROOT, "  scoring     live on %s; metrics on http://127.0.0.1:%d/metrics%n",
-                            app.models().live(MODEL).orElseThrow().executionDevice(), app.metricsPort());
-                    final String[] models = {"--bootstrap", kafka.bootstrapServers(), "--schema-registry",
-                        stack.registryUrl(), "--topic", MODELS};
-                    live = stream(stack, producer, app, models, v2Onnx, n, started);
+                    out.printf(Locale.ROOT, "  scoring     live on %s%s; metrics on http://127.0.0.1:%d/metrics%n",
+                            app.models().live(MODEL).orElseThrow().executionDevice(),
+                            security == null ? "" : ", as User:" + DemoSecurity.SCORER, app.metricsPort());
+                    live = stream(stack, producer, app, models, v2Onnx, n, started, client, security);
                 }
                 if (stack.hasSink()) {
                     exampleQuery(stack);
                 }
-                return backtest(kafka, stack.registryUrl(), live);
+                return backtest(kafka, stack.registryUrl(), live, security);
             }
         } finally {
             deleteQuietly(stateDir);
+            if (security != null) {
+                security.close();
+            }
         }
+    }
+
+    /**
+     * Version 1 published as version 2 is, with the command line: {@code scorestream models publish}
+     * of its ONNX file as {@code User:publisher}, signed with the run's key.
+     */
+    private void publishSigned(ModelSpec v1, Path dir, String[] models, DemoSecurity security) throws Exception {
+        final Path onnx = dir.resolve("fraud-v1.onnx");
+        final java.nio.ByteBuffer bytes = v1.getArtifactBytes().duplicate();
+        final byte[] artifact = new byte[bytes.remaining()];
+        bytes.get(artifact);
+        Files.write(onnx, artifact);
+        final List<String> publish = new ArrayList<>(List.of("--name", MODEL, "--version", v1.getVersion(), "--onnx",
+                onnx.toString(), "--input", Mlp.INPUT + "=" + String.join(",", SyntheticTransactions.FEATURE_FIELDS),
+                "--output", Mlp.OUTPUT, "--threshold", Double.toString(v1.getThreshold()),
+                "--meta", "trainer=MlpTrainer", "--signing-key", security.privateKey().toString()));
+        models("model", 0, models, "publish", publish.toArray(new String[0]));
+    }
+
+    /** The PostgreSQL URI as shown: with the password on the plain demo, without it on the secured one. */
+    private String postgresUri(LocalStack stack) {
+        return options.secure() ? stack.postgresUri().replaceFirst("://([^:@/]+):[^@/]*@", "://$1@")
+                : stack.postgresUri();
     }
 
     /**
@@ -280,13 +394,14 @@ public final class Demo {
     /** What the sink wrote, asked as one would with {@code psql}. */
     private void exampleQuery(LocalStack stack) throws java.sql.SQLException {
         out.println();
-        out.printf(Locale.ROOT, "== postgres: psql %s -c '%s' ==%n", stack.postgresUri(), TOP_ACCOUNTS_SQL);
+        out.printf(Locale.ROOT, "== postgres: psql %s -c '%s' ==%n", postgresUri(stack), TOP_ACCOUNTS_SQL);
         out.print(stack.query(TOP_ACCOUNTS_SQL));
         out.println("(run by the demo over JDBC; psql itself may not be installed)");
     }
 
     private Summary stream(LocalStack stack, KafkaProducer<String, Object> producer, ScoringApplication app,
-                           String[] models, Path v2Onnx, int n, long started) throws Exception {
+                           String[] models, Path v2Onnx, int n, long started, Map<String, Object> client,
+                           DemoSecurity security) throws Exception {
         final EmbeddedKafka kafka = stack.kafka();
         final SchemaRegistry schemas = stack.schemas();
         final AtomicLongArray scoredCount = new AtomicLongArray(n);
@@ -306,7 +421,7 @@ public final class Demo {
         final Map<String, LongAdder> perVersion = new ConcurrentHashMap<>();
         final AtomicBoolean stop = new AtomicBoolean();
 
-        final Thread scoreReader = new Thread(() -> readScores(kafka, schemas, stop, consumerRecord -> {
+        final Thread scoreReader = new Thread(() -> readScores(kafka, client, schemas, stop, consumerRecord -> {
             final ScoreResult r = consumerRecord.value();
             final int seq = SyntheticTransactionFeed.seqOf(r.getEventId());
             if (seq < 0 || seq >= n) {
@@ -326,7 +441,7 @@ public final class Demo {
             perVersion.computeIfAbsent(r.getModelVersion(), k -> new LongAdder()).increment();
             scored.increment();
         }), "demo-score-reader");
-        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, DEAD_LETTERS, stop, r -> {
+        final Thread deadLetterReader = new Thread(() -> readBytes(kafka, client, DEAD_LETTERS, stop, r -> {
             final String reason = DeadLetters.text(r.headers(), DeadLetters.HEADER_REASON);
             deadByReason.computeIfAbsent(reason == null ? "unknown" : reason, k -> new LongAdder()).increment();
             final int seq = seqOf(r.headers());
@@ -375,11 +490,19 @@ public final class Demo {
                         v2Onnx.toString(), "--meta", "trainer=MlpTrainer"));
                 publish.addAll(DemoAggregates.publishOptions());
                 publish.addAll(List.of("--candidate", "canary", "--percent", Double.toString(CANARY_PERCENT)));
+                if (security != null) {
+                    publish.addAll(List.of("--signing-key", security.privateKey().toString()));
+                }
                 models("canary", seq, models, "publish", publish.toArray(new String[0]));
             }
             if (canaryTo < 0 && seq >= 2 * n / 3) {
                 canaryTo = seq;
-                models("promote", seq, models, "promote", "--name", MODEL);
+                if (security == null) {
+                    models("promote", seq, models, "promote", "--name", MODEL);
+                } else {
+                    models("promote", seq, models, "promote", "--name", MODEL, "--signing-key",
+                            security.privateKey().toString());
+                }
             }
             final long now = System.nanoTime();
             if (now - lastReport >= 1_000_000_000L) {
@@ -502,7 +625,7 @@ public final class Demo {
                 percentile(lat, 0.50), percentile(lat, 0.99), percentile(steady, 0.50), percentile(steady, 0.99),
                 scored.sum() == 0 ? 0 : (double) batchSizeSum.sum() / scored.sum(), app.metricsPort(), metricsServed,
                 (System.nanoTime() - started) / 1e9, canaryScored, canaryKeys.size(), keysWhileCanary.size(),
-                misrouted, -1, null, Map.of());
+                misrouted, -1, null, Map.of(), security == null ? null : security.summarize(schemas, MODELS));
         print(summary);
         return summary;
     }
@@ -553,23 +676,38 @@ public final class Demo {
         out.printf(Locale.ROOT, "mean batch size  %.1f%n", s.meanBatchSize());
         out.printf(Locale.ROOT, "metrics          http://127.0.0.1:%d/metrics (%s)%n", s.metricsPort(),
                 s.metricsServed() ? "served, scorestream meters present" : "NOT served");
+        if (s.security() != null) {
+            printSecurity(s.security());
+        }
         out.printf(Locale.ROOT, "wall time        %.1f s%n", s.seconds());
+    }
+
+    /** The summary's security block: names, counts and the key id only, never a secret. */
+    private void printSecurity(Security sec) {
+        out.printf(Locale.ROOT, "security         %s, SASL %s; ACLs enforced (no ACL = no access)%n", sec.protocol(),
+                sec.mechanism());
+        sec.aclsByPrincipal().forEach((principal, count) -> out.printf(Locale.ROOT, "  %-16s %2d ACLs  (%s)%n",
+                principal, count, sec.roleByPrincipal().get(principal)));
+        out.printf(Locale.ROOT, "  %-16s super user (the demo's feed, readers and backtest)%n",
+                "User:" + io.scorestream.testkit.KafkaSecurity.ADMIN_USER);
+        out.printf(Locale.ROOT, "model signatures Ed25519 key id %s, signature %s; %d of %d model records signed "
+                + "with it%n", sec.signingKeyId(), sec.signatureRequired() ? "required" : "not required",
+                sec.modelRecordsSigned(), sec.modelRecords());
     }
 
     /**
      * The backtest: {@code scorestream replay} (in-process) over everything the demo produced, both
      * versions side by side, measured against the transactions' fraud labels.
      */
-    private Summary backtest(EmbeddedKafka kafka, String registryUrl, Summary live) {
+    private Summary backtest(EmbeddedKafka kafka, String registryUrl, Summary live, DemoSecurity security) {
         final Path report = Path.of(System.getProperty("java.io.tmpdir"),
                 "scorestream-demo-backtest-" + System.currentTimeMillis() + ".json");
         final String[] args = {"--topic", TRANSACTIONS, "--model", MODEL + "@1", "--model", MODEL + "@2",
             "--labels", "is_fraud", "--out", "backtest-scores", "--report", report.toString()};
         out.println();
         out.printf(Locale.ROOT, "== backtest: scorestream replay %s ==%n", String.join(" ", args));
-        final String[] all = Arrays.copyOf(new String[] {"--bootstrap", kafka.bootstrapServers(),
-            "--schema-registry", registryUrl}, 4 + args.length);
-        System.arraycopy(args, 0, all, 4, args.length);
+        final String[] all = concat(concat(new String[] {"--bootstrap", kafka.bootstrapServers(),
+            "--schema-registry", registryUrl}, security == null ? new String[0] : security.replayConnection()), args);
         final int exit = ReplayCommand.run(all, out, System.err);
         if (exit != 0) {
             out.printf(Locale.ROOT, "backtest failed (exit %d)%n", exit);
@@ -695,9 +833,10 @@ public final class Demo {
         void accept(T value);
     }
 
-    private static void readScores(EmbeddedKafka kafka, SchemaRegistry schemas, AtomicBoolean stop,
+    private static void readScores(EmbeddedKafka kafka, Map<String, Object> client, SchemaRegistry schemas,
+                                   AtomicBoolean stop,
                                    Sink<ConsumerRecord<byte[], ScoreResult>> sink) {
-        try (KafkaConsumer<byte[], ScoreResult> c = new KafkaConsumer<>(consumerProps(kafka),
+        try (KafkaConsumer<byte[], ScoreResult> c = new KafkaConsumer<>(consumerProps(kafka, client),
                 new ByteArrayDeserializer(), ConfluentAvroDeserializer.specific(schemas, ScoreResult.class, false))) {
             assignAll(c, SCORES);
             while (!stop.get()) {
@@ -708,9 +847,9 @@ public final class Demo {
         }
     }
 
-    private static void readBytes(EmbeddedKafka kafka, String topic, AtomicBoolean stop,
+    private static void readBytes(EmbeddedKafka kafka, Map<String, Object> client, String topic, AtomicBoolean stop,
                                   Sink<ConsumerRecord<byte[], byte[]>> sink) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka), new ByteArrayDeserializer(),
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka, client), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             assignAll(c, topic);
             while (!stop.get()) {
@@ -721,8 +860,8 @@ public final class Demo {
         }
     }
 
-    private static Map<String, Object> consumerProps(EmbeddedKafka kafka) {
-        final Map<String, Object> p = new HashMap<>();
+    private static Map<String, Object> consumerProps(EmbeddedKafka kafka, Map<String, Object> client) {
+        final Map<String, Object> p = new HashMap<>(client);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -739,7 +878,7 @@ public final class Demo {
         c.seekToBeginning(parts);
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
                 try {

@@ -90,15 +90,20 @@ final class Replay {
     /**
      * @param schemas the client of the registry at {@code options.schemaRegistryUrl()}, with its
      *     credentials and trust store ({@code --schema-registry-config})
+     * @param clientConfig Kafka client settings for every client (security, ...), from
+     *     {@code --client-config}; {@code bootstrap.servers} comes from the options. Holds secrets: never logged
      * @param terminal whether {@code err} is a terminal, where the progress bar is rewritten in place
      */
-    Replay(ReplayOptions options, SchemaRegistry schemas, PrintStream out, PrintStream err, boolean terminal) {
+    Replay(ReplayOptions options, Map<String, Object> clientConfig, SchemaRegistry schemas, PrintStream out,
+           PrintStream err, boolean terminal) {
         this.options = options;
         this.schemas = schemas;
         this.out = out;
         this.err = err;
         this.terminal = terminal;
-        this.client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
+        final Map<String, Object> c = new HashMap<>(clientConfig);
+        c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
+        this.client = Map.copyOf(c);
     }
 
     /** The lanes of the replay, how records are routed to them, and the versions in report order. */
@@ -180,6 +185,7 @@ final class Replay {
 
     private Properties streamsProperties(String applicationId, Path stateDir, int partitions) {
         final Properties props = new Properties();
+        props.putAll(client);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -7,14 +7,20 @@ import io.scorestream.inference.ModelLoadException;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -66,6 +72,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Mixin
     SchemaRegistryOptions registryOptions = new SchemaRegistryOptions();
+
+    @Option(names = "--client-config", paramLabel = "FILE",
+            description = "Kafka client properties (e.g. security.protocol, sasl.*, ssl.*) for every client of the "
+                    + "replay: its admin, its Kafka Streams application and its readers.")
+    Path clientConfig;
 
     @Option(names = "--topic", required = true, paramLabel = "TOPIC",
             description = "The historical feature topic (Avro, Confluent wire format).")
@@ -185,7 +196,8 @@ public final class ReplayCommand implements Callable<Integer> {
         final PrintStream o = CommandLines.out(spec);
         final PrintStream err = CommandLines.err(spec);
         try {
-            new Replay(options, schemas, o, err, err == System.err && CommandLines.stderrIsTerminal()).execute();
+            new Replay(options, clientConfig(), schemas, o, err,
+                    err == System.err && CommandLines.stderrIsTerminal()).execute();
             return CommandLines.OK;
         } catch (ReplayUsageException e) {
             throw CommandLines.usage(spec, e.getMessage());
@@ -263,6 +275,32 @@ public final class ReplayCommand implements Callable<Integer> {
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
                 models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
                 deadLetters, emitFeatures, idField);
+    }
+
+    /**
+     * The properties of {@code --client-config}, or none; {@code bootstrap.servers} in it is
+     * ignored ({@code --bootstrap} wins).
+     *
+     * @throws picocli.CommandLine.ParameterException when the file is missing or unreadable
+     */
+    Map<String, Object> clientConfig() {
+        final Map<String, Object> props = new HashMap<>();
+        if (clientConfig == null) {
+            return props;
+        }
+        if (!Files.isRegularFile(clientConfig)) {
+            throw CommandLines.usage(spec, "--client-config file '" + clientConfig + "' does not exist");
+        }
+        final Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(clientConfig, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            // The message of Properties.load names no value, so no secret.
+            throw CommandLines.usage(spec, "cannot read --client-config file '" + clientConfig + "': " + e.getMessage());
+        }
+        p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+        props.remove(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        return props;
     }
 
     private void checkDistinct(String input, String output, String deadLetters, String specs) {

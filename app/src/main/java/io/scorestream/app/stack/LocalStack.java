@@ -6,6 +6,7 @@ import io.scorestream.testkit.ConnectWorker;
 import io.scorestream.testkit.ConnectorStatus;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.EmbeddedPostgresServer;
+import io.scorestream.testkit.KafkaSecurity;
 import io.scorestream.testkit.SchemaRegistryServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +29,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +64,15 @@ import org.slf4j.LoggerFactory;
  * exactly-once transactions, and a sink must not write the scores of an aborted one. The worker is
  * distributed, group {@value #CONNECT_GROUP}, so its connector configuration and offsets live in
  * topics of the broker and persist with it.
+ *
+ * <h2>Secured</h2>
+ * With {@link Builder#secured(String)} the broker is the kit's secured one ({@code SASL_SSL},
+ * SCRAM-SHA-512, ACLs enforced, no ACL = no access; see {@link KafkaSecurity}), and the Connect
+ * worker (with the sink) logs in as {@code User:}{@value #CONNECT_USER} with the caller's password,
+ * holding exactly {@link #connectAcls}: its group and its three internal topics, READ on the scores
+ * topic, the sink's consumer group {@code connect-}{@value #SINK_CONNECTOR} and WRITE on the sink's
+ * dead-letter topic. Every other client needs credentials of its own ({@link #security()}). The
+ * registry and the Connect REST API stay plain HTTP on {@code 127.0.0.1}.
  *
  * <h2>Data</h2>
  * With a {@linkplain Builder#dataDir(Path) data directory}, everything lives under it and stays
@@ -120,6 +139,8 @@ public final class LocalStack implements AutoCloseable {
     public static final String SINK_TABLE = "scores";
     /** The Connect worker's group; its topics are {@code <group>-configs}, {@code -offsets}, {@code -status}. */
     public static final String CONNECT_GROUP = "scorestream-local-connect";
+    /** The Connect worker's user on a {@linkplain Builder#secured(String) secured} stack. */
+    public static final String CONNECT_USER = "connect";
     /** The journal of schema registrations, under the data directory. */
     public static final String SCHEMA_JOURNAL = "registry/schemas.jsonl";
 
@@ -132,6 +153,8 @@ public final class LocalStack implements AutoCloseable {
     private final Path dataDir;
     private final boolean temporary;
     private final StackTopics topics;
+    // The Connect worker's password on a secured stack, else null. A secret: never logged or printed.
+    private final String connectPassword;
     // Set during start, in order; read-only afterwards. Null when not (yet) started or not wanted.
     private volatile EmbeddedKafka kafka;
     private volatile SchemaRegistry schemas;
@@ -140,10 +163,11 @@ public final class LocalStack implements AutoCloseable {
     private volatile ConnectWorker connect;
     private boolean closed;
 
-    private LocalStack(Path dataDir, boolean temporary, StackTopics topics) {
+    private LocalStack(Path dataDir, boolean temporary, StackTopics topics, String connectPassword) {
         this.dataDir = dataDir;
         this.temporary = temporary;
         this.topics = topics;
+        this.connectPassword = connectPassword;
     }
 
     /**
@@ -162,6 +186,53 @@ public final class LocalStack implements AutoCloseable {
     /** The broker. Owned by this stack: do not stop or close it. */
     public EmbeddedKafka kafka() {
         return kafka;
+    }
+
+    /** Whether the broker is the secured one ({@link Builder#secured(String)}). */
+    public boolean isSecured() {
+        return connectPassword != null;
+    }
+
+    /**
+     * The secured broker's users, ACLs and client configurations; the super user's
+     * ({@link KafkaSecurity#adminClientConfig()}) reaches everything.
+     *
+     * @throws IllegalStateException when the stack is not secured
+     */
+    public KafkaSecurity security() {
+        if (!isSecured()) {
+            throw new IllegalStateException("This local stack is not secured (build it with secured(...))");
+        }
+        return kafka.security();
+    }
+
+    /**
+     * What the Connect worker and its JDBC sink need on a secured broker, as ALLOW ACLs from any
+     * host for {@code principal}: READ on the worker's group {@value #CONNECT_GROUP}; READ, WRITE
+     * and CREATE on its internal topics {@code <group>-configs}, {@code -offsets} and
+     * {@code -status} (it creates them at its first start); READ on the scores topic and on the
+     * sink's consumer group {@code connect-}{@value #SINK_CONNECTOR}; WRITE on the sink's
+     * dead-letter topic. Nothing on the cluster, nothing prefixed. A new list, in that order.
+     */
+    public static List<AclBinding> connectAcls(final String principal, final StackTopics topics) {
+        Objects.requireNonNull(principal, "principal");
+        final List<AclBinding> acls = new ArrayList<>();
+        acls.add(allow(principal, ResourceType.GROUP, CONNECT_GROUP, AclOperation.READ));
+        for (String suffix : List.of("-configs", "-offsets", "-status")) {
+            for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE)) {
+                acls.add(allow(principal, ResourceType.TOPIC, CONNECT_GROUP + suffix, op));
+            }
+        }
+        acls.add(allow(principal, ResourceType.TOPIC, topics.scores(), AclOperation.READ));
+        acls.add(allow(principal, ResourceType.GROUP, "connect-" + SINK_CONNECTOR, AclOperation.READ));
+        acls.add(allow(principal, ResourceType.TOPIC, topics.sinkDeadLetters(), AclOperation.WRITE));
+        return acls;
+    }
+
+    private static AclBinding allow(final String principal, final ResourceType type, final String name,
+                                    final AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
     }
 
     /** The registry's base URL, {@code http://127.0.0.1:<port>}. */
@@ -319,7 +390,8 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalStack[" + (kafka == null ? "not started" : bootstrapServers()) + ", data " + dataDir + "]";
+        return "LocalStack[" + (kafka == null ? "not started" : bootstrapServers()) + (isSecured() ? " SASL_SSL" : "")
+                + ", data " + dataDir + "]";
     }
 
     private EmbeddedPostgresServer requireSink() {
@@ -371,7 +443,9 @@ public final class LocalStack implements AutoCloseable {
                 : null;
         RuntimeException failure = null;
         try {
-            kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).brokerPort(ports.kafka()).start();
+            final EmbeddedKafka.Builder broker = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka"))
+                    .brokerPort(ports.kafka());
+            kafka = (isSecured() ? broker.secured() : broker).start();
             kafka.createTopic(topics.input(), topics.partitions(), KEEP_FOREVER);
             kafka.createTopic(topics.scores(), topics.partitions(), KEEP_FOREVER);
             kafka.createTopic(topics.deadLetters(), 1, KEEP_FOREVER);
@@ -413,6 +487,18 @@ public final class LocalStack implements AutoCloseable {
         worker.put("listeners", "http://" + HOST + ":" + ports.connect());
         // Scores are written in exactly-once transactions: the sink reads committed ones only.
         worker.put("consumer.isolation.level", "read_committed");
+        if (isSecured()) {
+            final KafkaSecurity security = kafka.security();
+            security.createScramUser(CONNECT_USER, connectPassword);
+            security.createAcls(connectAcls("User:" + CONNECT_USER, topics));
+            // The worker's own clients take the top-level settings; the sink's consumer, the
+            // dead-letter producer and admin their prefixed copies.
+            final Map<String, Object> client = security.scramClientConfig(CONNECT_USER, connectPassword);
+            client.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            for (String prefix : List.of("", "consumer.", "producer.", "admin.")) {
+                client.forEach((k, v) -> worker.put(prefix + k, String.valueOf(v)));
+            }
+        }
         connect = ConnectWorker.startDistributed(kafka.bootstrapServers(), worker);
         // Creates the connector, or (a kept stack) gives it this start's ports.
         connect.createConnector(SINK_CONNECTOR, sinkConfig());
@@ -456,6 +542,7 @@ public final class LocalStack implements AutoCloseable {
         private StackTopics topics = StackTopics.DEFAULTS;
         private Path dataDir;
         private boolean sink = true;
+        private String connectPassword;
 
         private Builder() {
         }
@@ -488,6 +575,22 @@ public final class LocalStack implements AutoCloseable {
         }
 
         /**
+         * Runs the secured broker ({@code SASL_SSL}, SCRAM, ACLs enforced); the Connect worker, with
+         * the sink, logs in as {@code User:}{@value LocalStack#CONNECT_USER} with {@code connectPassword}
+         * and holds {@link LocalStack#connectAcls}. The password stays the caller's secret: the
+         * stack never logs or prints it.
+         *
+         * @throws IllegalArgumentException if the password is blank
+         */
+        public Builder secured(final String connectPassword) {
+            if (Objects.requireNonNull(connectPassword, "connectPassword").isBlank()) {
+                throw new IllegalArgumentException("the Connect worker's password must not be blank");
+            }
+            this.connectPassword = connectPassword;
+            return this;
+        }
+
+        /**
          * Starts the parts and returns once the broker serves the topics, the registry answers
          * and (with the sink) the sink's tasks run.
          *
@@ -510,7 +613,7 @@ public final class LocalStack implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot create the data directory " + dataDir, e);
             }
-            final LocalStack stack = new LocalStack(dir, temporary, topics);
+            final LocalStack stack = new LocalStack(dir, temporary, topics, connectPassword);
             try {
                 stack.startParts(ports, sink);
             } catch (RuntimeException e) {
