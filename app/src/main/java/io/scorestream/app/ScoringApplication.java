@@ -25,6 +25,7 @@ import io.scorestream.topology.PipelineSettings;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.topology.ScoringTopology;
 import io.scorestream.topology.TopologySettings;
+import io.scorestream.app.config.KafkaStreamsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.topology.errors.DeadLetteringDeserializationHandler;
 import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
@@ -160,6 +161,8 @@ public final class ScoringApplication implements AutoCloseable {
                     built.isEmpty(), models, schemas, bridge, bridge), props);
             streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
             final String label = several ? "Kafka Streams (pipeline '" + p.name() + "')" : "Kafka Streams";
+            final KafkaStreamsConfig.ProducerLinger linger = config.kafka().producerLinger(p.name());
+            LOG.info("{} producer linger.ms={} ({})", label, linger.lingerMs(), linger.origin());
             streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", label, before, now));
             final KafkaStreamsMetrics streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams,
                     several ? List.of(Tag.of("pipeline", p.name())) : List.of());

@@ -25,7 +25,11 @@ public final class BatchingConfig {
     public static final String BATCH_MAX_WAIT_MS_CONFIG = "batch.max.wait.ms";
     private static final String BATCH_MAX_WAIT_MS_DOC = "A task's buffer is scored when its oldest record has "
             + "waited this long (wall clock). 0 = adaptive: score whatever one poll delivered, so batches are "
-            + "small at low load, large under load, and idle time adds no latency.";
+            + "small at low load, large under load, and idle time adds no latency. Also sets how long Kafka "
+            + "Streams' producer lingers before sending the scores (its linger.ms): this value, capped at Kafka "
+            + "Streams' own 100 (0 stays 0), unless kafka.linger.ms or kafka.producer.linger.ms is set (either "
+            + "wins; see 'config-doc --config FILE' for the effective value). Under exactly_once_v2 scores are "
+            + "visible only at each commit, so there commit.interval.ms bounds the latency.";
 
     private final int maxRecords;
     private final long maxWaitMs;
@@ -51,7 +55,8 @@ public final class BatchingConfig {
 
     /**
      * {@code batch.max.wait.ms}: the longest a buffered record waits, in milliseconds; 0 means
-     * adaptive (flush per poll). With pipelines, the default of theirs.
+     * adaptive (flush per poll). With pipelines, the default of theirs. The producer's
+     * {@code linger.ms} is derived from it ({@link KafkaStreamsConfig#producerLinger(String)}).
      */
     public long maxWaitMs() {
         return maxWaitMs;

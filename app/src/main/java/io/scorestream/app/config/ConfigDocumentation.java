@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.scorestream.topology.PipelineSettings;
+
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -35,6 +37,9 @@ final class ConfigDocumentation {
             + "Streams, also behind a Kafka Streams prefix such as `producer.` or `topic.`): an unknown one, "
             + "`kafka.linger.mss`, fails the start with the closest known key, unless `kafka.config.unknown=warn` "
             + "(then it is logged and passed on). "
+            + "Kafka Streams' producer gets `linger.ms` = `batch.max.wait.ms` (each pipeline's own), capped at "
+            + "100 (Kafka Streams' default), unless `kafka.linger.ms` or `kafka.producer.linger.ms` is set; "
+            + "`config-doc --config FILE` prints the value each pipeline gets. "
             + "Values of keys containing `password`, `jaas`, `secret`, `key`, `user.info`, "
             + "`credential` or `token` are never logged.\n\n"
             + "Several pipelines (models) in one application: `pipelines=fraud,credit` declares them, "
@@ -70,6 +75,38 @@ final class ConfigDocumentation {
         final StringBuilder md = new StringBuilder(16 * 1024).append(INTRODUCTION);
         for (final Map.Entry<String, StringBuilder> table : tables.entrySet()) {
             md.append("\n## ").append(table.getKey()).append("\n\n").append(TABLE_HEADER).append(table.getValue());
+        }
+        return md.toString();
+    }
+
+    /**
+     * The values a configuration derives from its keys, as Markdown: per pipeline, its Kafka Streams
+     * application id and its producer's {@code linger.ms} with where that comes from; then what the
+     * processing guarantee means for the latency. Reads {@code config} only (no state directory is
+     * created).
+     */
+    static String effective(final ScorestreamConfig config) {
+        final KafkaStreamsConfig kafka = config.kafka();
+        final StringBuilder md = new StringBuilder(1024)
+                .append("# Effective settings\n\n")
+                .append("What `run` derives from this configuration (file, environment and `--set`), per ")
+                .append("pipeline; each runs in a Kafka Streams client of its own.\n\n")
+                .append("| Pipeline | Kafka Streams application id | Producer `linger.ms` | From |\n")
+                .append("|---|---|--:|---|\n");
+        for (final PipelineSettings p : config.pipelines()) {
+            final KafkaStreamsConfig.ProducerLinger linger = kafka.producerLinger(p.name());
+            md.append("| ").append(cell(p.name())).append(" | ").append(cell(kafka.applicationId(p.name())))
+                    .append(" | ").append(linger.lingerMs()).append(" | ").append(cell(linger.origin())).append(" |\n");
+        }
+        md.append('\n');
+        if (kafka.exactlyOnce()) {
+            md.append(String.format(Locale.ROOT, "`processing.guarantee=exactly_once_v2`: scores become visible to "
+                    + "`read_committed` consumers when their transaction commits, every `commit.interval.ms` (%d ms), "
+                    + "which bounds the end-to-end latency; the producer's `linger.ms` matters little there.\n",
+                    kafka.commitIntervalMs()));
+        } else {
+            md.append("`processing.guarantee=at_least_once`: a score is sent when its batch is scored, after at ")
+                    .append("most the producer's `linger.ms`.\n");
         }
         return md.toString();
     }

@@ -6,12 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -29,6 +33,21 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@value #UNKNOWN_KEYS_WARN}, one whose setting Kafka does not know ({@link KafkaKeys} says which it
  * knows), with the closest known key when one is a few edits away: {@code kafka.linger.mss} would
  * otherwise be ignored without a word.
+ *
+ * <h2>The producer's {@code linger.ms} follows the batch window</h2>
+ * Kafka Streams gives its producer {@code linger.ms=100} ({@value #STREAMS_PRODUCER_LINGER_MS}, its
+ * override of the producer default): outside a transaction a score may wait that long in the
+ * producer after its batch was scored, whatever {@code batch.max.wait.ms} says. Unless the user sets
+ * the producer's {@code linger.ms} ({@value #LINGER_KEY} or {@value #PRODUCER_LINGER_KEY}, the only
+ * two spellings that reach Kafka Streams' producer; either wins, and the second wins over the first,
+ * as in Kafka Streams), each Kafka Streams client's producer gets
+ * {@code linger.ms = min(batch.max.wait.ms, }{@value #STREAMS_PRODUCER_LINGER_MS}{@code )} of the
+ * pipeline it runs ({@link #derivedLingerMs(long)}): a 5 ms window lingers 5 ms, the adaptive window
+ * ({@code 0}) sends at once, a window longer than 100 ms keeps Kafka Streams' 100. Under
+ * {@code exactly_once_v2} a score is visible to {@code read_committed} consumers only when its
+ * transaction commits, every {@code commit.interval.ms}, and a commit flushes the producer whatever
+ * its linger: there {@code commit.interval.ms} bounds the latency and the derived linger changes
+ * little. {@link #producerLinger(String)} says which value a client gets and why.
  *
  * <p>An instance is the typed reading of these keys for one {@link ScorestreamConfig}
  * ({@link ScorestreamConfig#kafka()}). Immutable, but for the temporary state directory, created at
@@ -85,6 +104,24 @@ public final class KafkaStreamsConfig {
             + "settings that only a plugin, such as a serde or an interceptor, reads). This key itself is not "
             + "passed to Kafka.";
 
+    /**
+     * Kafka Streams' {@code linger.ms} for its producers (its override of the producer default, in
+     * Kafka 4.3): the most a derived {@code linger.ms} can be.
+     */
+    public static final long STREAMS_PRODUCER_LINGER_MS = 100L;
+
+    /** The pass-through key of the {@code linger.ms} of every client that has one (Kafka Streams' producer). */
+    public static final String LINGER_KEY = KAFKA_PREFIX + ProducerConfig.LINGER_MS_CONFIG;
+
+    /** The pass-through key of the {@code linger.ms} of Kafka Streams' producer only; wins over {@value #LINGER_KEY}. */
+    public static final String PRODUCER_LINGER_KEY =
+            KAFKA_PREFIX + StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG);
+
+    /** How an explicit producer {@code linger.ms} is checked before the start: what Kafka accepts. */
+    private static final ConfigDef EXPLICIT_LINGER = new ConfigDef()
+            .define(LINGER_KEY, Type.LONG, ConfigDef.NO_DEFAULT_VALUE, Range.atLeast(0), Importance.LOW, "")
+            .define(PRODUCER_LINGER_KEY, Type.LONG, ConfigDef.NO_DEFAULT_VALUE, Range.atLeast(0), Importance.LOW, "");
+
     /** Kafka settings a key here owns; {@code kafka.<one of these>} is refused. */
     private static final Map<String, String> OWNED_KAFKA_KEYS = Map.of(
             CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS_CONFIG,
@@ -101,14 +138,20 @@ public final class KafkaStreamsConfig {
     private final long commitIntervalMs;
     private final String configuredStateDir;
     private final Map<String, Object> overrides;
+    private final ProducerLinger globalLinger;
+    private final Map<String, ProducerLinger> pipelineLingers;
 
     private Path stateDir; // guarded by this; created on first use when state.dir is empty
 
     /**
      * @param overrides the accepted pass-through settings, prefix stripped (see
-     *     {@link #passThroughProblem}); kept as given, unmodifiable
+     *     {@link #passThroughProblem}), their producer {@code linger.ms} already
+     *     {@linkplain #checkExplicitLinger checked}; kept as given, unmodifiable
+     * @param batching the global batch window: what {@link #streamsProperties()} derives from
+     * @param pipelineWindows each pipeline's {@code batch.max.wait.ms}, by pipeline name, in pipeline order
      */
-    KafkaStreamsConfig(final ConfigValues values, final Map<String, Object> overrides) {
+    KafkaStreamsConfig(final ConfigValues values, final Map<String, Object> overrides, final BatchingConfig batching,
+                       final Map<String, Long> pipelineWindows) {
         this.bootstrapServers = values.string(BOOTSTRAP_SERVERS_CONFIG);
         this.applicationId = values.string(APPLICATION_ID_CONFIG);
         this.processingGuarantee = values.string(PROCESSING_GUARANTEE_CONFIG);
@@ -116,6 +159,15 @@ public final class KafkaStreamsConfig {
         this.commitIntervalMs = values.longValue(COMMIT_INTERVAL_MS_CONFIG);
         this.configuredStateDir = values.string(STATE_DIR_CONFIG);
         this.overrides = overrides;
+        this.globalLinger = producerLinger(overrides, BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, batching.maxWaitMs());
+        final Map<String, ProducerLinger> lingers = new LinkedHashMap<>();
+        for (final Map.Entry<String, Long> e : pipelineWindows.entrySet()) {
+            final String windowKey = PipelineSettings.DEFAULT.equals(e.getKey())
+                    ? BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG
+                    : PipelinesConfig.pipelineKey(e.getKey(), BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG);
+            lingers.put(e.getKey(), producerLinger(overrides, windowKey, e.getValue()));
+        }
+        this.pipelineLingers = Collections.unmodifiableMap(lingers);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -153,6 +205,48 @@ public final class KafkaStreamsConfig {
         final Object value = originals.get(UNKNOWN_KEYS_CONFIG);
         KeyMessages.validate(def, UNKNOWN_KEYS_CONFIG, value, sources);
         return UNKNOWN_KEYS_WARN.equals(ConfigDef.parseType(UNKNOWN_KEYS_CONFIG, value, Type.STRING));
+    }
+
+    /**
+     * Checks the producer {@code linger.ms} the user set ({@value #LINGER_KEY},
+     * {@value #PRODUCER_LINGER_KEY}) as Kafka would, a non-negative long, so that a bad one stops
+     * the start naming the key and where it was set rather than when the Kafka Streams client is
+     * built.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key, the value and where it was set
+     */
+    static void checkExplicitLinger(final Map<String, ?> originals, final Map<String, String> sources) {
+        for (final String key : EXPLICIT_LINGER.names()) {
+            if (originals.containsKey(key)) {
+                KeyMessages.validate(EXPLICIT_LINGER, key, originals.get(key), sources);
+            }
+        }
+    }
+
+    /**
+     * The producer {@code linger.ms} derived from a batch window: {@code batchMaxWaitMs}, capped at
+     * Kafka Streams' {@value #STREAMS_PRODUCER_LINGER_MS}; 0 (adaptive) stays 0.
+     *
+     * @throws IllegalArgumentException when {@code batchMaxWaitMs} is negative
+     */
+    public static long derivedLingerMs(final long batchMaxWaitMs) {
+        if (batchMaxWaitMs < 0) {
+            throw new IllegalArgumentException("batch.max.wait.ms must be >= 0, got " + batchMaxWaitMs);
+        }
+        return Math.min(batchMaxWaitMs, STREAMS_PRODUCER_LINGER_MS);
+    }
+
+    /** The linger of a client whose batch window is {@code window}, set by {@code windowKey}. */
+    private static ProducerLinger producerLinger(final Map<String, Object> overrides, final String windowKey,
+                                                 final long window) {
+        // Kafka Streams: a producer.-prefixed setting wins over the unprefixed one.
+        for (final String key : List.of(PRODUCER_LINGER_KEY, LINGER_KEY)) {
+            final Object value = overrides.get(clientKey(key));
+            if (value != null) {
+                return new ProducerLinger((Long) ConfigDef.parseType(key, value, Type.LONG), key, null, 0L);
+            }
+        }
+        return new ProducerLinger(derivedLingerMs(window), null, windowKey, window);
     }
 
     /**
@@ -281,8 +375,10 @@ public final class KafkaStreamsConfig {
      * Kafka Streams properties: application id, bootstrap servers, processing guarantee, threads,
      * commit interval, {@linkplain #stateDir() state directory}, {@code max.task.idle.ms=-1} (see
      * below), then every {@linkplain #overrides() override} ({@code kafka.max.task.idle.ms}
-     * restores Kafka's default). No serdes are set: the topology names its serdes. A new,
-     * modifiable object on every call.
+     * restores Kafka's default), then, unless an override sets the producer's {@code linger.ms},
+     * {@code producer.linger.ms} {@linkplain #producerLinger() derived} from the global
+     * {@code batch.max.wait.ms} (see the class comment). No serdes are set: the topology names its
+     * serdes. A new, modifiable object on every call.
      *
      * <p>{@code max.task.idle.ms=-1}: a task with several input partitions (a pipeline reading
      * several topics) processes whatever is buffered instead of idling to interleave its partitions
@@ -292,6 +388,10 @@ public final class KafkaStreamsConfig {
      * (seen as ~13% of the scoring thread's allocations in a profile of the benchmark).
      */
     public Properties streamsProperties() {
+        return streamsProperties(globalLinger);
+    }
+
+    private Properties streamsProperties(final ProducerLinger linger) {
         final Properties props = new Properties();
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -301,7 +401,33 @@ public final class KafkaStreamsConfig {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir().toString());
         props.putAll(overrides);
+        if (linger.derived()) {
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), linger.lingerMs());
+        }
         return props;
+    }
+
+    /**
+     * The {@code linger.ms} of the producer of {@link #streamsProperties()}: the user's, or derived
+     * from the global {@code batch.max.wait.ms} (see the class comment).
+     */
+    public ProducerLinger producerLinger() {
+        return globalLinger;
+    }
+
+    /**
+     * The {@code linger.ms} of the producer of {@link #streamsProperties(String) pipeline}'s client:
+     * the user's, or derived from the pipeline's own {@code batch.max.wait.ms} (see the class comment).
+     *
+     * @throws IllegalArgumentException when this configuration has no pipeline of that name
+     */
+    public ProducerLinger producerLinger(final String pipeline) {
+        final ProducerLinger linger = pipelineLingers.get(pipeline);
+        if (linger == null) {
+            throw new IllegalArgumentException("No pipeline '" + pipeline + "' in this configuration; its pipelines: "
+                    + pipelineLingers.keySet());
+        }
+        return linger;
     }
 
     /**
@@ -317,16 +443,50 @@ public final class KafkaStreamsConfig {
 
     /**
      * {@link #streamsProperties()} for a pipeline's client: its {@linkplain #applicationId(String)
-     * application id}, and a configured {@code client.id} suffixed the same way.
+     * application id}, a configured {@code client.id} suffixed the same way, and its producer's
+     * {@linkplain #producerLinger(String) linger.ms} derived from the pipeline's own batch window.
+     *
+     * @throws IllegalArgumentException when this configuration has no pipeline of that name
      */
     public Properties streamsProperties(final String pipeline) {
-        final Properties props = streamsProperties();
+        final Properties props = streamsProperties(producerLinger(pipeline));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(pipeline));
         final Object clientId = props.get(StreamsConfig.CLIENT_ID_CONFIG);
         if (clientId != null && !PipelineSettings.DEFAULT.equals(pipeline)) {
             props.put(StreamsConfig.CLIENT_ID_CONFIG, clientId + "-" + pipeline);
         }
         return props;
+    }
+
+    /**
+     * The {@code linger.ms} a Kafka Streams client's producer gets, and why.
+     *
+     * @param lingerMs the value, in milliseconds
+     * @param explicitKey the pass-through key that set it ({@value #LINGER_KEY} or
+     *     {@value #PRODUCER_LINGER_KEY}); {@code null} when derived
+     * @param windowKey when derived, the key of the batch window it was derived from
+     *     ({@code batch.max.wait.ms} or {@code pipeline.<name>.batch.max.wait.ms}); else {@code null}
+     * @param windowMs when derived, that window's value; else 0
+     */
+    public record ProducerLinger(long lingerMs, String explicitKey, String windowKey, long windowMs) {
+
+        /** Whether it was derived from the batch window, the user having set no producer {@code linger.ms}. */
+        public boolean derived() {
+            return explicitKey == null;
+        }
+
+        /**
+         * Where the value comes from, in words: {@code set by kafka.linger.ms},
+         * {@code derived from batch.max.wait.ms=5}, {@code derived from batch.max.wait.ms=500, capped at
+         * Kafka Streams' 100}.
+         */
+        public String origin() {
+            if (!derived()) {
+                return "set by " + explicitKey;
+            }
+            return String.format(Locale.ROOT, "derived from %s=%d%s", windowKey, windowMs,
+                    windowMs > lingerMs ? ", capped at Kafka Streams' " + STREAMS_PRODUCER_LINGER_MS : "");
+        }
     }
 
     /**

@@ -87,7 +87,8 @@ public final class PipelinesConfig {
             new PatternKey(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, Type.INT, Range.between(1, 65536), false,
                     Importance.MEDIUM, "This pipeline's batch.max.records."),
             new PatternKey(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, Range.atLeast(0), false,
-                    Importance.MEDIUM, "This pipeline's batch.max.wait.ms."),
+                    Importance.MEDIUM, "This pipeline's batch.max.wait.ms; its Kafka Streams client's producer "
+                            + "linger.ms is derived from it as from batch.max.wait.ms."),
             new PatternKey(TopicsConfig.EVENT_ID_FIELD_CONFIG, Type.STRING, Validators.noWhitespace(), false,
                     Importance.LOW, "This pipeline's event.id.field."),
             new PatternKey(TopicsConfig.REPARTITION_BY_CONFIG, Type.STRING, Validators.noWhitespace(), false,

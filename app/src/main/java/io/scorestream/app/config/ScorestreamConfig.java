@@ -148,6 +148,7 @@ public final class ScorestreamConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(String.join("; ", problems));
         }
+        KafkaStreamsConfig.checkExplicitLinger(originals, sources);
         // Each given value alone first, so that the message can say where the bad value came from.
         for (final Map.Entry<String, Object> e : defined.entrySet()) {
             KeyMessages.validate(CONFIG_DEF, e.getKey(), e.getValue(), sources);
@@ -160,7 +161,6 @@ public final class ScorestreamConfig {
         defined.putAll(definedPipelineKeys);
         this.values = new ConfigValues(definition.parse(defined), sources);
 
-        this.kafka = new KafkaStreamsConfig(values, Collections.unmodifiableMap(kafkaOverrides));
         this.topics = new TopicsConfig(values);
         this.batching = new BatchingConfig(values);
         this.schemaRegistry = new SchemaRegistryConfig(values);
@@ -169,6 +169,12 @@ public final class ScorestreamConfig {
         this.metrics = new MetricsConfig(values);
         this.fleetStatus = new FleetStatusConfig(values);
         this.pipelines = new PipelinesConfig(values, declared, defined.keySet(), topics, batching, models);
+        // Each pipeline's Kafka Streams client derives its producer's linger.ms from its own batch window.
+        final Map<String, Long> windows = new LinkedHashMap<>();
+        for (final PipelineSettings p : pipelines.pipelines()) {
+            windows.put(p.name(), p.scoring().batchMaxWaitMs());
+        }
+        this.kafka = new KafkaStreamsConfig(values, Collections.unmodifiableMap(kafkaOverrides), batching, windows);
         for (final String warning : warnings) {
             LOG.warn(warning);
         }
@@ -383,6 +389,15 @@ public final class ScorestreamConfig {
      */
     public static String documentation() {
         return ConfigDocumentation.markdown(CONFIG_DEF);
+    }
+
+    /**
+     * Markdown of the values this configuration derives from its keys, as {@code config-doc --config}
+     * prints them: per pipeline, its Kafka Streams application id and its producer's {@code linger.ms}
+     * with where that comes from ({@link KafkaStreamsConfig#producerLinger(String)}). Holds no secret.
+     */
+    public String effectiveSettings() {
+        return ConfigDocumentation.effective(this);
     }
 
     /** Prints {@link #documentation()} to standard output, UTF-8. */

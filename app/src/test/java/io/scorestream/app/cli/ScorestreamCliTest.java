@@ -81,7 +81,7 @@ class ScorestreamCliTest {
                         "--partitions", "--model-name")),
                 Arguments.of("acls", List.of("--principal", "--config", "--set", "--role", "--format", "--apply",
                         "--bootstrap-server", "--command-config", "--timeout-ms")),
-                Arguments.of("config-doc", List.of()),
+                Arguments.of("config-doc", List.of("--config", "--set")),
                 Arguments.of("generate-completion", List.of()));
     }
 
@@ -285,6 +285,55 @@ class ScorestreamCliTest {
         assertTrue(r.out.contains("| Key | Type | Default | Valid values | Importance | Description |"), r.out);
         assertTrue(r.out.contains("batch.max.records"), r.out);
         assertEquals("", r.err);
+    }
+
+    @Test
+    void configDocWithAConfigPrintsEachPipelinesEffectiveProducerLinger() throws IOException {
+        // given
+        final Path config = Files.writeString(dir.resolve("pipelines.properties"), String.join("\n",
+                "bootstrap.servers=localhost:9092",
+                "application.id=scoring",
+                "processing.guarantee=at_least_once",
+                "pipelines=fraud,bulk",
+                "pipeline.fraud.input.topics=transactions",
+                "pipeline.fraud.model.name=fraud-mlp",
+                "pipeline.bulk.input.topics=history",
+                "pipeline.bulk.model.name=bulk-gbm",
+                "pipeline.bulk.batch.max.wait.ms=250", ""), StandardCharsets.UTF_8);
+
+        // when
+        final Result derived = run("config-doc", "--config", config.toString());
+        final Result explicit = run("config-doc", "--config", config.toString(), "--set", "kafka.linger.ms=3");
+
+        // then
+        assertEquals(0, derived.code, derived.err);
+        assertTrue(derived.out.contains("| fraud | scoring-fraud | 5 | derived from pipeline.fraud.batch.max.wait.ms=5 |"),
+                derived.out);
+        assertTrue(derived.out.contains("| bulk | scoring-bulk | 100 | derived from pipeline.bulk.batch.max.wait.ms=250, "
+                + "capped at Kafka Streams' 100 |"), derived.out);
+        assertFalse(derived.out.contains("| Key | Type |"), "the effective settings, not the key tables");
+        assertEquals(0, explicit.code, explicit.err);
+        assertTrue(explicit.out.contains("| fraud | scoring-fraud | 3 | set by kafka.linger.ms |"), explicit.out);
+        assertTrue(explicit.out.contains("| bulk | scoring-bulk | 3 | set by kafka.linger.ms |"), explicit.out);
+    }
+
+    @Test
+    void configDocRefusesABadConfigAndSetWithoutConfig() throws IOException {
+        final Path config = Files.writeString(dir.resolve("bad.properties"), "bootstrap.servers=localhost:9092\n"
+                + "input.topics=features\nmodel.name=fraud\nkafka.linger.ms=-1\n", StandardCharsets.UTF_8);
+
+        final Result bad = run("config-doc", "--config", config.toString());
+        assertEquals(2, bad.code, bad.err);
+        assertTrue(bad.err.startsWith("scorestream: bad configuration: ") && bad.err.contains("kafka.linger.ms"),
+                bad.err);
+
+        final Result missing = run("config-doc", "--config", dir.resolve("absent.properties").toString());
+        assertEquals(2, missing.code);
+        assertTrue(missing.err.contains("does not exist"), missing.err);
+
+        final Result setAlone = run("config-doc", "--set", "batch.max.wait.ms=1");
+        assertEquals(2, setAlone.code);
+        assertTrue(setAlone.err.contains("--set needs --config FILE"), setAlone.err);
     }
 
     // ---- helpers --------------------------------------------------------------------------------
