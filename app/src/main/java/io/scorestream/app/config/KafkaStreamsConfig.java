@@ -35,7 +35,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * otherwise be ignored without a word.
  *
  * <h2>The producer's {@code linger.ms} follows the batch window</h2>
- * Kafka Streams gives its producer {@code linger.ms=100} ({@value #STREAMS_PRODUCER_LINGER_MS}, its
+ * Kafka Streams gives its producer {@code linger.ms=}{@value #STREAMS_PRODUCER_LINGER_MS} (its
  * override of the producer default): outside a transaction a score may wait that long in the
  * producer after its batch was scored, whatever {@code batch.max.wait.ms} says. Unless the user sets
  * the producer's {@code linger.ms} ({@value #LINGER_KEY} or {@value #PRODUCER_LINGER_KEY}, the only
@@ -106,7 +106,7 @@ public final class KafkaStreamsConfig {
 
     /**
      * Kafka Streams' {@code linger.ms} for its producers (its override of the producer default, in
-     * Kafka 4.3): the most a derived {@code linger.ms} can be.
+     * Kafka 4.3; a test checks that it still is): the most a derived {@code linger.ms} can be.
      */
     public static final long STREAMS_PRODUCER_LINGER_MS = 100L;
 
@@ -115,7 +115,7 @@ public final class KafkaStreamsConfig {
 
     /** The pass-through key of the {@code linger.ms} of Kafka Streams' producer only; wins over {@value #LINGER_KEY}. */
     public static final String PRODUCER_LINGER_KEY =
-            KAFKA_PREFIX + StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG);
+            KAFKA_PREFIX + StreamsConfig.PRODUCER_PREFIX + ProducerConfig.LINGER_MS_CONFIG;
 
     /** How an explicit producer {@code linger.ms} is checked before the start: what Kafka accepts. */
     private static final ConfigDef EXPLICIT_LINGER = new ConfigDef()
