@@ -56,6 +56,8 @@ public final class Bench {
     static final String INPUT = "bench-transactions";
     static final String MODELS = "bench-model-specs";
     static final String DEAD_LETTERS = "bench-dead-letters";
+    /** Largest ONNX file published inline; bigger ones go by {@code file:} URI. */
+    static final int INLINE_LIMIT_BYTES = 512 * 1024;
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -134,10 +136,12 @@ public final class Bench {
         Samples.Sink sink = null;
         Samples.Features features = null;
 
+        Path artifacts = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
             kafka.createTopic(DEAD_LETTERS, 1, Map.of());
             kafka.createCompactedTopic(MODELS, 1);
-            publishModels(kafka, models);
+            artifacts = Files.createTempDirectory("scorestream-bench-models");
+            publishModels(kafka, models, artifacts);
 
             final boolean anyKafkaMode = options.modes().stream().anyMatch(Mode::scoresTransactions);
             if (anyKafkaMode) {
@@ -182,6 +186,8 @@ public final class Bench {
             if (options.modes().contains(Mode.FEATURES)) {
                 features = features(kafka);
             }
+        } finally {
+            deleteTree(artifacts);
         }
 
         final String table = Report.throughputTable(cells);
@@ -248,14 +254,39 @@ public final class Bench {
         return new Outcome(json, chart, table, ratios);
     }
 
-    private void publishModels(EmbeddedKafka kafka, List<BenchModel> models)
-            throws ExecutionException, InterruptedException {
+    /**
+     * Publishes the models' specs. A model too big to travel inline in a record of the broker's
+     * default size limit (the wide model at W = 4096 is 2 MB) is written to {@code artifacts} and
+     * published with a {@code file:} URI instead, as large models are in production.
+     */
+    private void publishModels(EmbeddedKafka kafka, List<BenchModel> models, Path artifacts)
+            throws ExecutionException, InterruptedException, IOException {
         try (KafkaProducer<String, ModelSpec> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
                 ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false))) {
             for (BenchModel m : models) {
-                producer.send(new ProducerRecord<>(MODELS, m.name(), m.spec())).get();
+                ModelSpec spec = m.spec();
+                if (m.onnx().length > INLINE_LIMIT_BYTES) {
+                    final Path file = artifacts.resolve(m.name() + ".onnx");
+                    Files.write(file, m.onnx());
+                    spec = ModelSpec.newBuilder(spec).setArtifactBytes(null)
+                            .setArtifactUri(file.toUri().toString()).build();
+                }
+                producer.send(new ProducerRecord<>(MODELS, m.name(), spec)).get();
             }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover temporary file is harmless.
         }
     }
 
