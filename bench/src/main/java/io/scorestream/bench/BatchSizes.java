@@ -15,6 +15,7 @@ final class BatchSizes implements ScoringObserver {
 
     private final AtomicLongArray counts;
     private final LongAdder records = new LongAdder();
+    private final LongAdder inferenceNanos = new LongAdder();
 
     /** @param maxSize the largest batch expected; larger ones are counted as {@code maxSize} */
     BatchSizes(int maxSize) {
@@ -22,9 +23,15 @@ final class BatchSizes implements ScoringObserver {
     }
 
     @Override
-    public void onBatch(String model, String version, int size, long inferenceNanos) {
+    public void onBatch(String model, String version, int size, long nanos) {
         counts.incrementAndGet(Math.min(size, counts.length() - 1));
         records.add(size);
+        inferenceNanos.add(nanos);
+    }
+
+    /** Nanoseconds the scoring processors spent in ONNX Runtime calls so far (as they measured them). */
+    long inferenceNanos() {
+        return inferenceNanos.sum();
     }
 
     /** An immutable copy of what was counted so far. */

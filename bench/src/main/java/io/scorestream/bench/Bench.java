@@ -56,6 +56,8 @@ public final class Bench {
     static final String INPUT = "bench-transactions";
     static final String MODELS = "bench-model-specs";
     static final String DEAD_LETTERS = "bench-dead-letters";
+    /** Largest ONNX file published inline; bigger ones go by {@code file:} URI. */
+    static final int INLINE_LIMIT_BYTES = 512 * 1024;
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -126,7 +128,7 @@ public final class Bench {
 
         final List<BenchModel> models = new ArrayList<>();
         for (BenchModel.Kind kind : options.models()) {
-            models.add(BenchModel.of(kind, options.seed()));
+            models.add(BenchModel.of(kind, options.seed(), options.wideWidth()));
         }
         final List<Samples.Cell> cells = new ArrayList<>();
         final List<Samples.Latency> latencies = new ArrayList<>();
@@ -134,19 +136,35 @@ public final class Bench {
         Samples.Sink sink = null;
         Samples.Features features = null;
 
+        Path artifacts = null;
         try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
-            kafka.createTopic(INPUT, options.partitions(), Map.of());
             kafka.createTopic(DEAD_LETTERS, 1, Map.of());
             kafka.createCompactedTopic(MODELS, 1);
-            publishModels(kafka, models);
+            artifacts = Files.createTempDirectory("scorestream-bench-models");
+            publishModels(kafka, models, artifacts);
 
             final boolean anyKafkaMode = options.modes().stream().anyMatch(Mode::scoresTransactions);
             if (anyKafkaMode) {
-                final long t0 = System.nanoTime();
-                Preloader.preload(kafka.bootstrapServers(), schemas, INPUT, options.events(), options.seed());
-                preloadSeconds = (System.nanoTime() - t0) / 1e9;
-                log.printf(Locale.ROOT, "bench: pre-loaded %,d events into %s in %.1f s%n", options.events(), INPUT,
-                        preloadSeconds);
+                final List<String> loaded = new ArrayList<>();
+                for (BenchModel model : models) {
+                    final String topic = model.inputTopic();
+                    if (loaded.contains(topic)) {
+                        continue;
+                    }
+                    loaded.add(topic);
+                    kafka.createTopic(topic, options.partitions(), Map.of());
+                    final long t0 = System.nanoTime();
+                    if (model.wide()) {
+                        Preloader.preloadWide(kafka.bootstrapServers(), schemas, topic, options.events(),
+                                model.width(), options.seed());
+                    } else {
+                        Preloader.preload(kafka.bootstrapServers(), schemas, topic, options.events(), options.seed());
+                    }
+                    final double s = (System.nanoTime() - t0) / 1e9;
+                    preloadSeconds += s;
+                    log.printf(Locale.ROOT, "bench: pre-loaded %,d events into %s in %.1f s%n", options.events(),
+                            topic, s);
+                }
             }
             final long warmup = Math.min(options.warmupEvents(), options.events());
             if (anyKafkaMode && warmup > 0) {
@@ -168,6 +186,8 @@ public final class Bench {
             if (options.modes().contains(Mode.FEATURES)) {
                 features = features(kafka);
             }
+        } finally {
+            deleteTree(artifacts);
         }
 
         final String table = Report.throughputTable(cells);
@@ -195,6 +215,12 @@ public final class Bench {
             out.printf(Locale.ROOT, "## Throughput (%,d events, %d partitions, median of %d)%n%n", options.events(),
                     options.partitions(), options.repetitions());
             out.print(table);
+            final String stages = Report.stageTable(cells);
+            if (!stages.isEmpty()) {
+                out.printf(Locale.ROOT, "%n## Scoring-thread CPU by stage (CPU-µs per event, median of %d)%n%n",
+                        options.repetitions());
+                out.print(stages);
+            }
         }
         if (sink != null) {
             out.printf(Locale.ROOT, "%n## Sink into PostgreSQL (%,d scores, %d partitions, median of %d; %s)%n%n",
@@ -228,14 +254,39 @@ public final class Bench {
         return new Outcome(json, chart, table, ratios);
     }
 
-    private void publishModels(EmbeddedKafka kafka, List<BenchModel> models)
-            throws ExecutionException, InterruptedException {
+    /**
+     * Publishes the models' specs. A model too big to travel inline in a record of the broker's
+     * default size limit (the wide model at W = 4096 is 2 MB) is written to {@code artifacts} and
+     * published with a {@code file:} URI instead, as large models are in production.
+     */
+    private void publishModels(EmbeddedKafka kafka, List<BenchModel> models, Path artifacts)
+            throws ExecutionException, InterruptedException, IOException {
         try (KafkaProducer<String, ModelSpec> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
                 ConfluentAvroSerializer.specific(schemas, ModelSpec.class, false))) {
             for (BenchModel m : models) {
-                producer.send(new ProducerRecord<>(MODELS, m.name(), m.spec())).get();
+                ModelSpec spec = m.spec();
+                if (m.onnx().length > INLINE_LIMIT_BYTES) {
+                    final Path file = artifacts.resolve(m.name() + ".onnx");
+                    Files.write(file, m.onnx());
+                    spec = ModelSpec.newBuilder(spec).setArtifactBytes(null)
+                            .setArtifactUri(file.toUri().toString()).build();
+                }
+                producer.send(new ProducerRecord<>(MODELS, m.name(), spec)).get();
             }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover temporary file is harmless.
         }
     }
 
@@ -252,7 +303,13 @@ public final class Bench {
                     if (mode == Mode.SINK || mode == Mode.FEATURES) {
                         continue; // run once, after the models' modes
                     }
-                    if (mode == Mode.MODEL_ONLY) {
+                    if (mode == Mode.RAW_COPY) {
+                        final Samples.Throughput t = rawCopy(kafka, model, rep, options.events());
+                        reps.computeIfAbsent(mode.label(), k -> new ArrayList<>()).add(t);
+                        modeOf.put(mode.label(), mode);
+                        batchOf.put(mode.label(), 0);
+                        progress(model, mode.label(), rep, t);
+                    } else if (mode == Mode.MODEL_ONLY) {
                         if (modelOnly == null) {
                             modelOnly = new ModelOnlyRunner(model, schemas, options.device(), options.seed(), meter);
                         }
@@ -286,10 +343,11 @@ public final class Bench {
     }
 
     private void progress(BenchModel model, String mode, int rep, Samples.Throughput t) {
-        log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU s/M  %,8.0f B/rec  "
-                        + "others %3.0f%%%s%n", model.name(), mode, rep, t.recordsPerSecond(), t.cpuSecondsPerMillion(),
-                t.allocatedBytesPerRecord(), 100 * t.otherProcessesCpuShare(),
-                t.batches() == null ? "" : "  batches " + t.batches().describe());
+        log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU-µs/event  %,8.0f B/event  "
+                        + "others %3.0f%%%s%s%n", model.name(), mode, rep, t.recordsPerSecond(),
+                t.cpuMicrosPerEvent(), t.allocatedBytesPerRecord(), 100 * t.otherProcessesCpuShare(),
+                t.batches() == null ? "" : "  batches " + t.batches().describe(),
+                t.stages() == null ? "" : "  stages " + Report.describeStages(t.stages()));
     }
 
     /**
@@ -301,22 +359,59 @@ public final class Bench {
         final String appId = "bench-" + model.name() + "-" + mode.label() + (rep == 0 ? "-warmup" : "-r" + rep);
         final String output = appId + "-scores";
         kafka.createTopic(output, options.partitions(), Map.of());
-        final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, INPUT, output, DEAD_LETTERS,
-                MODELS, model.name(), mode.batchMaxRecords(), mode.batchMaxWaitMs(), mode.passthrough(),
-                options.guarantee(), options.commitIntervalMs(), options.device(), options.streamsOverrides());
+        final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, model.inputTopic(), output,
+                DEAD_LETTERS, MODELS, model.name(), mode.batchMaxRecords(), mode.batchMaxWaitMs(), mode.passthrough(),
+                options.guarantee(), options.commitIntervalMs(), options.device(), options.streamsOverrides(),
+                model.eventIdField(), model.eventSchema());
         try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
-             BenchApp app = BenchApp.start(spec, schemas)) {
+             BenchApp app = BenchApp.start(spec, schemas);
+             StageProfiler profiler = new StageProfiler()) {
             final long t0 = app.awaitReady(Duration.ofSeconds(120));
+            final long[] threads = app.streamThreadIds();
+            profiler.start();
             meter.start();
-            meter.watchThreads(app.streamThreadIds());
+            meter.watchThreads(threads);
+            final long onnx0 = app.batchCounter().inferenceNanos();
             final long t1 = reader.awaitTarget(Duration.ofSeconds(120), app::checkHealthy);
             final ResourceMeter.Usage usage = meter.stop();
+            final long onnx = app.batchCounter().inferenceNanos() - onnx0;
+            final Samples.Stages stages = profiler.stop(threads, usage.threadCpuNanos(), onnx, n);
             final double seconds = (t1 - t0) / 1e9;
             return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
                     usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
-                    usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), app.batchSizes());
+                    usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), app.batchSizes(),
+                    stages);
         } finally {
             deleteTopics(kafka, output, appId + "-scoring-buffer-changelog");
+        }
+    }
+
+    /**
+     * The raw-copy ceiling, one repetition: {@link RawCopy} copies the model's input topic to a new
+     * topic of as many partitions; throughput = {@code n} / (copier started to the last copy arriving
+     * at a {@code read_committed} consumer), as for the Kafka modes.
+     */
+    private Samples.Throughput rawCopy(EmbeddedKafka kafka, BenchModel model, int rep, long n) throws Exception {
+        final String output = "bench-" + model.name() + "-raw-copy-r" + rep;
+        kafka.createTopic(output, options.partitions(), Map.of());
+        try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
+             StageProfiler profiler = new StageProfiler()) {
+            profiler.start();
+            meter.start();
+            final long t0 = System.nanoTime();
+            try (RawCopy copy = RawCopy.start(kafka.bootstrapServers(), model.inputTopic(), output, n)) {
+                final long[] threads = {copy.threadId()};
+                meter.watchThreads(threads);
+                final long t1 = reader.awaitTarget(Duration.ofSeconds(120), copy::checkHealthy);
+                final ResourceMeter.Usage usage = meter.stop();
+                final Samples.Stages stages = profiler.stop(threads, usage.threadCpuNanos(), 0, n);
+                final double seconds = (t1 - t0) / 1e9;
+                return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
+                        usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
+                        usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), null, stages);
+            }
+        } finally {
+            deleteTopics(kafka, output);
         }
     }
 
@@ -362,6 +457,11 @@ public final class Bench {
     private List<Samples.Latency> latency(EmbeddedKafka kafka, BenchModel model, List<Samples.Cell> cells)
             throws Exception {
         if (options.latencyConfigs().isEmpty()) {
+            return List.of();
+        }
+        if (model.wide()) {
+            log.printf(Locale.ROOT, "bench: no latency run for %s: the latency run feeds transactions%n",
+                    model.name());
             return List.of();
         }
         final double full = Report.bestMicroBatched(cells, model.name()).map(Samples.Cell::medianRate)
@@ -438,6 +538,7 @@ public final class Bench {
         opts.put("streamsOverrides", options.streamsOverrides());
         opts.put("sink", options.sink());
         opts.put("features", options.features());
+        opts.put("wideWidth", options.wideWidth());
         opts.put("seed", options.seed());
         root.put("options", opts);
         root.put("preloadSeconds", preloadSeconds);
@@ -453,6 +554,10 @@ public final class Bench {
             row.put("recordsPerSecondMedian", c.medianRate());
             row.put("recordsPerSecondMin", c.minRate());
             row.put("recordsPerSecondMax", c.maxRate());
+            row.put("cpuMicrosPerEventMedian", c.median(Samples.Throughput::cpuMicrosPerEvent));
+            row.put("scoringThreadCpuMicrosPerEventMedian", c.median(Samples.Throughput::threadCpuSecondsPerMillion));
+            row.put("allocatedBytesPerEventMedian", c.median(Samples.Throughput::allocatedBytesPerRecord));
+            row.put("stagesMicrosPerEventMedian", c.medianStages());
             row.put("repetitions", c.reps());
             rows.add(row);
         }
@@ -515,6 +620,11 @@ public final class Bench {
             f.put("stores", features.stores());
             root.put("features", f);
         }
+        root.put("stageMethod", "scoring thread CPU (ThreadMXBean) split by stage: ONNX Runtime = time measured around "
+                + "its calls by the scoring processor; the rest in proportion to jdk.ExecutionSample (10 ms) samples "
+                + "of the scoring thread, each in the bucket of its first stack frame, top down, matching a prefix "
+                + "below; no match: other");
+        root.put("stageBuckets", StageProfiler.BUCKETS);
         root.put("ratios", ratios);
         final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Files.writeString(file, mapper.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);

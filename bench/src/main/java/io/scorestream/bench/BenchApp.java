@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -60,7 +61,17 @@ final class BenchApp implements AutoCloseable {
     record Spec(String bootstrapServers, String applicationId, String inputTopic, String outputTopic,
                 String deadLetterTopic, String modelTopic, String modelName, int batchMaxRecords,
                 long batchMaxWaitMs, boolean passthrough, String guarantee, long commitIntervalMs, String device,
-                Map<String, String> streamsOverrides) {
+                Map<String, String> streamsOverrides, String eventIdField, Schema eventSchema) {
+
+        /** A spec of an application scoring transactions (event id {@code transaction_id}). */
+        Spec(String bootstrapServers, String applicationId, String inputTopic, String outputTopic,
+             String deadLetterTopic, String modelTopic, String modelName, int batchMaxRecords,
+             long batchMaxWaitMs, boolean passthrough, String guarantee, long commitIntervalMs, String device,
+             Map<String, String> streamsOverrides) {
+            this(bootstrapServers, applicationId, inputTopic, outputTopic, deadLetterTopic, modelTopic, modelName,
+                    batchMaxRecords, batchMaxWaitMs, passthrough, guarantee, commitIntervalMs, device,
+                    streamsOverrides, "transaction_id", Transaction.getClassSchema());
+        }
     }
 
     private final Spec spec;
@@ -82,7 +93,7 @@ final class BenchApp implements AutoCloseable {
         settings.put(TopicsConfig.DEAD_LETTER_TOPIC_CONFIG, spec.deadLetterTopic());
         settings.put(TopicsConfig.MODEL_TOPIC_CONFIG, spec.modelTopic());
         settings.put(ModelsConfig.MODEL_NAME_CONFIG, spec.modelName());
-        settings.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, "transaction_id");
+        settings.put(TopicsConfig.EVENT_ID_FIELD_CONFIG, spec.eventIdField());
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(spec.batchMaxRecords()));
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(spec.batchMaxWaitMs()));
         settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, spec.guarantee());
@@ -98,7 +109,7 @@ final class BenchApp implements AutoCloseable {
         final RegistrySettings registrySettings = config.models().registrySettings();
         this.models = new ModelRegistry(registrySettings, new OnnxModelLoader(config.inference().settings()),
                 new DefaultArtifactFetcher(registrySettings), RegistryListener.NONE);
-        models.registerFeatureSchema(spec.modelName(), Transaction.getClassSchema());
+        models.registerFeatureSchema(spec.modelName(), spec.eventSchema());
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
                 config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))

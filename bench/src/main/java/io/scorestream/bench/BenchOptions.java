@@ -31,6 +31,7 @@ import java.util.Map;
  *     {@code kafka.<key>}), e.g. {@code max.task.idle.ms=-1}; empty for the application's defaults
  * @param sink what the sink mode does (used only when {@code modes} has {@link Mode#SINK})
  * @param features what the features mode does (used only when {@code modes} has {@link Mode#FEATURES})
+ * @param wideWidth W: floats per event of the {@code wide} model (its input width)
  * @param seed seed of the synthetic transactions and of the random models
  * @param out directory of the JSON and PNG results
  */
@@ -40,7 +41,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                            double latencySeconds, double latencyWarmupSeconds, long latencyMaxRate,
                            double modelOnlySeconds, String guarantee, long commitIntervalMs, String device,
                            Map<String, String> streamsOverrides, SinkOptions sink, FeaturesOptions features,
-                           long seed, Path out) {
+                           int wideWidth, long seed, Path out) {
 
     public BenchOptions {
         models = List.copyOf(models);
@@ -51,6 +52,8 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         require(events >= 1 && events <= Integer.MAX_VALUE, "--events must be between 1 and 2^31-1");
         require(partitions >= 1, "--partitions must be >= 1");
         require(repetitions >= 1, "--repetitions must be >= 1");
+        require(wideWidth >= 1 && wideWidth <= 1_000_000, "--wide-width must be between 1 and 1000000, got "
+                + wideWidth);
         require(warmupEvents >= 0, "--warmup-events must be >= 0");
         require(!models.isEmpty(), "--models needs at least one model");
         require(latencySeconds > 0, "--latency-seconds must be > 0");
@@ -76,7 +79,8 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --partitions N             partitions of the input topic (6)",
                 "  --repetitions N            repetitions per throughput measurement; median shown (3)",
                 "  --warmup-events N          events of an unmeasured JIT warm-up run first (200000; 0: none)",
-                "  --models LIST              demo,large",
+                "  --models LIST              demo,large (also: wide, W floats per event, W-128-64-10)",
+                "  --wide-width W             floats per event of the wide model, e.g. 64, 784, 4096 (784)",
                 "  --modes LIST               " + String.join(",", Mode.names()),
                 "  --latency-configs LIST     " + String.join(",", LatencyConfig.names())
                         + " (none: skip the latency run)",
@@ -138,6 +142,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("features-events", "1000000");
         v.put("features-keys", "100000");
         v.put("features-days", "3");
+        v.put("wide-width", Integer.toString(BenchModel.DEFAULT_WIDE_WIDTH));
         v.put("seed", "42");
         v.put("out", "bench/results");
         for (int i = 0; i < args.length; i++) {
@@ -180,6 +185,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                             keyValues("--sink-jdbc-params", v.get("sink-jdbc-params"))),
                     new FeaturesOptions(Long.parseLong(v.get("features-events")),
                             Integer.parseInt(v.get("features-keys")), Double.parseDouble(v.get("features-days"))),
+                    Integer.parseInt(v.get("wide-width")),
                     Long.parseLong(v.get("seed")),
                     Path.of(v.get("out")));
         } catch (NumberFormatException e) {

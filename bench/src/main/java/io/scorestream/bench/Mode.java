@@ -17,6 +17,12 @@ public enum Mode {
      * application's defaults ({@code batch.max.records=256}, {@code batch.max.wait.ms=5}).
      */
     PASSTHROUGH("passthrough", 256, 5, true),
+    /**
+     * No Kafka Streams, no decoding: one thread consumes the model's input topic and produces the very
+     * same record bytes (key, value, timestamp, partition) to an output topic, acks=all: the ceiling
+     * of this machine for moving those bytes. See {@link RawCopy}.
+     */
+    RAW_COPY("raw-copy", 0, 0, false),
     /** {@code batch.max.records=1}: one ONNX Runtime run per record. */
     PER_RECORD("per-record", 1, 0, false),
     BATCH_64("batch-64", 64, 5, false),
@@ -83,6 +89,7 @@ public enum Mode {
     public String settings() {
         return switch (this) {
             case MODEL_ONLY -> "ONNX Runtime alone";
+            case RAW_COPY -> "consumer -> producer copy of the input bytes, acks=all, no Streams";
             case SINK -> "JDBC sink connector vs plain JDBC batch upsert";
             case FEATURES -> "8 aggregates vs none, batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms="
                     + batchMaxWaitMs;

@@ -34,9 +34,12 @@ final class ModelOnlyRunner implements AutoCloseable {
         this.model = ScoringModel.create(bench.spec(), bench.onnx(), new OnnxModelLoader(InferenceSettings.builder()
                 .device(Device.parse(device)).intraOpThreads(1).build()), true);
         final FeatureEventSerde serde = new FeatureEventSerde(schemas);
-        final Preloader.Pool pool = Preloader.pool(schemas, "bench-model-only", POOL, seed);
+        final Preloader.Pool pool = bench.wide()
+                ? WideEvents.pool(schemas, "bench-model-only-wide", POOL, bench.width(), seed)
+                : Preloader.pool(schemas, "bench-model-only", POOL, seed);
         for (int i = 0; i < POOL; i++) {
-            records[i] = serde.deserialize("bench-model-only", pool.values()[i]).record();
+            records[i] = serde.deserialize(bench.wide() ? "bench-model-only-wide" : "bench-model-only",
+                    pool.values()[i]).record();
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,6 +55,39 @@ final class Preloader {
         }
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " of " + n + " pre-load sends failed",
+                    firstError.get());
+        }
+    }
+
+    /**
+     * Produces {@code n} wide events of {@code width} floats ({@link WideEvents}, key = account id,
+     * timestamp = event time, id {@code wide-<n>}) to {@code topic}, and waits until every one is
+     * acknowledged.
+     *
+     * @throws IllegalStateException if any send failed
+     */
+    static void preloadWide(String bootstrapServers, SchemaRegistry schemas, String topic, long n, int width,
+                            long seed) {
+        final WideEvents generator = new WideEvents(width, seed);
+        final AtomicLong failed = new AtomicLong();
+        final AtomicReference<Exception> firstError = new AtomicReference<>();
+        final long base = System.currentTimeMillis() - n - 60_000;
+        try (KafkaProducer<String, GenericRecord> producer = new KafkaProducer<>(bulkProducer(bootstrapServers),
+                new StringSerializer(), ConfluentAvroSerializer.generic(schemas, false))) {
+            for (long i = 0; i < n; i++) {
+                final long ts = base + i;
+                final GenericRecord e = generator.next("wide-" + i, ts);
+                producer.send(new ProducerRecord<>(topic, null, ts, e.get("account_id").toString(), e), (md, x) -> {
+                    if (x != null) {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, x);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " of " + n + " wide pre-load sends failed",
                     firstError.get());
         }
     }

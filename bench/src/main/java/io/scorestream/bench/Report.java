@@ -22,8 +22,8 @@ final class Report {
     /** The throughput table: one row per (model, mode[, batch]). */
     static String throughputTable(List<Samples.Cell> cells) {
         final StringBuilder b = new StringBuilder();
-        b.append("| model | mode | records/s (median) | min | max | CPU s / M records (process) "
-                + "| scoring-thread CPU s / M | alloc B / record (scoring thread) | peak heap MB | peak RSS MB "
+        b.append("| model | mode | records/s (median) | min | max | CPU-µs / event (process) "
+                + "| scoring-thread CPU-µs / event | alloc B / event (scoring thread) | peak heap MB | peak RSS MB "
                 + "| other processes' CPU | batch sizes seen |\n");
         b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
         for (Samples.Cell c : cells) {
@@ -40,6 +40,65 @@ final class Report {
                     c.mode() == Mode.MODEL_ONLY ? "fixed " + c.batch() : batches == null ? "–" : batches.describe()));
         }
         return b.toString();
+    }
+
+    /**
+     * The stage table: per (model, mode) with a split, the scoring thread's CPU-µs per event by stage
+     * (medians over the repetitions), then the buckets' method prefixes.
+     */
+    static String stageTable(List<Samples.Cell> cells) {
+        final StringBuilder b = new StringBuilder();
+        b.append("| model | mode | scoring-thread CPU-µs / event");
+        for (String stage : StageProfiler.STAGES) {
+            b.append(" | ").append(stage);
+        }
+        b.append(" | samples |\n|---|---|--:");
+        for (int i = 0; i < StageProfiler.STAGES.size(); i++) {
+            b.append("|--:");
+        }
+        b.append("|--:|\n");
+        boolean any = false;
+        for (Samples.Cell c : cells) {
+            final java.util.Map<String, Double> stages = c.medianStages();
+            if (stages == null) {
+                continue;
+            }
+            any = true;
+            b.append(String.format(Locale.ROOT, "| %s | %s | %.2f", c.model(), c.label(),
+                    c.median(Samples.Throughput::threadCpuSecondsPerMillion)));
+            for (String stage : StageProfiler.STAGES) {
+                b.append(String.format(Locale.ROOT, " | %.2f", stages.get(stage)));
+            }
+            long samples = 0;
+            for (Samples.Throughput t : c.reps()) {
+                if (t.stages() != null) {
+                    samples += t.stages().samples().values().stream().mapToLong(Long::longValue).sum();
+                }
+            }
+            b.append(String.format(Locale.ROOT, " | %,d |%n", samples));
+        }
+        if (!any) {
+            return "";
+        }
+        b.append(String.format(Locale.ROOT, "%nONNX Runtime: the time the scoring processor measured around its ONNX "
+                + "Runtime calls; the other stages share the rest of the scoring thread's CPU time in proportion to "
+                + "its jdk.ExecutionSample samples (JFR, 10 ms), each sample in the bucket of its first frame, top "
+                + "down, that starts with one of:%n"));
+        for (java.util.Map.Entry<String, List<String>> e : StageProfiler.BUCKETS.entrySet()) {
+            b.append("- ").append(e.getKey()).append(": `").append(String.join("`, `", e.getValue())).append("`\n");
+        }
+        b.append("- other: everything else (Kafka Streams' bookkeeping and commits, the JVM)\n");
+        return b.toString();
+    }
+
+    /** One repetition's split on one line, for progress output. */
+    static String describeStages(Samples.Stages stages) {
+        final StringBuilder b = new StringBuilder();
+        for (String stage : StageProfiler.STAGES) {
+            b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f", stage,
+                    stages.microsPerEvent().getOrDefault(stage, 0.0)));
+        }
+        return b.append(" µs/event").toString();
     }
 
     /** The latency table: one row per (model, configuration, load). */
@@ -210,8 +269,28 @@ final class Report {
             final int size = modelOnlyBatchFor(b.mode());
             lines.add(ratio(model, "micro-batched best / model-only at batch " + size, b, bestText,
                     find(cells, model, Mode.MODEL_ONLY, size), Double.NaN));
+            final Optional<Samples.Cell> raw = find(cells, model, Mode.RAW_COPY, 0);
+            if (raw.isPresent()) {
+                lines.add(rawCopyLine(model, b, raw.get(), find(cells, model, Mode.PASSTHROUGH, 0)));
+            }
         }
         return lines;
+    }
+
+    /**
+     * Against the raw-copy ceiling: the best micro-batched mode's and passthrough's events/s over raw
+     * copy's, and the process CPU-µs per event of each.
+     */
+    static String rawCopyLine(String model, Samples.Cell best, Samples.Cell raw, Optional<Samples.Cell> passthrough) {
+        final String pass = passthrough.map(p -> String.format(Locale.ROOT, "passthrough %.2f, ",
+                p.medianRate() / raw.medianRate())).orElse("");
+        final String passCpu = passthrough.map(p -> String.format(Locale.ROOT, ", passthrough %.1f",
+                p.median(Samples.Throughput::cpuMicrosPerEvent))).orElse("");
+        return String.format(Locale.ROOT, "ratio %s: vs raw-copy ceiling = %s%s %.2f (raw-copy %,.0f/s); "
+                        + "CPU-µs/event: raw-copy %.1f%s, %s %.1f", model, pass, best.label(),
+                best.medianRate() / raw.medianRate(), raw.medianRate(),
+                raw.median(Samples.Throughput::cpuMicrosPerEvent), passCpu, best.label(),
+                best.median(Samples.Throughput::cpuMicrosPerEvent));
     }
 
     private static String ratio(String model, String what, Samples.Cell best, String bestText,

@@ -27,10 +27,70 @@ final class Samples {
      * @param peakRssBytes peak RSS in the window
      * @param otherProcessesCpuShare CPU other processes used meanwhile, as a share of all cores
      * @param batches the batch sizes seen (null for model-only)
+     * @param stages the scoring thread's CPU time by stage (null where none was recorded)
      */
     record Throughput(long records, double seconds, double recordsPerSecond, double cpuSecondsPerMillion,
                       double threadCpuSecondsPerMillion, double allocatedBytesPerRecord, long peakHeapBytes,
-                      long peakRssBytes, double otherProcessesCpuShare, BatchSizes.Summary batches) {
+                      long peakRssBytes, double otherProcessesCpuShare, BatchSizes.Summary batches,
+                      Stages stages) {
+
+        /** A repetition without a stage split. */
+        Throughput(long records, double seconds, double recordsPerSecond, double cpuSecondsPerMillion,
+                   double threadCpuSecondsPerMillion, double allocatedBytesPerRecord, long peakHeapBytes,
+                   long peakRssBytes, double otherProcessesCpuShare, BatchSizes.Summary batches) {
+            this(records, seconds, recordsPerSecond, cpuSecondsPerMillion, threadCpuSecondsPerMillion,
+                    allocatedBytesPerRecord, peakHeapBytes, peakRssBytes, otherProcessesCpuShare, batches, null);
+        }
+
+        /** Process CPU microseconds per event (= CPU seconds per million). */
+        double cpuMicrosPerEvent() {
+            return cpuSecondsPerMillion;
+        }
+    }
+
+    /**
+     * The scoring thread's CPU time of one window split by stage ({@link StageProfiler}).
+     *
+     * @param microsPerEvent CPU microseconds per event of each stage, in {@link StageProfiler#STAGES} order
+     * @param samples {@code jdk.ExecutionSample}s of the scoring thread in each bucket
+     * @param threadMicrosPerEvent the scoring thread's CPU microseconds per event (the sum of the stages)
+     */
+    record Stages(Map<String, Double> microsPerEvent, Map<String, Long> samples, double threadMicrosPerEvent) {
+
+        Stages {
+            microsPerEvent = Collections.unmodifiableMap(new LinkedHashMap<>(microsPerEvent));
+            samples = Collections.unmodifiableMap(new LinkedHashMap<>(samples));
+        }
+
+        /**
+         * Splits {@code threadCpuNanos}: ONNX Runtime gets {@code onnxNanos} (capped at the thread's
+         * time), the rest goes to the other buckets in proportion to their samples (all to
+         * {@code other} if there are none).
+         */
+        static Stages split(Map<String, Long> samples, long threadCpuNanos, long onnxNanos, long events) {
+            final double perEvent = 1e-3 / Math.max(1, events);
+            final long onnx = Math.min(Math.max(0, onnxNanos), Math.max(0, threadCpuNanos));
+            final long rest = Math.max(0, threadCpuNanos) - onnx;
+            long shared = 0;
+            for (Map.Entry<String, Long> e : samples.entrySet()) {
+                if (!e.getKey().equals("ONNX Runtime")) {
+                    shared += e.getValue();
+                }
+            }
+            final Map<String, Double> micros = new LinkedHashMap<>();
+            for (String stage : StageProfiler.STAGES) {
+                final double nanos;
+                if (stage.equals("ONNX Runtime")) {
+                    nanos = onnx;
+                } else if (shared == 0) {
+                    nanos = stage.equals("other") ? rest : 0;
+                } else {
+                    nanos = (double) rest * samples.getOrDefault(stage, 0L) / shared;
+                }
+                micros.put(stage, nanos * perEvent);
+            }
+            return new Stages(micros, samples, Math.max(0, threadCpuNanos) * perEvent);
+        }
     }
 
     /**
@@ -71,6 +131,21 @@ final class Samples {
                 return Double.NaN;
             }
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        /** Per stage, the median over the repetitions that have a split of its µs per event; null if none has. */
+        Map<String, Double> medianStages() {
+            final List<Stages> with = reps.stream().map(Throughput::stages).filter(x -> x != null).toList();
+            if (with.isEmpty()) {
+                return null;
+            }
+            final Map<String, Double> out = new LinkedHashMap<>();
+            for (String stage : StageProfiler.STAGES) {
+                final double[] v = with.stream().mapToDouble(x -> x.microsPerEvent().getOrDefault(stage, 0.0))
+                        .sorted().toArray();
+                out.put(stage, v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+            }
+            return out;
         }
 
         /** The batch sizes of the median repetition (by throughput), or null. */

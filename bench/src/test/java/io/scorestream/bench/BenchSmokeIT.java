@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole harness at a tiny size on a real embedded broker, so that it cannot rot: every mode,
- * one repetition, a latency run of 2 s at one load, the sink mode on 2,000 scores (a real
+ * The whole harness at a tiny size on a real embedded broker, so that it cannot rot: every mode
+ * (raw-copy included), one repetition, a latency run of 2 s at one load, the sink mode on 2,000 scores (a real
  * PostgreSQL and Connect worker), and the features mode on 3,000 events. Checks that the tables, the JSON, the PNG and the ratio lines come
- * out; the numbers themselves mean nothing at this size.
+ * out; the numbers themselves mean nothing at this size. A second, shorter run scores wide events
+ * (W = 64) against the raw-copy ceiling and checks the per-stage split in the JSON.
  */
 class BenchSmokeIT {
 
@@ -50,7 +51,7 @@ class BenchSmokeIT {
         // then: a Markdown table with a row per mode (model-only: per batch size)
         final String printed = stdout.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("| model | mode | records/s (median) |"), printed);
-        for (String mode : List.of("passthrough", "per-record", "batch-64", "batch-256", "batch-1024", "adaptive",
+        for (String mode : List.of("raw-copy", "passthrough", "per-record", "batch-64", "batch-256", "batch-1024", "adaptive",
                 "model-only b=1", "model-only b=1024")) {
             assertTrue(printed.contains("| demo | " + mode + " |"), "row for " + mode + " in\n" + printed);
         }
@@ -70,18 +71,20 @@ class BenchSmokeIT {
 
         // and: the ratio lines come last, one per comparison, the sink's and the features' after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 5, lines.size());
+        final List<String> last = lines.subList(lines.size() - 6, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
-        assertTrue(last.get(3).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
-        assertTrue(last.get(4).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
+        assertTrue(last.get(3).startsWith("ratio demo: vs raw-copy ceiling = passthrough "), last.toString());
+        assertTrue(last.get(4).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
+        assertTrue(last.get(5).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
         final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
         assertEquals(3000, json.get("options").get("events").asLong());
-        assertEquals(6 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size(), "Kafka modes + model-only");
+        assertEquals(7 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size(),
+                "Kafka modes (raw-copy included) + model-only");
         assertEquals(2, json.get("latency").size());
         assertTrue(json.get("throughput").get(0).get("recordsPerSecondMedian").asDouble() > 0);
         final JsonNode sink = json.get("sink");
@@ -108,5 +111,57 @@ class BenchSmokeIT {
         assertTrue(png.length > 1000, "chart of " + png.length + " bytes");
         assertEquals((byte) 0x89, png[0]);
         assertEquals("PNG", new String(png, 1, 3, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void wideEventsAgainstTheRawCopyCeilingWithCpuPerEventAndStageSplit() throws Exception {
+        // given: 2,000 wide events of 64 floats, raw-copy and batch-256 (passthrough's path is the demo run's;
+        // leaving it out here keeps the smoke short)
+        final BenchOptions options = BenchOptions.parse(new String[] {
+            "--events", "2000", "--partitions", "2", "--repetitions", "1", "--warmup-events", "0",
+            "--models", "wide", "--wide-width", "64", "--modes", "raw-copy,batch-256",
+            "--latency-configs", "none", "--out", out.toString()});
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+
+        // when
+        final Bench.Outcome outcome;
+        try (PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+            outcome = new Bench(options, o, e).run();
+        }
+
+        // then: a row per mode, the stage table, and the raw-copy line with CPU-µs per event, last
+        final String printed = stdout.toString(StandardCharsets.UTF_8);
+        for (String mode : List.of("raw-copy", "batch-256")) {
+            assertTrue(printed.contains("| wide | " + mode + " |"), "row for " + mode + " in\n" + printed);
+        }
+        assertTrue(printed.contains("## Scoring-thread CPU by stage (CPU-µs per event, median of 1)"), printed);
+        assertTrue(printed.contains("| model | mode | scoring-thread CPU-µs / event | fetch/deserialize | feature fill "
+                + "| ONNX Runtime | result encode | produce | other | samples |"), printed);
+        final List<String> lines = printed.strip().lines().toList();
+        final String rawLine = lines.get(lines.size() - 1);
+        assertTrue(rawLine.startsWith("ratio wide: vs raw-copy ceiling = batch-256 "), rawLine);
+        assertTrue(rawLine.contains("CPU-µs/event: raw-copy "), rawLine);
+
+        // and: every row has CPU-µs and alloc B per event and a split that adds up to the scoring thread's CPU
+        final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
+        assertEquals(64, json.get("options").get("wideWidth").asInt());
+        assertEquals(2, json.get("throughput").size());
+        for (JsonNode row : json.get("throughput")) {
+            assertTrue(row.get("cpuMicrosPerEventMedian").asDouble() > 0, row.toString());
+            assertTrue(row.get("scoringThreadCpuMicrosPerEventMedian").asDouble() > 0, row.toString());
+            assertTrue(row.get("allocatedBytesPerEventMedian").asDouble() > 0, row.toString());
+            final JsonNode stages = row.get("stagesMicrosPerEventMedian");
+            double sum = 0;
+            for (String stage : StageProfiler.STAGES) {
+                sum += stages.get(stage).asDouble();
+            }
+            assertEquals(row.get("scoringThreadCpuMicrosPerEventMedian").asDouble(), sum, 1e-6 * (1 + sum),
+                    row.toString());
+            final double onnx = stages.get("ONNX Runtime").asDouble();
+            assertTrue(row.get("mode").asText().equals("batch-256") ? onnx > 0 : onnx == 0, row.toString());
+        }
+        assertTrue(json.get("stageBuckets").get("produce").toString().contains("org.apache.kafka.clients.producer."),
+                json.get("stageBuckets").toString());
     }
 }
