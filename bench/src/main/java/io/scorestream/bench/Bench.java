@@ -558,6 +558,7 @@ public final class Bench {
             row.put("scoringThreadCpuMicrosPerEventMedian", c.median(Samples.Throughput::threadCpuSecondsPerMillion));
             row.put("allocatedBytesPerEventMedian", c.median(Samples.Throughput::allocatedBytesPerRecord));
             row.put("stagesMicrosPerEventMedian", c.medianStages());
+            row.put("topMethodsShareOfSamples", c.topMethodShares());
             row.put("repetitions", c.reps());
             rows.add(row);
         }

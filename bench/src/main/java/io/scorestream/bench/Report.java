@@ -88,6 +88,34 @@ final class Report {
             b.append("- ").append(e.getKey()).append(": `").append(String.join("`, `", e.getValue())).append("`\n");
         }
         b.append("- other: everything else (Kafka Streams' bookkeeping and commits, the JVM)\n");
+        b.append(topMethods(cells));
+        return b.toString();
+    }
+
+    /**
+     * Per (model, mode) with a split, the scoring thread's most sampled executing Java methods (self
+     * time) with their share of its samples: where a stage's time actually goes, and any single item
+     * worth naming (a share of samples, not of CPU time: native ONNX Runtime time is not sampled).
+     */
+    static String topMethods(List<Samples.Cell> cells) {
+        final StringBuilder b = new StringBuilder();
+        for (Samples.Cell c : cells) {
+            final java.util.Map<String, Double> top = c.topMethodShares();
+            if (top.isEmpty()) {
+                continue;
+            }
+            if (b.length() == 0) {
+                b.append(String.format(Locale.ROOT, "%nMost sampled methods of the scoring thread (self, share of "
+                        + "its JFR samples, all repetitions):%n"));
+            }
+            b.append(String.format(Locale.ROOT, "- %s %s:", c.model(), c.label()));
+            String sep = " ";
+            for (java.util.Map.Entry<String, Double> e : top.entrySet()) {
+                b.append(String.format(Locale.ROOT, "%s%s %.1f%%", sep, e.getKey(), 100 * e.getValue()));
+                sep = ", ";
+            }
+            b.append('\n');
+        }
         return b.toString();
     }
 

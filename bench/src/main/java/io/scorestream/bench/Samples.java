@@ -54,12 +54,22 @@ final class Samples {
      * @param microsPerEvent CPU microseconds per event of each stage, in {@link StageProfiler#STAGES} order
      * @param samples {@code jdk.ExecutionSample}s of the scoring thread in each bucket
      * @param threadMicrosPerEvent the scoring thread's CPU microseconds per event (the sum of the stages)
+     * @param topMethods the scoring thread's most sampled executing Java methods ({@code package.Class.method},
+     *     self time: the top frame of each sample) with their sample counts, largest first; these samples
+     *     are the same as {@code samples}' (a thread in native code is not sampled)
      */
-    record Stages(Map<String, Double> microsPerEvent, Map<String, Long> samples, double threadMicrosPerEvent) {
+    record Stages(Map<String, Double> microsPerEvent, Map<String, Long> samples, double threadMicrosPerEvent,
+                  Map<String, Long> topMethods) {
 
         Stages {
             microsPerEvent = Collections.unmodifiableMap(new LinkedHashMap<>(microsPerEvent));
             samples = Collections.unmodifiableMap(new LinkedHashMap<>(samples));
+            topMethods = Collections.unmodifiableMap(new LinkedHashMap<>(topMethods));
+        }
+
+        /** A split without the executing methods. */
+        static Stages split(Map<String, Long> samples, long threadCpuNanos, long onnxNanos, long events) {
+            return split(samples, threadCpuNanos, onnxNanos, events, Map.of());
         }
 
         /**
@@ -67,7 +77,8 @@ final class Samples {
          * time), the rest goes to the other buckets in proportion to their samples (all to
          * {@code other} if there are none).
          */
-        static Stages split(Map<String, Long> samples, long threadCpuNanos, long onnxNanos, long events) {
+        static Stages split(Map<String, Long> samples, long threadCpuNanos, long onnxNanos, long events,
+                            Map<String, Long> topMethods) {
             final double perEvent = 1e-3 / Math.max(1, events);
             final long onnx = Math.min(Math.max(0, onnxNanos), Math.max(0, threadCpuNanos));
             final long rest = Math.max(0, threadCpuNanos) - onnx;
@@ -89,7 +100,7 @@ final class Samples {
                 }
                 micros.put(stage, nanos * perEvent);
             }
-            return new Stages(micros, samples, Math.max(0, threadCpuNanos) * perEvent);
+            return new Stages(micros, samples, Math.max(0, threadCpuNanos) * perEvent, topMethods);
         }
     }
 
@@ -144,6 +155,29 @@ final class Samples {
                 final double[] v = with.stream().mapToDouble(x -> x.microsPerEvent().getOrDefault(stage, 0.0))
                         .sorted().toArray();
                 out.put(stage, v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+            }
+            return out;
+        }
+
+        /**
+         * The scoring thread's most sampled executing methods over all repetitions, each with its share
+         * of the thread's samples (0..1), largest first; empty without a stage split.
+         */
+        Map<String, Double> topMethodShares() {
+            final Map<String, Long> sum = new LinkedHashMap<>();
+            long total = 0;
+            for (Throughput t : reps) {
+                if (t.stages() != null) {
+                    t.stages().topMethods().forEach((m, n) -> sum.merge(m, n, Long::sum));
+                    total += t.stages().samples().values().stream().mapToLong(Long::longValue).sum();
+                }
+            }
+            final Map<String, Double> out = new LinkedHashMap<>();
+            if (total == 0) {
+                return out;
+            }
+            for (Map.Entry<String, Long> e : StageProfiler.top(sum, StageProfiler.TOP_METHODS).entrySet()) {
+                out.put(e.getKey(), (double) e.getValue() / total);
             }
             return out;
         }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +46,9 @@ final class StageProfiler implements AutoCloseable {
     static final Map<String, List<String>> BUCKETS = buckets();
 
     private static final long PERIOD_MS = 10;
+
+    /** Executing methods kept per window ({@link Samples.Stages#topMethods}). */
+    static final int TOP_METHODS = 15;
 
     private final Recording recording = new Recording();
 
@@ -98,6 +104,7 @@ final class StageProfiler implements AutoCloseable {
         try {
             recording.dump(file);
             final Map<String, Long> counts = new LinkedHashMap<>();
+            final Map<String, Long> leaves = new HashMap<>();
             for (String s : STAGES) {
                 counts.put(s, 0L);
             }
@@ -112,9 +119,10 @@ final class StageProfiler implements AutoCloseable {
                         continue;
                     }
                     counts.merge(classify(e.getStackTrace()), 1L, Long::sum);
+                    leaves.merge(leaf(e.getStackTrace()), 1L, Long::sum);
                 }
             }
-            return Samples.Stages.split(counts, threadCpuNanos, onnxNanos, events);
+            return Samples.Stages.split(counts, threadCpuNanos, onnxNanos, events, top(leaves, TOP_METHODS));
         } finally {
             Files.deleteIfExists(file);
         }
@@ -127,6 +135,30 @@ final class StageProfiler implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** The executing Java method of one sample ({@code package.Class.method}), or {@code (unknown)}. */
+    static String leaf(RecordedStackTrace stack) {
+        if (stack != null) {
+            for (RecordedFrame f : stack.getFrames()) {
+                if (f.getMethod() != null && f.getMethod().getType() != null) {
+                    return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+                }
+            }
+        }
+        return "(unknown)";
+    }
+
+    /** The {@code n} largest counts, largest first (ties by name), as an ordered map. */
+    static Map<String, Long> top(Map<String, Long> counts, int n) {
+        final List<Map.Entry<String, Long>> sorted = new ArrayList<>(counts.entrySet());
+        sorted.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+                .thenComparing(Map.Entry.comparingByKey()));
+        final Map<String, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : sorted.subList(0, Math.min(n, sorted.size()))) {
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
     }
 
     /** The bucket of one sample: the first frame, top down, matching a bucket's prefix. */

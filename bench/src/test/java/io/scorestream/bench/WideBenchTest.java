@@ -121,6 +121,38 @@ class WideBenchTest {
         assertEquals("", Report.stageTable(List.of(cell(Mode.MODEL_ONLY, 1, 1))));
     }
 
+    @Test
+    void topMethodsAddUpOverRepetitionsAsSharesOfAllSamples() {
+        // given: two repetitions, 10 and 30 samples; the second's top methods omit its 5 rarest samples
+        final Samples.Stages r1 = Samples.Stages.split(Map.of("other", 10L), 1000, 0, 10,
+                StageProfiler.top(Map.of("a.B.x", 6L, "a.B.y", 4L), 5));
+        final Samples.Stages r2 = Samples.Stages.split(Map.of("other", 30L), 1000, 0, 10,
+                StageProfiler.top(Map.of("a.B.y", 20L, "c.D.z", 5L), 5));
+        final Samples.Cell c = new Samples.Cell("wide", Mode.BATCH_256, 0, List.of(
+                new Samples.Throughput(10, 1, 10, 5, 4, 100, 1, 1, 0, null, r1),
+                new Samples.Throughput(10, 1, 10, 5, 4, 100, 1, 1, 0, null, r2)));
+
+        // when
+        final Map<String, Double> shares = c.topMethodShares();
+
+        // then: y 24 of 40, x 6, z 5, largest first
+        assertEquals(List.of("a.B.y", "a.B.x", "c.D.z"), new ArrayList<>(shares.keySet()));
+        assertEquals(0.6, shares.get("a.B.y"), 1e-12);
+        assertEquals(0.15, shares.get("a.B.x"), 1e-12);
+        assertTrue(Report.stageTable(List.of(c)).contains("- wide batch-256: a.B.y 60.0%, a.B.x 15.0%, c.D.z 12.5%"),
+                Report.stageTable(List.of(c)));
+        assertTrue(cell(Mode.BATCH_256, 1, 1).topMethodShares().isEmpty());
+    }
+
+    @Test
+    void topKeepsTheLargestCountsInOrderWithTiesByName() {
+        final Map<String, Long> top = StageProfiler.top(Map.of("b", 3L, "a", 3L, "c", 9L, "d", 1L), 3);
+
+        assertEquals(List.of("c", "a", "b"), new ArrayList<>(top.keySet()));
+        assertEquals(9L, top.get("c"));
+        assertEquals(0, StageProfiler.top(Map.of(), 3).size());
+    }
+
     private static Samples.Cell cell(Mode mode, double rate, double cpuMicros) {
         return new Samples.Cell("wide", mode, 0, List.of(new Samples.Throughput(1000, 1000 / rate, rate, cpuMicros,
                 1, 100, 1, 1, 0, null)));
