@@ -597,9 +597,10 @@ public final class Bench {
                 LatencyMatrix.PIPELINE.batchMaxWaitMs(), options.partitions(), machine.oneLine());
         out.print(table);
         out.println();
-        out.printf(Locale.ROOT, "max events/s: median of %d run(s) of %,d events; latency: %.0f s per point after "
-                        + "%.0f s of warm-up.%n", options.repetitions(), options.events(), options.latencySeconds(),
-                options.latencyWarmupSeconds());
+        final DecimalFormat seconds = new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT));
+        out.printf(Locale.ROOT, "max events/s: median of %d run(s) of %,d events; latency: %s s per point after "
+                        + "%s s of warm-up at 1,000 events/s.%n", options.repetitions(), options.events(),
+                seconds.format(options.latencySeconds()), seconds.format(options.latencyWarmupSeconds()));
         out.println(LatencyMatrix.METHOD);
         out.println();
         for (String line : targets) {
