@@ -49,6 +49,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       {@link FeaturesRunner}.</li>
  * </ol>
  *
+ * <p>{@code --latency-matrix} runs none of these but the latency matrix instead ({@link LatencyMatrix}).
+ *
  * <p>Progress goes to the {@code log} stream; the tables and ratio lines to {@code out}.
  */
 public final class Bench {
@@ -68,7 +70,7 @@ public final class Bench {
     private final ResourceMeter meter = new ResourceMeter();
     private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
 
-    /** Where a finished run put its results. */
+    /** Where a finished run put its results; {@code chart} is null for the latency matrix, which draws none. */
     public record Outcome(Path json, Path chart, String table, List<String> ratioLines) {
     }
 
@@ -122,6 +124,9 @@ public final class Bench {
         final String stamp = STAMP.format(started);
         final Machine machine = Machine.describe();
         log.printf(Locale.ROOT, "bench: %s%n", machine.oneLine());
+        if (options.latencyMatrix()) {
+            return runMatrix(started, stamp, machine);
+        }
         log.printf(Locale.ROOT, "bench: %,d events, %d partitions, %d repetition(s), models %s, modes %s%n",
                 options.events(), options.partitions(), options.repetitions(), labels(options.models()),
                 options.modes());
@@ -356,13 +361,24 @@ public final class Bench {
      */
     private Samples.Throughput kafkaMode(EmbeddedKafka kafka, BenchModel model, Mode mode, int rep, long n)
             throws Exception {
-        final String appId = "bench-" + model.name() + "-" + mode.label() + (rep == 0 ? "-warmup" : "-r" + rep);
+        return kafkaMode(kafka, model, mode, rep, n, options.guarantee(), options.commitIntervalMs(),
+                options.streamsOverrides(), "");
+    }
+
+    /**
+     * {@link #kafkaMode(EmbeddedKafka, BenchModel, Mode, int, long)} with the Streams settings given
+     * ({@code commitIntervalMs} may be {@link BenchApp#APP_DEFAULT_COMMIT_INTERVAL}); {@code tag} keeps
+     * the application ids of different settings apart (a reused id would resume from its offsets).
+     */
+    private Samples.Throughput kafkaMode(EmbeddedKafka kafka, BenchModel model, Mode mode, int rep, long n,
+                                         String guarantee, long commitIntervalMs, Map<String, String> overrides,
+                                         String tag) throws Exception {
+        final String appId = "bench-" + model.name() + "-" + mode.label() + tag + (rep == 0 ? "-warmup" : "-r" + rep);
         final String output = appId + "-scores";
         kafka.createTopic(output, options.partitions(), Map.of());
         final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, model.inputTopic(), output,
                 DEAD_LETTERS, MODELS, model.name(), mode.batchMaxRecords(), mode.batchMaxWaitMs(), mode.passthrough(),
-                options.guarantee(), options.commitIntervalMs(), options.device(), options.streamsOverrides(),
-                model.eventIdField(), model.eventSchema());
+                guarantee, commitIntervalMs, options.device(), overrides, model.eventIdField(), model.eventSchema());
         try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
              BenchApp app = BenchApp.start(spec, schemas);
              StageProfiler profiler = new StageProfiler()) {
@@ -466,14 +482,24 @@ public final class Bench {
         }
         final double full = Report.bestMicroBatched(cells, model.name()).map(Samples.Cell::medianRate)
                 .orElse((double) options.latencyMaxRate());
-        if (full <= 0) {
-            log.printf(Locale.ROOT, "bench: no latency run for %s: no micro-batched throughput was measured and "
-                    + "--latency-max-rate is not set%n", model.name());
+        final List<Integer> loads = full > 0 ? options.latencyLoads() : List.of();
+        if (full <= 0 && !options.latencyLoads().isEmpty()) {
+            log.printf(Locale.ROOT, "bench: no latency loads for %s: no micro-batched throughput was measured and "
+                    + "--latency-max-rate is not set%s%n", model.name(),
+                    options.latencyRates().isEmpty() ? "" : "; only the --latency-rates");
+        }
+        if (loads.isEmpty() && options.latencyRates().isEmpty()) {
             return List.of();
         }
-        final double[] rates = new double[options.latencyLoads().size()];
-        for (int i = 0; i < rates.length; i++) {
-            rates[i] = Math.max(1, Math.round(full * options.latencyLoads().get(i) / 100.0));
+        // Loads first (percent of the best throughput), then the absolute rates; load 0 marks an absolute rate.
+        final double[] rates = new double[loads.size() + options.latencyRates().size()];
+        final int[] percents = new int[rates.length];
+        for (int i = 0; i < loads.size(); i++) {
+            rates[i] = Math.max(1, Math.round(full * loads.get(i) / 100.0));
+            percents[i] = loads.get(i);
+        }
+        for (int i = 0; i < options.latencyRates().size(); i++) {
+            rates[loads.size() + i] = options.latencyRates().get(i);
         }
         final List<Samples.Latency> points = new ArrayList<>();
         for (LatencyConfig config : options.latencyConfigs()) {
@@ -494,10 +520,7 @@ public final class Bench {
                 for (int i = 0; i < phases.size(); i++) {
                     final LatencyRunner.Phase p = phases.get(i);
                     final long[] s = p.sortedLatencies();
-                    final Samples.Latency l = new Samples.Latency(model.name(), config, options.latencyLoads().get(i),
-                            p.targetRate(), p.achievedRate(), s.length, p.produced(),
-                            Samples.quantile(s, 0.50), Samples.quantile(s, 0.95), Samples.quantile(s, 0.99),
-                            Samples.quantile(s, 0.999), s.length == 0 ? Double.NaN : s[s.length - 1], p.batches());
+                    final Samples.Latency l = point(model.name(), config, percents[i], phases.get(i));
                     points.add(l);
                     log.printf(Locale.ROOT, "bench: %-5s latency %-10s %3d%% %,8.0f rec/s: p50 %.0f p95 %.0f p99 %.0f "
                                     + "p99.9 %.0f ms  batches %s%n", model.name(), config.label(), l.loadPercent(),
@@ -509,6 +532,187 @@ public final class Bench {
             }
         }
         return points;
+    }
+
+    /** A latency point from one phase: its quantiles, labelled. */
+    private static Samples.Latency point(String model, LatencyConfig config, int loadPercent, LatencyRunner.Phase p) {
+        final long[] s = p.sortedLatencies();
+        return new Samples.Latency(model, config, loadPercent, p.targetRate(), p.achievedRate(), s.length,
+                p.produced(), Samples.quantile(s, 0.50), Samples.quantile(s, 0.95), Samples.quantile(s, 0.99),
+                Samples.quantile(s, 0.999), s.length == 0 ? Double.NaN : s[s.length - 1], p.batches());
+    }
+
+    // ---- latency matrix --------------------------------------------------------------------
+
+    /**
+     * {@code --latency-matrix}: on a fresh broker, the demo model's topic pre-loaded with
+     * {@code --events} events and an unmeasured JIT warm-up, then for each {@link LatencyMatrix#SETTINGS
+     * setting}: its maximum throughput ({@code --repetitions} runs of the window-5ms pipeline over the
+     * whole topic), then one fresh application of that setting on a fresh topic fed for
+     * {@code --latency-warmup-seconds} (not measured), {@code --latency-seconds} at 1,000 events/s and
+     * {@code --latency-seconds} at half the setting's maximum.
+     */
+    private Outcome runMatrix(Instant started, String stamp, Machine machine) throws Exception {
+        log.printf(Locale.ROOT, "bench: latency matrix: %,d events, %d partitions, %d repetition(s), %.0f s per latency "
+                        + "point; settings %s%n", options.events(), options.partitions(), options.repetitions(),
+                options.latencySeconds(), LatencyMatrix.SETTINGS.stream().map(LatencyMatrix.Setting::label).toList());
+        final BenchModel model = BenchModel.of(BenchModel.Kind.DEMO, options.seed(), options.wideWidth());
+        final List<LatencyMatrix.Row> rows = new ArrayList<>();
+        double preloadSeconds;
+        Path artifacts = null;
+        try (EmbeddedKafka kafka = EmbeddedKafka.startDefault()) {
+            kafka.createTopic(DEAD_LETTERS, 1, Map.of());
+            kafka.createCompactedTopic(MODELS, 1);
+            artifacts = Files.createTempDirectory("scorestream-bench-models");
+            publishModels(kafka, List.of(model), artifacts);
+            kafka.createTopic(model.inputTopic(), options.partitions(), Map.of());
+            final long t0 = System.nanoTime();
+            Preloader.preload(kafka.bootstrapServers(), schemas, model.inputTopic(), options.events(), options.seed());
+            preloadSeconds = (System.nanoTime() - t0) / 1e9;
+            log.printf(Locale.ROOT, "bench: pre-loaded %,d events in %.1f s%n", options.events(), preloadSeconds);
+            final long warmup = Math.min(options.warmupEvents(), options.events());
+            if (warmup > 0) {
+                final LatencyMatrix.Setting first = LatencyMatrix.SETTINGS.get(0);
+                kafkaMode(kafka, model, LatencyMatrix.THROUGHPUT_MODE, 0, warmup, first.guarantee(),
+                        first.commitIntervalMs(), Map.of(), "");
+                log.printf(Locale.ROOT, "bench: JIT warm-up on %,d events (not measured)%n", warmup);
+            }
+            for (int i = 0; i < LatencyMatrix.SETTINGS.size(); i++) {
+                rows.add(matrixRow(kafka, model, LatencyMatrix.SETTINGS.get(i), i));
+            }
+        } finally {
+            deleteTree(artifacts);
+        }
+        final String table = LatencyMatrix.table(rows);
+        final List<String> targets = LatencyMatrix.targetLines(rows);
+        Files.createDirectories(options.out());
+        final Path json = options.out().resolve(stamp + ".json");
+        final double totalSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+        writeMatrixJson(json, stamp, machine, preloadSeconds, totalSeconds, rows, targets);
+
+        out.println();
+        out.printf(Locale.ROOT, "## Latency by guarantee and commit interval (demo model, %s: batch.max.records=%d, "
+                        + "batch.max.wait.ms=%d; no kafka.* settings; %d partitions; %s)%n%n",
+                LatencyMatrix.PIPELINE.label(), LatencyMatrix.PIPELINE.batchMaxRecords(),
+                LatencyMatrix.PIPELINE.batchMaxWaitMs(), options.partitions(), machine.oneLine());
+        out.print(table);
+        out.println();
+        final DecimalFormat seconds = new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT));
+        out.printf(Locale.ROOT, "max events/s: median of %d run(s) of %,d events; latency: %s s per point after "
+                        + "%s s of warm-up at 1,000 events/s.%n", options.repetitions(), options.events(),
+                seconds.format(options.latencySeconds()), seconds.format(options.latencyWarmupSeconds()));
+        out.println(LatencyMatrix.METHOD);
+        out.println();
+        for (String line : targets) {
+            out.println(line);
+        }
+        out.println();
+        out.printf(Locale.ROOT, "results %s%ntook    %.0f s%n", json, totalSeconds);
+        out.flush();
+        return new Outcome(json, null, table, targets);
+    }
+
+    private LatencyMatrix.Row matrixRow(EmbeddedKafka kafka, BenchModel model, LatencyMatrix.Setting setting,
+                                        int index) throws Exception {
+        final String tag = "-m" + index;
+        final List<Samples.Throughput> reps = new ArrayList<>();
+        for (int rep = 1; rep <= options.repetitions(); rep++) {
+            final Samples.Throughput t = kafkaMode(kafka, model, LatencyMatrix.THROUGHPUT_MODE, rep, options.events(),
+                    setting.guarantee(), setting.commitIntervalMs(), Map.of(), tag);
+            reps.add(t);
+            progress(model, setting.label(), rep, t);
+        }
+        final double max = Samples.Features.median(reps, Samples.Throughput::recordsPerSecond);
+        final double[] rates = {LatencyMatrix.LOW_RATE, Math.max(1, Math.round(max * LatencyMatrix.HALF))};
+        final LatencyConfig config = LatencyMatrix.PIPELINE;
+        final String appId = "bench-latency-matrix" + tag;
+        final String input = appId + "-transactions";
+        final String output = appId + "-scores";
+        kafka.createTopic(input, options.partitions(), Map.of());
+        kafka.createTopic(output, options.partitions(), Map.of());
+        final Preloader.Pool pool = Preloader.pool(schemas, input, 50_000, options.seed() + 1);
+        final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, input, output, DEAD_LETTERS,
+                MODELS, model.name(), config.batchMaxRecords(), config.batchMaxWaitMs(), false, setting.guarantee(),
+                setting.commitIntervalMs(), options.device(), Map.of());
+        try (BenchApp app = BenchApp.start(spec, schemas)) {
+            app.awaitReady(Duration.ofSeconds(120));
+            final List<LatencyRunner.Phase> phases = new LatencyRunner(kafka.bootstrapServers(), input, pool)
+                    .run(app, app.batchCounter(), rates, options.latencySeconds(), options.latencyWarmupSeconds());
+            final Samples.Latency low = point(model.name(), config, 0, phases.get(0));
+            final Samples.Latency half = point(model.name(), config, (int) Math.round(100 * LatencyMatrix.HALF),
+                    phases.get(1));
+            final LatencyMatrix.Row row = new LatencyMatrix.Row(setting, app.effective(), reps, low, half);
+            log.printf(Locale.ROOT, "bench: matrix %-30s max %,8.0f/s; at %,d/s p50 %.0f p99 %.0f ms; at %,.0f/s "
+                            + "(achieved %,.0f) p50 %.0f p99 %.0f ms; commit.interval.ms %d, linger.ms %d (%s)%n",
+                    setting.label(), max, LatencyMatrix.LOW_RATE, low.p50(), low.p99(), half.targetRate(),
+                    half.achievedRate(), half.p50(), half.p99(), app.effective().commitIntervalMs(),
+                    app.effective().producerLingerMs(), app.effective().producerLingerSource());
+            return row;
+        } finally {
+            deleteTopics(kafka, input, output, appId + "-scoring-buffer-changelog");
+        }
+    }
+
+    private void writeMatrixJson(Path file, String stamp, Machine machine, double preloadSeconds, double totalSeconds,
+                                 List<LatencyMatrix.Row> rows, List<String> targets) throws IOException {
+        final Map<String, Object> root = new LinkedHashMap<>();
+        root.put("timestamp", stamp);
+        root.put("machine", machine);
+        final Map<String, Object> opts = new LinkedHashMap<>();
+        opts.put("latencyMatrix", true);
+        opts.put("events", options.events());
+        opts.put("partitions", options.partitions());
+        opts.put("repetitions", options.repetitions());
+        opts.put("warmupEvents", options.warmupEvents());
+        opts.put("latencySeconds", options.latencySeconds());
+        opts.put("latencyWarmupSeconds", options.latencyWarmupSeconds());
+        opts.put("device", options.device());
+        opts.put("seed", options.seed());
+        root.put("options", opts);
+        root.put("model", BenchModel.Kind.DEMO.label());
+        root.put("pipeline", Map.of("config", LatencyMatrix.PIPELINE.label(),
+                "batchMaxRecords", LatencyMatrix.PIPELINE.batchMaxRecords(),
+                "batchMaxWaitMs", LatencyMatrix.PIPELINE.batchMaxWaitMs(),
+                "throughputMode", LatencyMatrix.THROUGHPUT_MODE.label()));
+        root.put("preloadSeconds", preloadSeconds);
+        root.put("totalSeconds", totalSeconds);
+        root.put("method", LatencyMatrix.METHOD);
+        final double base = rows.isEmpty() ? Double.NaN : rows.get(0).maxRate();
+        final List<Map<String, Object>> out = new ArrayList<>();
+        for (LatencyMatrix.Row r : rows) {
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("setting", r.setting().label());
+            row.put("guarantee", r.setting().guarantee());
+            row.put("commitIntervalMs", r.effective().commitIntervalMs());
+            row.put("commitIntervalSource", r.effective().commitIntervalSource());
+            row.put("producerLingerMs", r.effective().producerLingerMs());
+            row.put("producerLingerSource", r.effective().producerLingerSource());
+            row.put("maxRecordsPerSecond", r.maxRate());
+            row.put("ratioToAtLeastOnce", r.maxRate() / base);
+            row.put("throughput", r.throughput());
+            row.put("atLowRate", latencyJson(r.low()));
+            row.put("atHalfMax", latencyJson(r.half()));
+            out.add(row);
+        }
+        root.put("latencyMatrix", out);
+        root.put("latencyTargets", targets);
+        final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Files.writeString(file, mapper.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Object> latencyJson(Samples.Latency l) {
+        final Map<String, Object> row = new LinkedHashMap<>();
+        row.put("targetRate", l.targetRate());
+        row.put("achievedRate", l.achievedRate());
+        row.put("count", l.count());
+        row.put("produced", l.produced());
+        row.put("p50Ms", l.p50());
+        row.put("p95Ms", l.p95());
+        row.put("p99Ms", l.p99());
+        row.put("p999Ms", l.p999());
+        row.put("maxMs", l.max());
+        row.put("batches", l.batches());
+        return row;
     }
 
     // ---- results ---------------------------------------------------------------------------
@@ -529,6 +733,7 @@ public final class Bench {
         opts.put("modes", options.modes().stream().map(Mode::label).toList());
         opts.put("latencyConfigs", options.latencyConfigs().stream().map(LatencyConfig::label).toList());
         opts.put("latencyLoads", options.latencyLoads());
+        opts.put("latencyRates", options.latencyRates());
         opts.put("latencySeconds", options.latencySeconds());
         opts.put("latencyWarmupSeconds", options.latencyWarmupSeconds());
         opts.put("modelOnlySeconds", options.modelOnlySeconds());

@@ -33,6 +33,7 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -57,7 +58,15 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class BenchApp implements AutoCloseable {
 
-    /** What the application is asked to score, and how. */
+    /** {@link Spec#commitIntervalMs()} that leaves {@code commit.interval.ms} at the application's default. */
+    static final long APP_DEFAULT_COMMIT_INTERVAL = -1;
+
+    /**
+     * What the application is asked to score, and how.
+     *
+     * @param commitIntervalMs {@code commit.interval.ms}, or {@link #APP_DEFAULT_COMMIT_INTERVAL} to leave it
+     *     unset (the application's {@code ConfigDef} default then applies, as for a user who does not set it)
+     */
     record Spec(String bootstrapServers, String applicationId, String inputTopic, String outputTopic,
                 String deadLetterTopic, String modelTopic, String modelName, int batchMaxRecords,
                 long batchMaxWaitMs, boolean passthrough, String guarantee, long commitIntervalMs, String device,
@@ -80,7 +89,21 @@ final class BenchApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final BatchSizes batchSizes;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Effective effective;
     private volatile long runningAtNanos;
+
+    /**
+     * The Streams settings the application really runs with, read back from the {@link StreamsConfig}
+     * built from its properties (not from what the benchmark asked for).
+     *
+     * @param commitIntervalMs {@code commit.interval.ms} Kafka Streams commits at
+     * @param commitIntervalSource {@code application default} when the benchmark did not set it, else {@code set}
+     * @param producerLingerMs the {@code linger.ms} Kafka Streams gives its producer
+     * @param producerLingerSource where that value comes from (the application's {@code ProducerLinger})
+     */
+    record Effective(long commitIntervalMs, String commitIntervalSource, long producerLingerMs,
+                     String producerLingerSource) {
+    }
 
     private BenchApp(Spec spec, SchemaRegistry schemas) throws IOException {
         this.spec = spec;
@@ -97,7 +120,9 @@ final class BenchApp implements AutoCloseable {
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, Integer.toString(spec.batchMaxRecords()));
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(spec.batchMaxWaitMs()));
         settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, spec.guarantee());
-        settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(spec.commitIntervalMs()));
+        if (spec.commitIntervalMs() != APP_DEFAULT_COMMIT_INTERVAL) {
+            settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(spec.commitIntervalMs()));
+        }
         settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, spec.device());
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
@@ -124,6 +149,14 @@ final class BenchApp implements AutoCloseable {
                 DeadLetteringProcessingHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetterTopic());
         props.put(ScoringObserver.CONFIG_KEY, batchSizes);
+        // What Kafka Streams hands its producer and its commit loop, as it resolves them from these properties.
+        final StreamsConfig resolved = new StreamsConfig(props);
+        final KafkaStreamsConfig.ProducerLinger linger = config.kafka().producerLinger();
+        this.effective = new Effective(resolved.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG),
+                spec.commitIntervalMs() == APP_DEFAULT_COMMIT_INTERVAL ? "application default" : "set",
+                ((Number) resolved.getProducerConfigs("bench-probe").get(ProducerConfig.LINGER_MS_CONFIG))
+                        .longValue(),
+                linger.origin());
         this.streams = new KafkaStreams(ScoringTopology.build(topology, models, schemas, batchSizes,
                 RegistryListener.NONE), props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -135,6 +168,11 @@ final class BenchApp implements AutoCloseable {
                 runningAtNanos = System.nanoTime();
             }
         });
+    }
+
+    /** The Streams settings this application runs with. */
+    Effective effective() {
+        return effective;
     }
 
     /** Builds and starts the application. */

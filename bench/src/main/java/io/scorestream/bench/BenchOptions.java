@@ -19,6 +19,7 @@ import java.util.Map;
  * @param modes throughput modes to run, in order
  * @param latencyConfigs configurations of the latency run, in order (empty: no latency run)
  * @param latencyLoads loads of the latency run, in percent of the best micro-batched throughput
+ * @param latencyRates absolute offered rates of the latency run, events/s, measured after the loads
  * @param latencySeconds measured seconds at each load
  * @param latencyWarmupSeconds unmeasured seconds before the first load of each configuration
  * @param latencyMaxRate records/s that stands for 100 % load when no micro-batched mode was measured
@@ -34,20 +35,26 @@ import java.util.Map;
  * @param wideWidth W: floats per event of the {@code wide} model (its input width)
  * @param seed seed of the synthetic transactions and of the random models
  * @param out directory of the JSON and PNG results
+ * @param latencyMatrix run the latency matrix ({@link LatencyMatrix}) instead of the modes and the latency
+ *     run: {@code --modes}, {@code --models}, {@code --latency-configs}, {@code --latency-loads},
+ *     {@code --latency-rates}, {@code --latency-max-rate}, {@code --guarantee}, {@code --commit-interval-ms} and
+ *     {@code --streams-overrides} are refused with it, since the matrix fixes them
  */
 public record BenchOptions(long events, int partitions, int repetitions, long warmupEvents,
                            List<BenchModel.Kind> models,
                            List<Mode> modes, List<LatencyConfig> latencyConfigs, List<Integer> latencyLoads,
+                           List<Long> latencyRates,
                            double latencySeconds, double latencyWarmupSeconds, long latencyMaxRate,
                            double modelOnlySeconds, String guarantee, long commitIntervalMs, String device,
                            Map<String, String> streamsOverrides, SinkOptions sink, FeaturesOptions features,
-                           int wideWidth, long seed, Path out) {
+                           int wideWidth, long seed, Path out, boolean latencyMatrix) {
 
     public BenchOptions {
         models = List.copyOf(models);
         modes = List.copyOf(modes);
         latencyConfigs = List.copyOf(latencyConfigs);
         latencyLoads = List.copyOf(latencyLoads);
+        latencyRates = List.copyOf(latencyRates);
         streamsOverrides = Map.copyOf(streamsOverrides);
         require(events >= 1 && events <= Integer.MAX_VALUE, "--events must be between 1 and 2^31-1");
         require(partitions >= 1, "--partitions must be >= 1");
@@ -61,6 +68,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         require(modelOnlySeconds > 0, "--model-only-seconds must be > 0");
         for (int load : latencyLoads) {
             require(load > 0 && load <= 100, "--latency-loads are percentages in (0, 100], got " + load);
+        }
+        for (long rate : latencyRates) {
+            require(rate > 0, "--latency-rates are events/s > 0, got " + rate);
         }
         require(guarantee.equals("exactly_once_v2") || guarantee.equals("at_least_once"),
                 "--guarantee must be exactly_once_v2 or at_least_once");
@@ -84,7 +94,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --modes LIST               " + String.join(",", Mode.names()),
                 "  --latency-configs LIST     " + String.join(",", LatencyConfig.names())
                         + " (none: skip the latency run)",
-                "  --latency-loads LIST       percent of the best micro-batched throughput (25,50,75)",
+                "  --latency-loads LIST       percent of the best micro-batched throughput (25,50,75; none: no loads)",
+                "  --latency-rates LIST       absolute offered rates, events/s, after the loads (none); given",
+                "                             without --latency-loads, they replace the default loads",
                 "  --latency-seconds S        measured seconds per load (30)",
                 "  --latency-warmup-seconds S unmeasured seconds before the first load (5)",
                 "  --latency-max-rate R       records/s standing for 100% load if no batched mode ran (0)",
@@ -106,11 +118,32 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --seed N                   seed of the data and the random models (42)",
                 "  --out DIR                  where <timestamp>.json and <timestamp>.png go (bench/results)",
                 "",
+                "  --latency-matrix           (no value) only the latency matrix: for at_least_once and exactly_once_v2",
+                "                             with commit.interval.ms 20, 50, 100, the window-5ms pipeline's maximum",
+                "                             throughput, then p50/p99 end to end at 1,000 events/s and at half that",
+                "                             maximum; demo model, no kafka.* settings. Defaults then: --events "
+                        + MATRIX_DEFAULTS.get("events") + ",",
+                "                             --latency-seconds " + MATRIX_DEFAULTS.get("latency-seconds")
+                        + "; allowed with it: --events --partitions --repetitions",
+                "                             --warmup-events --latency-seconds --latency-warmup-seconds --device --seed --out",
+                "",
                 "       bench/run --chart-from bench/results/<timestamp>.json   redraws that run's chart");
     }
 
+    /** The flag of the latency matrix (it takes no value). */
+    static final String MATRIX_FLAG = "--latency-matrix";
+
+    /** Defaults that {@value #MATRIX_FLAG} changes: throughput runs of ~15 s, 20 s per latency point. */
+    static final Map<String, String> MATRIX_DEFAULTS = Map.of("events", "1500000", "latency-seconds", "20");
+
+    /** Options that {@value #MATRIX_FLAG} fixes itself, so they are refused with it. */
+    static final List<String> MATRIX_FIXED = List.of("models", "modes", "latency-configs", "latency-loads",
+            "latency-rates", "latency-max-rate", "guarantee", "commit-interval-ms", "streams-overrides",
+            "sink-rows", "sink-warmup-rows", "sink-tasks", "sink-batch-size", "sink-config", "connect-overrides",
+            "sink-jdbc-params", "features-events", "features-keys", "features-days", "wide-width");
+
     /**
-     * Parses {@code --name value} pairs over the defaults.
+     * Parses {@code --name value} pairs (and the flag {@value #MATRIX_FLAG}) over the defaults.
      *
      * @throws IllegalArgumentException naming the bad or unknown option
      */
@@ -124,6 +157,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("modes", String.join(",", Mode.names()));
         v.put("latency-configs", String.join(",", LatencyConfig.names()));
         v.put("latency-loads", "25,50,75");
+        v.put("latency-rates", "");
         v.put("latency-seconds", "30");
         v.put("latency-warmup-seconds", "5");
         v.put("latency-max-rate", "0");
@@ -145,8 +179,14 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("wide-width", Integer.toString(BenchModel.DEFAULT_WIDE_WIDTH));
         v.put("seed", "42");
         v.put("out", "bench/results");
+        final java.util.Set<String> given = new java.util.LinkedHashSet<>();
+        boolean matrix = false;
         for (int i = 0; i < args.length; i++) {
             final String a = args[i];
+            if (a.equals(MATRIX_FLAG)) {
+                matrix = true;
+                continue;
+            }
             if (!a.startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
             }
@@ -158,6 +198,25 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 throw new IllegalArgumentException("option '" + a + "' needs a value");
             }
             v.put(name, args[++i]);
+            given.add(name);
+        }
+        if (matrix) {
+            for (String name : given) {
+                if (MATRIX_FIXED.contains(name)) {
+                    throw new IllegalArgumentException("option '--" + name + "' cannot be used with " + MATRIX_FLAG
+                            + ", which fixes the settings it measures; drop one of them");
+                }
+            }
+            for (Map.Entry<String, String> e : MATRIX_DEFAULTS.entrySet()) {
+                if (!given.contains(e.getKey())) {
+                    v.put(e.getKey(), e.getValue());
+                }
+            }
+            v.put("models", "demo");
+            v.put("latency-configs", "window-5ms");
+        }
+        if (given.contains("latency-rates") && !given.contains("latency-loads")) {
+            v.put("latency-loads", "none"); // rates alone replace the default loads
         }
         try {
             return new BenchOptions(
@@ -169,7 +228,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                     list(v.get("modes"), Mode::parse),
                     v.get("latency-configs").equals("none") ? List.of()
                             : list(v.get("latency-configs"), LatencyConfig::parse),
-                    list(v.get("latency-loads"), Integer::parseInt),
+                    v.get("latency-loads").equals("none") ? List.of()
+                            : list(v.get("latency-loads"), Integer::parseInt),
+                    list(v.get("latency-rates"), Long::parseLong),
                     Double.parseDouble(v.get("latency-seconds")),
                     Double.parseDouble(v.get("latency-warmup-seconds")),
                     Long.parseLong(v.get("latency-max-rate")),
@@ -187,7 +248,8 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                             Integer.parseInt(v.get("features-keys")), Double.parseDouble(v.get("features-days"))),
                     Integer.parseInt(v.get("wide-width")),
                     Long.parseLong(v.get("seed")),
-                    Path.of(v.get("out")));
+                    Path.of(v.get("out")),
+                    matrix);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number: " + e.getMessage(), e);
         }

@@ -118,7 +118,7 @@ final class LatencyChart {
                 }
             }
             // In the order of offered load: a pipeline that saturates bends back to the left.
-            series.sort((a, b) -> Integer.compare(a.loadPercent(), b.loadPercent()));
+            series.sort((a, b) -> Double.compare(a.targetRate(), b.targetRate()));
             final double[] x = new double[series.size()];
             for (int i = 0; i < x.length; i++) {
                 x[i] = series.get(i).achievedRate();

@@ -136,9 +136,9 @@ final class Report {
                 + "| max ms | scores | batch sizes seen |\n");
         b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
         for (Samples.Latency l : points) {
-            b.append(String.format(Locale.ROOT, "| %s | %s | %d%% | %,.0f | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f "
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %,.0f | %.0f | %.0f | %.0f | %.0f | %.0f "
                             + "| %,d | %s |%n",
-                    l.model(), l.config().label(), l.loadPercent(), l.targetRate(), l.achievedRate(), l.p50(),
+                    l.model(), l.config().label(), l.loadPercent() == 0 ? "–" : l.loadPercent() + "%", l.targetRate(), l.achievedRate(), l.p50(),
                     l.p95(), l.p99(), l.p999(), l.max(), l.count(),
                     l.batches() == null ? "–" : l.batches().describe()));
         }

@@ -195,7 +195,8 @@ final class Samples {
      *
      * @param model reference model label
      * @param config the scoring configuration
-     * @param loadPercent the load, in percent of the best micro-batched throughput
+     * @param loadPercent the load, in percent of the best micro-batched throughput; 0 for an absolute
+     *     rate ({@code --latency-rates}, or the latency matrix's 1,000 events/s)
      * @param targetRate records/s the producer was asked for
      * @param achievedRate the phase's scores per second, over the time from the phase's start to the
      *     arrival of its last score: below the target when the pipeline could not keep up
