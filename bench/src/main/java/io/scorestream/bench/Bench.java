@@ -547,7 +547,7 @@ public final class Bench {
     /**
      * {@code --latency-matrix}: on a fresh broker, the demo model's topic pre-loaded with
      * {@code --events} events and an unmeasured JIT warm-up, then for each {@link LatencyMatrix#SETTINGS
-     * setting}: its maximum throughput ({@code --repetitions} runs of the window-5ms pipeline over the
+     * setting}: its maximum throughput ({@code --repetitions} runs of the matrix's pipeline over the
      * whole topic), then one fresh application of that setting on a fresh topic fed for
      * {@code --latency-warmup-seconds} (not measured), {@code --latency-seconds} at 1,000 events/s and
      * {@code --latency-seconds} at half the setting's maximum.

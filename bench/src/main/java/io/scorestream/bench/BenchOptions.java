@@ -119,7 +119,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --out DIR                  where <timestamp>.json and <timestamp>.png go (bench/results)",
                 "",
                 "  --latency-matrix           (no value) only the latency matrix: for at_least_once and exactly_once_v2",
-                "                             with commit.interval.ms 20, 50, 100, the window-5ms pipeline's maximum",
+                "                             with commit.interval.ms 20, 50, 100, the default pipeline's maximum",
                 "                             throughput, then p50/p99 end to end at 1,000 events/s and at half that",
                 "                             maximum; demo model, no kafka.* settings. Defaults then: --events "
                         + MATRIX_DEFAULTS.get("events") + ",",

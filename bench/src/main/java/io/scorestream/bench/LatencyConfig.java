@@ -10,7 +10,9 @@ public enum LatencyConfig {
     /** {@code batch.max.wait.ms=0}, at most 1024 records. */
     ADAPTIVE("adaptive", 1024, 0),
     /** A 5 ms window: {@code batch.max.wait.ms=5}, at most 1024 records. */
-    WINDOW_5MS("window-5ms", 1024, 5);
+    WINDOW_5MS("window-5ms", 1024, 5),
+    /** The application's defaults: {@code batch.max.records=256}, {@code batch.max.wait.ms=5}. */
+    DEFAULTS("defaults", 256, 5);
 
     private final String label;
     private final int batchMaxRecords;

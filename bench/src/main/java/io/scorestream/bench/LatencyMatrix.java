@@ -10,8 +10,8 @@ import java.util.Locale;
  * end-to-end latency it gives at 1,000 events/s and at half its own maximum. The settings, the row
  * of one setting, and the Markdown rendering. Stateless; the measuring is {@link Bench}'s.
  *
- * <p>Every setting runs the {@link LatencyConfig#WINDOW_5MS} pipeline ({@code batch.max.records=1024},
- * {@code batch.max.wait.ms=5}: the {@link Mode#BATCH_1024} mode's settings, so its maximum is that
+ * <p>Every setting runs the {@link LatencyConfig#DEFAULTS} pipeline (the application's defaults,
+ * {@code batch.max.records=256}, {@code batch.max.wait.ms=5}: the {@link Mode#BATCH_256} mode's settings, so its maximum is that
  * mode's throughput under the setting) on the demo model, with no {@code kafka.*} settings: the
  * producer's {@code linger.ms} is the application's derived default.
  */
@@ -25,16 +25,16 @@ final class LatencyMatrix {
     static final double TARGET_P50_MS = 15;
     static final double TARGET_P99_MS = 40;
     /** The throughput mode with the latency pipeline's settings. */
-    static final Mode THROUGHPUT_MODE = Mode.BATCH_1024;
+    static final Mode THROUGHPUT_MODE = Mode.BATCH_256;
     /** The latency pipeline. */
-    static final LatencyConfig PIPELINE = LatencyConfig.WINDOW_5MS;
+    static final LatencyConfig PIPELINE = LatencyConfig.DEFAULTS;
 
     /** How latency is measured, printed under the table and stored in the JSON. */
     static final String METHOD = "latency = arrival of the score at a read_committed consumer (in this JVM) minus the "
             + "event's timestamp, which is its scheduled send time at the offered rate (so a producer that falls "
             + "behind counts as latency: no coordinated omission); one sample per event of the measured phase, "
             + "every score waited for; the warm-up phase at 1,000 events/s is not counted. Max events/s = events / "
-            + "(application ready to last score read) of the window-5ms pipeline scoring a pre-loaded topic from "
+            + "(application ready to last score read) of the same pipeline scoring a pre-loaded topic from "
             + "the beginning, median of the repetitions.";
 
     private LatencyMatrix() {

@@ -43,8 +43,8 @@ class LatencyMatrixSmokeIT {
 
         // then: the table, one row per setting, in the order, every figure positive
         final String printed = stdout.toString(StandardCharsets.UTF_8);
-        assertTrue(printed.contains("## Latency by guarantee and commit interval (demo model, window-5ms: "
-                + "batch.max.records=1024, batch.max.wait.ms=5; no kafka.* settings; 2 partitions;"), printed);
+        assertTrue(printed.contains("## Latency by guarantee and commit interval (demo model, defaults: "
+                + "batch.max.records=256, batch.max.wait.ms=5; no kafka.* settings; 2 partitions;"), printed);
         final List<String> rows = printed.lines().filter(l -> l.startsWith("| at_least_once")
                 || l.startsWith("| exactly_once_v2")).toList();
         assertEquals(4, rows.size(), printed);
@@ -65,7 +65,7 @@ class LatencyMatrixSmokeIT {
             assertTrue(positive(cells[7].split("/")[0]), "p50 at half max in " + rows.get(i));
         }
         assertTrue(printed.contains(LatencyMatrix.METHOD), printed);
-        assertTrue(printed.contains("latency target: at_least_once at 1,000 events/s, window-5ms, producer "
+        assertTrue(printed.contains("latency target: at_least_once at 1,000 events/s, defaults, producer "
                 + "linger.ms=5: p50 "), printed);
         assertNull(outcome.chart());
 

@@ -16,7 +16,7 @@ class LatencyMatrixTest {
     }
 
     private static Samples.Latency at(double rate, int count, double p50, double p99) {
-        return new Samples.Latency("demo", LatencyConfig.WINDOW_5MS, 0, rate, rate * 0.99, count, count, p50, p50,
+        return new Samples.Latency("demo", LatencyConfig.DEFAULTS, 0, rate, rate * 0.99, count, count, p50, p50,
                 p99, p99, p99, null);
     }
 
@@ -63,7 +63,7 @@ class LatencyMatrixTest {
     void targetLineChecksTheAtLeastOnceRowAtOneThousandEventsPerSecond() {
         final String met = LatencyMatrix.targetLines(List.of(row(0, 100_000, 15, 40), row(1, 50_000, 90, 200)))
                 .get(0);
-        assertEquals("latency target: at_least_once at 1,000 events/s, window-5ms, producer linger.ms=5: "
+        assertEquals("latency target: at_least_once at 1,000 events/s, defaults, producer linger.ms=5: "
                 + "p50 15 ms (<= 15), p99 40 ms (<= 40): met", met);
 
         final List<String> missed = LatencyMatrix.targetLines(List.of(row(0, 100_000, 12, 41)));
