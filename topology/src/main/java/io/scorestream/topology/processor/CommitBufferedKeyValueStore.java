@@ -101,6 +101,7 @@ final class CommitBufferedKeyValueStore
     private final int maxPending;
     private final Map<Bytes, byte[]> pending = new HashMap<>();
     private long writtenDown;
+    private long writtenDownAfterCommit;
 
     /**
      * @param inner the store below (from {@link CommitBufferedStoreBuilder}: metered, change-logging,
@@ -123,6 +124,15 @@ final class CommitBufferedKeyValueStore
     /** Keys written down since this store was created (one per key per write-down). */
     synchronized long writtenDownKeys() {
         return writtenDown;
+    }
+
+    /**
+     * Keys that were still pending when {@link #commit(Map)} or {@link #flush()} ran (written down
+     * there, i.e. after the transaction was committed): 0 while Kafka Streams calls
+     * {@link #flushCache()} before every commit, as the class comment says.
+     */
+    synchronized long writtenDownAfterCommit() {
+        return writtenDownAfterCommit;
     }
 
     /** Writes every pending key once into the store below, in one batch (a null value is a delete). */
@@ -275,12 +285,14 @@ final class CommitBufferedKeyValueStore
     @Override
     @SuppressWarnings("deprecation")
     public synchronized void flush() {
+        writtenDownAfterCommit += pending.size();
         writePending();
         inner.flush();
     }
 
     @Override
     public synchronized void commit(Map<TopicPartition, Long> changelogOffsets) {
+        writtenDownAfterCommit += pending.size();
         writePending();
         inner.commit(changelogOffsets);
     }

@@ -276,6 +276,7 @@ class CommitBufferedKeyValueStoreTest {
         store.put(key("b"), value("2"));
         store.flush();
         assertEquals(List.of("a", "b"), writesBelow);
+        assertEquals(2, store.writtenDownAfterCommit());
     }
 
     @Test

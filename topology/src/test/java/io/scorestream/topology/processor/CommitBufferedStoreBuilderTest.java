@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
@@ -66,11 +68,58 @@ class CommitBufferedStoreBuilderTest {
         }
     }
 
-    private static Topology topology() {
+    /** The stores built for the topology (one per task). */
+    private final List<CommitBufferedKeyValueStore> built = new ArrayList<>();
+
+    private Topology topology() {
+        final CommitBufferedStoreBuilder builder = new CommitBufferedStoreBuilder(Stores.persistentKeyValueStore(STORE));
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> capturing = new StoreBuilder<>() {
+            @Override
+            public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingEnabled() {
+                return builder.withCachingEnabled();
+            }
+
+            @Override
+            public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingDisabled() {
+                return builder.withCachingDisabled();
+            }
+
+            @Override
+            public StoreBuilder<KeyValueStore<Bytes, byte[]>> withLoggingEnabled(Map<String, String> config) {
+                return builder.withLoggingEnabled(config);
+            }
+
+            @Override
+            public StoreBuilder<KeyValueStore<Bytes, byte[]>> withLoggingDisabled() {
+                return builder.withLoggingDisabled();
+            }
+
+            @Override
+            public KeyValueStore<Bytes, byte[]> build() {
+                final KeyValueStore<Bytes, byte[]> store = builder.build();
+                built.add((CommitBufferedKeyValueStore) store);
+                return store;
+            }
+
+            @Override
+            public Map<String, String> logConfig() {
+                return builder.logConfig();
+            }
+
+            @Override
+            public boolean loggingEnabled() {
+                return builder.loggingEnabled();
+            }
+
+            @Override
+            public String name() {
+                return builder.name();
+            }
+        };
         final Topology t = new Topology();
         t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
         t.addProcessor("count", CountingProcessor::new, "in");
-        t.addStateStore(new CommitBufferedStoreBuilder(Stores.persistentKeyValueStore(STORE)), "count");
+        t.addStateStore(capturing, "count");
         t.addSink("out", "out", new StringSerializer(), new StringSerializer(), "count");
         return t;
     }
@@ -93,7 +142,7 @@ class CommitBufferedStoreBuilderTest {
         assertOneRecordPerKeyPerCommit(StreamsConfig.AT_LEAST_ONCE);
     }
 
-    private static void assertOneRecordPerKeyPerCommit(String guarantee) {
+    private void assertOneRecordPerKeyPerCommit(String guarantee) {
         try (TopologyTestDriver driver = new TopologyTestDriver(topology(), props(guarantee))) {
             final TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(),
                     new StringSerializer());
@@ -134,6 +183,11 @@ class CommitBufferedStoreBuilderTest {
             // and the store, read through Kafka Streams, holds what the changelog says
             final KeyValueStore<Bytes, byte[]> store = driver.getKeyValueStore(STORE);
             assertEquals(null, store.get(Bytes.wrap("hot".getBytes(StandardCharsets.UTF_8))));
+
+            // and every key went down at Kafka Streams' pre-commit hook, none after the commit
+            assertEquals(1, built.size());
+            assertEquals(6, built.get(0).writtenDownKeys());
+            assertEquals(0, built.get(0).writtenDownAfterCommit());
         }
     }
 
