@@ -90,16 +90,14 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
         // on every get, put, eviction and flush, and, once the aggregates had filled it (it is one
         // per thread, shared with the buffer store), every put into the buffer store evicted a
         // buffered record (written through to its changelog), since the cache evicts from the store
-        // being written to. Instead, below the logging layer, CoalescingBytesStore keeps the writes
-        // of the commit interval in a hash map and puts them into RocksDB in one batch at the
-        // commit: a hot key reaches RocksDB once per commit and is read from the map meanwhile;
-        // every write still goes to the changelog when it happens. Opened by every task, written
-        // only when a live version declares aggregates.
-        final StoreBuilder<KeyValueStore<Bytes, byte[]>> features = Stores
-                .keyValueStoreBuilder(CoalescingBytesStore.supplier(Stores.persistentKeyValueStore(featuresStoreName)),
-                        Serdes.Bytes(), Serdes.ByteArray())
-                .withCachingDisabled()
-                .withLoggingEnabled(java.util.Map.of());
+        // being written to. Instead, ABOVE the logging layer, CommitBufferedKeyValueStore keeps the
+        // writes of the commit interval in a hash map (reads of pending keys served from it) and
+        // writes each written key once into the changelog and RocksDB when the task prepares its
+        // commit, inside the commit's transaction: a hot key written N times between two commits
+        // sends one changelog record, not N. Opened by every task, written only when a live version
+        // declares aggregates.
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> features =
+                new CommitBufferedStoreBuilder(Stores.persistentKeyValueStore(featuresStoreName));
         return Set.of(buffer, features);
     }
 }
