@@ -68,7 +68,10 @@ import org.slf4j.LoggerFactory;
  * time range to offsets, loads the versions, runs a Kafka Streams application of its own
  * ({@code scorestream-replay-<random>}, exactly_once_v2, state in a temporary directory) from the
  * range's start offsets until the range is done, closes it, removes its consumer group, internal
- * topics and state, and prints the report (and writes it as JSON). See docs/BACKTESTING.md.
+ * topics and state, and prints the report (and writes it as JSON). See docs/BACKTESTING.md. With
+ * {@code --repartition-by}, the range is first copied, in event-time order and rekeyed by the field,
+ * to a temporary topic ({@link ReplayRekey}), which the application reads instead and whose offsets
+ * the stop rule counts; it is deleted with the internal topics.
  *
  * <p>{@link ReplayCommand} creates it; {@link #execute} runs once, blocking, and creates and closes
  * its own clients. Progress and warnings go to {@code err}, the report to {@code out}; neither is
