@@ -278,6 +278,10 @@ public final class ReplayCommand implements Callable<Integer> {
                 : CommandLines.requireNonBlank(spec, "--event-id-field", eventIdField);
         final String groupField = repartitionBy == null ? null
                 : CommandLines.requireNonBlank(spec, "--repartition-by", repartitionBy);
+        if (groupField != null && !groupField.chars().noneMatch(Character::isWhitespace)) {
+            throw CommandLines.usage(spec, "option --repartition-by needs one field name (as repartition.by), got '"
+                    + groupField + "'");
+        }
         final Path reportFile = report != null ? report
                 : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
         checkDistinct(input, output, deadLetters, specs);
