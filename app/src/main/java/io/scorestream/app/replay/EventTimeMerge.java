@@ -1,6 +1,7 @@
 package io.scorestream.app.replay;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -47,6 +48,9 @@ final class EventTimeMerge {
     /** Per partition, whether every record of its range has been fetched. */
     private final boolean[] fetched;
     private final Set<Integer> wanted = new LinkedHashSet<>();
+    /** Per partition, the largest timestamp added so far. */
+    private final long[] newest;
+    private long outOfOrder;
 
     /**
      * @param range the offsets to merge, per partition: from {@code start}, the records below
@@ -59,6 +63,8 @@ final class EventTimeMerge {
         final int n = range.partitionCount();
         this.queues = new ArrayDeque[n];
         this.fetched = new boolean[n];
+        this.newest = new long[n];
+        Arrays.fill(newest, Long.MIN_VALUE);
         for (int p = 0; p < n; p++) {
             queues[p] = new ArrayDeque<>();
             final ReplayRange.Partition r = range.partition(p);
@@ -99,6 +105,14 @@ final class EventTimeMerge {
         return best < 0 ? null : queues[best].pollFirst();
     }
 
+    /**
+     * Records so far stamped earlier than a record before them in their own partition: they keep
+     * their partition's order, so for them the merged order is not event-time order.
+     */
+    long outOfOrder() {
+        return outOfOrder;
+    }
+
     private void add(ConsumerRecord<byte[], byte[]> r) {
         final int p = r.partition();
         if (p < 0 || p >= queues.length || fetched[p]) {
@@ -110,6 +124,11 @@ final class EventTimeMerge {
         }
         if (r.offset() < bounds.end()) {
             queues[p].addLast(r);
+            if (r.timestamp() < newest[p]) {
+                outOfOrder++;
+            } else {
+                newest[p] = r.timestamp();
+            }
         }
         if (r.offset() >= bounds.done() - 1) {
             fetched[p] = true;

@@ -208,7 +208,8 @@ final class Replay {
         err.println(PREFIX + "rekeying the range by '" + options.repartitionBy() + "' in event-time order into "
                 + "temporary topic '" + topic + "'");
         final ReplayRekey.Result result = new ReplayRekey(client, new FeatureEventSerde(schemas),
-                options.repartitionBy(), options.deadLetterTopic(), TIMEOUT).copy(range, topic);
+                options.repartitionBy(), options.deadLetterTopic(), TIMEOUT).copy(range, topic,
+                ProgressBar.ofCount(err, terminal, "rekey", "records", range.workOffsets(), System.nanoTime()));
         final List<ReplayRange.Partition> rekeyed = new ArrayList<>();
         long total = 0;
         for (int p = 0; p < partitions; p++) {
@@ -218,6 +219,11 @@ final class Replay {
         }
         err.println(String.format(Locale.ROOT, "%srekeyed %,d events (%,d dead-lettered: no group)", PREFIX, total,
                 result.deadLettered()));
+        if (result.outOfOrder() > 0) {
+            err.println(String.format(Locale.ROOT, "%swarning: %,d events are stamped earlier than an event before "
+                    + "them in their input partition; they keep their partition's order (as live scoring sees them), "
+                    + "so they are out of order for their group's aggregates", PREFIX, result.outOfOrder()));
+        }
         return new ReplayRange(topic, rekeyed);
     }
 

@@ -1,5 +1,6 @@
 package io.scorestream.app.replay;
 
+import io.scorestream.app.command.ProgressBar;
 import io.scorestream.schemas.serde.WireFormatException;
 import io.scorestream.topology.errors.DeadLetters;
 import io.scorestream.topology.errors.InvalidEventException;
@@ -59,9 +60,14 @@ final class ReplayRekey {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayRekey.class);
     /** Unacknowledged sends checked at a time, so a failing send stops the copy early. */
     private static final int IN_FLIGHT = 10_000;
+    /** Records between two updates of the progress bar. */
+    private static final int PROGRESS_EVERY = 4_096;
 
-    /** What the copy did: records written to the temporary topic, per partition, and dead letters. */
-    record Result(long[] written, long deadLettered) {
+    /**
+     * What the copy did: records written to the temporary topic, per partition, dead letters, and
+     * records out of order within their input partition ({@link EventTimeMerge#outOfOrder()}).
+     */
+    record Result(long[] written, long deadLettered, long outOfOrder) {
     }
 
     private final Map<String, Object> client;
@@ -97,12 +103,15 @@ final class ReplayRekey {
      * Copies {@code range} of its topic to {@code target} (which must exist, empty, with
      * {@code range.partitionCount()} partitions), and waits until every record is acknowledged.
      *
+     * @param progress told the input records done every few thousand, and finished at the end
      * @throws ReplayException if a record cannot be written or the input cannot be read
      */
-    Result copy(ReplayRange range, String target) throws InterruptedException, TimeoutException {
+    Result copy(ReplayRange range, String target, ProgressBar progress)
+            throws InterruptedException, TimeoutException {
         final int partitions = range.partitionCount();
         final long[] written = new long[partitions];
         long deadLettered = 0;
+        final long outOfOrder;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(); KafkaProducer<byte[], byte[]> producer = producer()) {
             final List<TopicPartition> tps = new ArrayList<>();
             for (ReplayRange.Partition p : range.partitions()) {
@@ -117,7 +126,11 @@ final class ReplayRekey {
                     timeout));
             final List<Future<RecordMetadata>> pending = new ArrayList<>();
             ConsumerRecord<byte[], byte[]> r;
+            long read = 0;
             while ((r = merge.next()) != null) {
+                if (++read % PROGRESS_EVERY == 0) {
+                    progress.update(read, System.nanoTime());
+                }
                 final ProducerRecord<byte[], byte[]> out = rekeyed(r, target, partitions);
                 if (out.topic().equals(target)) {
                     written[out.partition()]++;
@@ -131,10 +144,12 @@ final class ReplayRekey {
             }
             producer.flush();
             await(pending);
+            progress.finish(read, System.nanoTime());
+            outOfOrder = merge.outOfOrder();
         }
         LOG.info(String.format(Locale.ROOT, "Replay rekeyed %,d events of %s by '%s' to %s; %,d dead-lettered",
                 sum(written), range.topic(), field, target, deadLettered));
-        return new Result(written, deadLettered);
+        return new Result(written, deadLettered, outOfOrder);
     }
 
     /** The record to write for input record {@code r}: to {@code target}, or a dead letter. */

@@ -40,7 +40,6 @@ class EventTimeMergeTest {
         private final int maxChunk;
         final Set<Integer> askedFor = new HashSet<>();
         long delivered;
-        int calls;
 
         ChunkedFetcher(List<List<ConsumerRecord<byte[], byte[]>>> partitions, long seed, int maxChunk) {
             this.partitions = partitions;
@@ -51,7 +50,6 @@ class EventTimeMergeTest {
 
         @Override
         public List<ConsumerRecord<byte[], byte[]>> fetch(Set<Integer> wanted) {
-            calls++;
             askedFor.addAll(wanted);
             final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
             for (int p : wanted) {
@@ -106,14 +104,15 @@ class EventTimeMergeTest {
         }
 
         // when: merged, the records arriving in random chunks
-        final List<ConsumerRecord<byte[], byte[]>> merged = drain(new EventTimeMerge(wholeRange(partitions),
-                new ChunkedFetcher(partitions, 11, 40)));
+        final EventTimeMerge merge = new EventTimeMerge(wholeRange(partitions), new ChunkedFetcher(partitions, 11, 40));
+        final List<ConsumerRecord<byte[], byte[]>> merged = drain(merge);
 
         // then: every record once, sorted by (timestamp, partition, offset)
         all.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingLong(ConsumerRecord::timestamp)
                 .thenComparingInt(ConsumerRecord::partition).thenComparingLong(ConsumerRecord::offset));
         assertEquals(all.stream().map(EventTimeMergeTest::where).toList(),
                 merged.stream().map(EventTimeMergeTest::where).toList());
+        assertEquals(0, merge.outOfOrder());
     }
 
     @Test
@@ -124,12 +123,13 @@ class EventTimeMergeTest {
                 List.of(record(1, 0, 7), record(1, 1, 5)));
 
         // when
-        final List<ConsumerRecord<byte[], byte[]>> merged = drain(new EventTimeMerge(wholeRange(partitions),
-                new ChunkedFetcher(partitions, 3, 2)));
+        final EventTimeMerge merge = new EventTimeMerge(wholeRange(partitions), new ChunkedFetcher(partitions, 3, 2));
+        final List<ConsumerRecord<byte[], byte[]>> merged = drain(merge);
 
         // then: the heads decide; each partition keeps its offset order
         assertEquals(List.of("7/1@0", "5/1@1", "10/0@0", "5/0@1"),
                 merged.stream().map(EventTimeMergeTest::where).toList());
+        assertEquals(2, merge.outOfOrder(), "two records stamped earlier than their partition's previous one");
     }
 
     @Test
