@@ -217,8 +217,8 @@ final class Replay {
             rekeyed.add(new ReplayRange.Partition(p, 0, n, n));
             total += n;
         }
-        err.println(String.format(Locale.ROOT, "%srekeyed %,d events (%,d dead-lettered: no group)", PREFIX, total,
-                result.deadLettered()));
+        err.println(String.format(Locale.ROOT, "%srekeyed %,d events; %,d dead-lettered (no group, or undecodable)",
+                PREFIX, total, result.deadLettered()));
         if (result.outOfOrder() > 0) {
             err.println(String.format(Locale.ROOT, "%swarning: %,d events are stamped earlier than an event before "
                     + "them in their input partition; they keep their partition's order (as live scoring sees them), "

@@ -196,6 +196,20 @@ class ReplayRepartitionIT {
             final int p = random.nextInt(PARTITIONS);
             byPartition.get(p).add(new ProducerRecord<>(INPUT, p, ts, t.getTransactionId().toString(), t));
         }
+        // and: amid partition 1, three records that cannot be grouped: an event without account_id,
+        // a tombstone, and bytes not in the wire format
+        final org.apache.avro.Schema other = org.apache.avro.SchemaBuilder.record("Refund").namespace("test")
+                .fields().requiredDouble("amount").endRecord();
+        final org.apache.avro.generic.GenericRecord refund = new org.apache.avro.generic.GenericData.Record(other);
+        refund.put("amount", 3.0);
+        final byte[] noAccount = io.scorestream.schemas.serde.ConfluentAvroSerializer.generic(schemas, false)
+                .serialize("rr-refunds", refund);
+        final List<ProducerRecord<String, Object>> one = byPartition.get(1);
+        final long mid = (Long) one.get(one.size() / 2).timestamp();
+        one.add(one.size() / 2, new ProducerRecord<>(INPUT, 1, mid, "refund-1", noAccount));
+        one.add(one.size() / 2, new ProducerRecord<String, Object>(INPUT, 1, mid, "deleted-1", (Object) null));
+        one.add(one.size() / 2, new ProducerRecord<>(INPUT, 1, mid, "garbage-1",
+                "{\"amount\": 1}".getBytes(StandardCharsets.UTF_8)));
         final Map<String, String> where = new HashMap<>();
         for (int p = PARTITIONS - 1; p >= 0; p--) {
             for (ProducerRecord<String, Object> r : byPartition.get(p)) {
@@ -232,6 +246,16 @@ class ReplayRepartitionIT {
             }
         }
         assertEquals(events, checked);
+        // and: the three are dead-lettered with live scoring's reasons, and the report counts them
+        final com.fasterxml.jackson.databind.JsonNode records = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("rr-replay-ooo.json").toFile()).path("records");
+        assertEquals(3, records.path("dead_letters").asLong(), records.toString());
+        final com.fasterxml.jackson.databind.JsonNode reasons = records.path("dead_letters_by_reason");
+        assertEquals(1, reasons.path("aggregate_missing_field").asLong(), reasons.toString());
+        assertEquals(1, reasons.path("null_value").asLong(), reasons.toString());
+        assertEquals(1, reasons.path("wrong_magic_byte").asLong(), reasons.toString());
+        assertEquals(0, records.path("unaccounted").asLong(), records.toString());
+        assertTrue(printed.contains("; 3 dead-lettered"), printed);
         LOG.info(String.format(Locale.ROOT, "RESULT replay repartition point in time: %,d events of %d accounts as "
                 + "in event-time order", checked, byAccount.size()));
     }
