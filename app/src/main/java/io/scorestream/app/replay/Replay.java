@@ -15,6 +15,7 @@ import io.scorestream.topology.errors.DeadLetteringProcessingHandler;
 import io.scorestream.topology.errors.FailingProductionExceptionHandler;
 import io.scorestream.topology.processor.LiveModelPlans;
 import io.scorestream.topology.processor.ScoringSettings;
+import io.scorestream.topology.serde.FeatureEventSerde;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -67,7 +68,10 @@ import org.slf4j.LoggerFactory;
  * time range to offsets, loads the versions, runs a Kafka Streams application of its own
  * ({@code scorestream-replay-<random>}, exactly_once_v2, state in a temporary directory) from the
  * range's start offsets until the range is done, closes it, removes its consumer group, internal
- * topics and state, and prints the report (and writes it as JSON). See docs/BACKTESTING.md.
+ * topics and state, and prints the report (and writes it as JSON). See docs/BACKTESTING.md. With
+ * {@code --repartition-by}, the range is first copied, in event-time order and rekeyed by the field,
+ * to a temporary topic ({@link ReplayRekey}), which the application reads instead and whose offsets
+ * the stop rule counts; it is deleted with the internal topics.
  *
  * <p>{@link ReplayCommand} creates it; {@link #execute} runs once, blocking, and creates and closes
  * its own clients. Progress and warnings go to {@code err}, the report to {@code out}; neither is
@@ -158,11 +162,15 @@ final class Replay {
             throws InterruptedException, ExecutionException, TimeoutException, IOException {
         final Path stateDir = Files.createTempDirectory("scorestream-replay-");
         try {
+            // With --repartition-by, Kafka Streams reads the range rekeyed into a temporary topic,
+            // and the stop rule counts that topic's offsets; the scores still name the input records.
+            final ReplayRange streamed = options.repartitionBy() == null ? range
+                    : rekey(admin, schemas, applicationId, range, partitions);
             // The group starts where the range starts: every partition's offset, committed before
             // Kafka Streams joins, so its consumer never falls back to auto.offset.reset.
             final Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
-            for (ReplayRange.Partition p : range.partitions()) {
-                start.put(new TopicPartition(options.topic(), p.partition()), new OffsetAndMetadata(p.start()));
+            for (ReplayRange.Partition p : streamed.partitions()) {
+                start.put(new TopicPartition(streamed.topic(), p.partition()), new OffsetAndMetadata(p.start()));
             }
             admin.alterConsumerGroupOffsets(applicationId, start).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
@@ -170,17 +178,53 @@ final class Replay {
                     options.batchMaxWaitMs(), options.eventIdField()).withDeterministicOutput(true)
                     .withFeaturesEmitted(options.emitFeatures());
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(PipelineSettings.DEFAULT,
-                    List.of(options.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
+                    List.of(streamed.topic()), options.out(), scoring)), options.deadLetterTopic(), null);
             final Topology topology = ScoringTopology.build(settings, p -> plans, null, schemas, collector,
                     RegistryListener.NONE);
             final ProgressBar progress = ProgressBar.ofCount(err, terminal, "replay", "records",
-                    range.workOffsets(), System.nanoTime());
+                    streamed.workOffsets(), System.nanoTime());
             new BoundedRun(topology, streamsProperties(applicationId, stateDir, partitions), admin, applicationId,
-                    range, plans, progress).run();
+                    streamed, plans, progress).run();
         } finally {
             removeApplication(admin, applicationId);
             deleteRecursively(stateDir);
         }
+    }
+
+    /**
+     * Creates the temporary topic {@code <applicationId>-rekeyed} with the input's partition count,
+     * copies the range into it in event-time order keyed by {@code --repartition-by}
+     * ({@link ReplayRekey}), and returns the range of that topic the replay's Kafka Streams
+     * application reads: all of it.
+     */
+    private ReplayRange rekey(Admin admin, SchemaRegistry schemas, String applicationId, ReplayRange range,
+                              int partitions) throws InterruptedException, ExecutionException, TimeoutException {
+        final String topic = ReplayRekey.topicName(applicationId);
+        // retention.ms=-1: the records keep their events' historical timestamps.
+        admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")))).all()
+                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        awaitWritable(admin, topic);
+        err.println(PREFIX + "rekeying the range by '" + options.repartitionBy() + "' in event-time order into "
+                + "temporary topic '" + topic + "'");
+        final ReplayRekey.Result result = new ReplayRekey(client, new FeatureEventSerde(schemas),
+                options.repartitionBy(), options.deadLetterTopic(), TIMEOUT).copy(range, topic,
+                ProgressBar.ofCount(err, terminal, "rekey", "records", range.workOffsets(), System.nanoTime()));
+        final List<ReplayRange.Partition> rekeyed = new ArrayList<>();
+        long total = 0;
+        for (int p = 0; p < partitions; p++) {
+            final long n = result.written()[p];
+            rekeyed.add(new ReplayRange.Partition(p, 0, n, n));
+            total += n;
+        }
+        err.println(String.format(Locale.ROOT, "%srekeyed %,d events; %,d dead-lettered (no group, or undecodable)",
+                PREFIX, total, result.deadLettered()));
+        if (result.outOfOrder() > 0) {
+            err.println(String.format(Locale.ROOT, "%swarning: %,d events are stamped earlier than an event before "
+                    + "them in their input partition; they keep their partition's order (as live scoring sees them), "
+                    + "so they are out of order for their group's aggregates", PREFIX, result.outOfOrder()));
+        }
+        return new ReplayRange(topic, rekeyed);
     }
 
     private Properties streamsProperties(String applicationId, Path stateDir, int partitions) {
@@ -402,7 +446,12 @@ final class Replay {
                 throw e;
             }
         }
-        // A partition just created may refuse writes until its leader is known everywhere.
+        awaitWritable(admin, topic);
+    }
+
+    /** Waits until every partition of {@code topic}, just created, answers (until then it may refuse writes). */
+    private static void awaitWritable(Admin admin, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
         final long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             try {
@@ -432,7 +481,10 @@ final class Replay {
         return offsets;
     }
 
-    /** Deletes the replay's consumer group and internal topics (the buffer's changelog); warns on failure. */
+    /**
+     * Deletes the replay's consumer group and internal topics (the buffer's changelog, the temporary
+     * rekeyed topic); warns on failure.
+     */
     private void removeApplication(Admin admin, String applicationId) {
         try {
             admin.deleteConsumerGroups(List.of(applicationId)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -448,7 +500,8 @@ final class Replay {
             final List<String> internal = new ArrayList<>();
             for (String name : admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 if (name.startsWith(applicationId + "-")
-                        && (name.endsWith("-changelog") || name.endsWith("-repartition"))) {
+                        && (name.endsWith("-changelog") || name.endsWith("-repartition")
+                        || name.equals(ReplayRekey.topicName(applicationId)))) {
                     internal.add(name);
                 }
             }

@@ -133,6 +133,13 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "backtest scores join live ones by event (default: topic-partition@offset).")
     String eventIdField;
 
+    @Option(names = "--repartition-by", paramLabel = "FIELD",
+            description = "Replay a pipeline with repartition.by=FIELD: the range's events, merged from all "
+                    + "partitions in event-time order (ties: partition, then offset), are rekeyed by FIELD through "
+                    + "a temporary topic (<replay id>-rekeyed, deleted at the end), so each group's aggregates see "
+                    + "its events in event-time order; events without FIELD are dead-lettered as live.")
+    String repartitionBy;
+
     @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "Where records that cannot be scored go; created if missing (default: <out>-dlq).")
     String deadLetterTopic;
@@ -269,12 +276,18 @@ public final class ReplayCommand implements Callable<Integer> {
         final String labelField = labels == null ? null : CommandLines.requireNonBlank(spec, "--labels", labels);
         final String idField = eventIdField == null ? null
                 : CommandLines.requireNonBlank(spec, "--event-id-field", eventIdField);
+        final String groupField = repartitionBy == null ? null
+                : CommandLines.requireNonBlank(spec, "--repartition-by", repartitionBy);
+        if (groupField != null && !groupField.chars().noneMatch(Character::isWhitespace)) {
+            throw CommandLines.usage(spec, "option --repartition-by needs one field name (as repartition.by), got '"
+                    + groupField + "'");
+        }
         final Path reportFile = report != null ? report
                 : Path.of("replay-report-" + REPORT_STAMP.format(now) + ".json");
         checkDistinct(input, output, deadLetters, specs);
         return new ReplayOptions(bootstrapServers, registry, input, from, to, modelName, new ArrayList<>(versions),
                 models.asOf != null, output, labelField, specs, reportFile, batchMaxRecords, batchMaxWaitMs,
-                deadLetters, emitFeatures, idField);
+                deadLetters, emitFeatures, idField, groupField);
     }
 
     /**

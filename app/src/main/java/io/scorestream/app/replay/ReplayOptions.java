@@ -38,11 +38,15 @@ import picocli.CommandLine.TypeConversionException;
  * @param emitFeatures whether each score carries the values of the aggregates it was scored with
  * @param eventIdField the input field copied into each score's {@code event_id} (as live scoring's
  *     {@code event.id.field}); null = {@code topic-partition@offset}
+ * @param repartitionBy the event field the aggregates' events are grouped by before scoring (as live
+ *     scoring's {@code repartition.by}): the range is first merged in event-time order and rekeyed
+ *     through a temporary topic ({@link ReplayRekey}); null = the input is scored as keyed
  */
 record ReplayOptions(String bootstrap, String schemaRegistryUrl, String topic, Instant from, Instant to,
                             String modelName, List<String> versions, boolean asOf, String out, String labels,
                             String modelTopic, Path report, int batchMaxRecords, long batchMaxWaitMs,
-                            String deadLetterTopic, boolean emitFeatures, String eventIdField) {
+                            String deadLetterTopic, boolean emitFeatures, String eventIdField,
+                            String repartitionBy) {
 
     /** The model topic when {@code --model-topic} is not given. */
     public static final String DEFAULT_MODEL_TOPIC = "model-specs";

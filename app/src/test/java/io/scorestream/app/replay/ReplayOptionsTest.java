@@ -125,6 +125,15 @@ class ReplayOptionsTest {
         assertEquals(1024, o.batchMaxRecords());
         assertEquals(0, o.batchMaxWaitMs());
         assertEquals(Path.of("replay-report-20261102-030405.json"), o.report());
+        assertNull(o.repartitionBy(), "the input is scored as keyed unless told");
+    }
+
+    @Test
+    void takesTheGroupFieldOfARepartitionedPipeline() {
+        assertEquals("account_id", parse("--as-of", "fraud", "--repartition-by", " account_id ").repartitionBy());
+        assertEquals("option --repartition-by must not be blank", error("--as-of", "fraud", "--repartition-by", " "));
+        assertEquals("option --repartition-by needs one field name (as repartition.by), got 'account id'",
+                error("--as-of", "fraud", "--repartition-by", "account id"));
     }
 
     @Test

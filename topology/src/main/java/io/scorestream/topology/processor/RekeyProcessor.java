@@ -60,27 +60,49 @@ public final class RekeyProcessor implements Processor<byte[], FeatureEvent, byt
             lastSchema = schema;
         }
         if (lastPos < 0) {
-            throw new InvalidEventException("aggregate_missing_field", "the events are repartitioned by field '"
-                    + field + "', which this event (" + schema.getFullName() + ") does not have");
+            throw missingField(field, schema);
         }
-        final Object v = value.get(lastPos);
-        if (v == null) {
-            throw new InvalidEventException("aggregate_null_group", "the events are repartitioned by field '" + field
-                    + "', which is null in this event");
-        }
-        final String text;
-        if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?> || v instanceof Integer
-                || v instanceof Long || v instanceof Boolean) {
-            text = v.toString();
-        } else {
-            throw new InvalidEventException("aggregate_missing_field", "the events are repartitioned by field '"
-                    + field + "', whose value here is a " + v.getClass().getSimpleName() + ": a group needs a "
-                    + "string, an enum, an int, a long or a boolean");
-        }
+        final byte[] key = groupKey(value.get(lastPos), field);
         final RecordMetadata meta = context.recordMetadata().orElse(null);
         final Headers headers = new RecordHeaders(record.headers().toArray());
         RepartitionHeaders.add(headers, record.key(), meta == null ? "" : meta.topic(),
                 meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset());
-        context.forward(record.withKey(text.getBytes(StandardCharsets.UTF_8)).withHeaders(headers));
+        context.forward(record.withKey(key).withHeaders(headers));
+    }
+
+    /**
+     * The key an event gets when repartitioned by {@code field}: the field's text as UTF-8, the
+     * bytes {@link RekeyProcessor} writes to the repartition topic (a replay of a repartitioned
+     * pipeline rekeys with it, so its events land as live ones do). Stateless.
+     *
+     * @throws InvalidEventException {@code aggregate_missing_field} when the event has no such field or
+     *     a value that cannot be a group; {@code aggregate_null_group} when it is null
+     */
+    public static byte[] groupKey(GenericRecord value, String field) {
+        final Schema schema = value.getSchema();
+        final Schema.Field f = schema.getType() == Schema.Type.RECORD ? schema.getField(field) : null;
+        if (f == null) {
+            throw missingField(field, schema);
+        }
+        return groupKey(value.get(f.pos()), field);
+    }
+
+    private static InvalidEventException missingField(String field, Schema schema) {
+        return new InvalidEventException("aggregate_missing_field", "the events are repartitioned by field '"
+                + field + "', which this event (" + schema.getFullName() + ") does not have");
+    }
+
+    private static byte[] groupKey(Object v, String field) {
+        if (v == null) {
+            throw new InvalidEventException("aggregate_null_group", "the events are repartitioned by field '" + field
+                    + "', which is null in this event");
+        }
+        if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?> || v instanceof Integer
+                || v instanceof Long || v instanceof Boolean) {
+            return v.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        throw new InvalidEventException("aggregate_missing_field", "the events are repartitioned by field '"
+                + field + "', whose value here is a " + v.getClass().getSimpleName() + ": a group needs a "
+                + "string, an enum, an int, a long or a boolean");
     }
 }

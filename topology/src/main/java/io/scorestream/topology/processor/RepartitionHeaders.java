@@ -47,8 +47,11 @@ public final class RepartitionHeaders {
         return Long.parseLong(text(headers, SOURCE_OFFSET));
     }
 
-    /** Adds the four headers to {@code headers} (replacing any). */
-    static void add(Headers headers, byte[] originalKey, String topic, int partition, long offset) {
+    /**
+     * Adds the four headers to {@code headers} (replacing any): what {@link RekeyProcessor} does,
+     * and a replay of a repartitioned pipeline, which rekeys outside Kafka Streams.
+     */
+    public static void add(Headers headers, byte[] originalKey, String topic, int partition, long offset) {
         remove(headers);
         headers.add(ORIGINAL_KEY, originalKey)
                 .add(SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8))
