@@ -249,6 +249,37 @@ class ScoreResultSerializerTest {
     }
 
     @Test
+    void allocatesLittleBeyondTheReturnedArray() {
+        // given: the thread's allocation counter, and a typical score (two class probabilities)
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean,
+                "this JVM counts no allocated bytes per thread");
+        final com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        final long thread = Thread.currentThread().getId();
+        final ScoreResult r = full("fraud", "3", 0.75);
+        r.setTopClasses(null);
+        r.setFeatures(null);
+        final int records = 20_000;
+        for (int i = 0; i < records; i++) {
+            encoder.serialize(TOPIC, r);
+        }
+
+        // when
+        final long before = counter.getThreadAllocatedBytes(thread);
+        int length = 0;
+        for (int i = 0; i < records; i++) {
+            length = encoder.serialize(TOPIC, r).length;
+        }
+        final double perRecord = (counter.getThreadAllocatedBytes(thread) - before) / (double) records;
+
+        // then: the array (16-byte header, 8-byte aligned), plus at most a map iterator that the JIT
+        // has not yet removed; the generic Avro path allocates several hundred bytes more
+        final long array = (16 + length + 7) & ~7L;
+        assertTrue(perRecord <= array + 48, () -> String.format(Locale.ROOT,
+                "%.1f bytes allocated per record, for a %d-byte array", perRecord, array));
+    }
+
+    @Test
     void namesTheMissingRequiredFieldAndRecovers() {
         // given
         final ScoreResult broken = full("m", "1", 0.5);
