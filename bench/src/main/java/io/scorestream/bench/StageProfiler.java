@@ -63,6 +63,7 @@ final class StageProfiler implements AutoCloseable {
         b.put("ONNX Runtime", List.of("ai.onnxruntime.", "io.scorestream.inference.BatchScorer.score",
                 "io.scorestream.inference.BatchScorer.run", "io.scorestream.inference.OutputReader"));
         b.put("result encode", List.of("io.scorestream.schemas.serde.ConfluentAvroSerializer",
+                "io.scorestream.schemas.serde.ScoreResultSerializer", "io.scorestream.schemas.serde.ScoreResultWriter",
                 "org.apache.avro.generic.GenericDatumWriter", "org.apache.avro.specific.SpecificDatumWriter",
                 "org.apache.avro.io.BinaryEncoder", "org.apache.avro.io.BufferedBinaryEncoder",
                 "org.apache.avro.io.DirectBinaryEncoder", "io.scorestream.schemas.ScoreResult",

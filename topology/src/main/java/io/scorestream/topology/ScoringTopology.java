@@ -3,10 +3,9 @@ package io.scorestream.topology;
 import io.scorestream.inference.registry.ModelRegistry;
 import io.scorestream.inference.registry.RegistryListener;
 import io.scorestream.schemas.ModelSpec;
-import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.SchemaRegistry;
 import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
-import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.schemas.serde.ScoreResultSerializer;
 import io.scorestream.topology.processor.LiveModelPlans;
 import io.scorestream.topology.processor.ModelPlans;
 import io.scorestream.topology.processor.ModelSpecUpdater;
@@ -193,9 +192,9 @@ public final class ScoringTopology {
             topology.addProcessor(processor, scoringSupplier(p, plans, features, observer), source);
         }
         topology.addSink(scoresSink, p.outputTopic(), new ByteArraySerializer(),
-                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+                ScoreResultSerializer.create(schemas, false), processor);
         topology.addSink(shadowSink, p.shadowTopic(), new ByteArraySerializer(),
-                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false), processor);
+                ScoreResultSerializer.create(schemas, false), processor);
         return processor;
     }
 

@@ -1,5 +1,6 @@
 package io.scorestream.topology;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -10,8 +11,13 @@ import io.scorestream.schemas.ModelOutput;
 import io.scorestream.schemas.ModelSpec;
 import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.Transaction;
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.schemas.serde.ConfluentAvroSerializer;
+import io.scorestream.topology.processor.ScoringObserver;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.Test;
 
 /** A multi-class model's predicted class, class probabilities and top classes reach the scores topic. */
@@ -20,17 +26,22 @@ class ClassOutputsTopologyTest {
     private static final SoftmaxRegression MODEL = SoftmaxRegression.random(21, 30, 3);
     private static final List<String> CLASSES = List.of("low", "medium", "high");
 
-    @Test
-    void eachScoreCarriesTheArgmaxClassItsProbabilitiesAndTheTopClasses() {
+    /** The softmax model with class labels, P("high") as the score and the top 2 classes. */
+    private static ModelSpec multiClassSpec() {
         final byte[] onnx = MODEL.toOnnxLogits();
         final ModelSpec mlpSpec = ModelFixtures.spec(TopologyFixture.MODEL, "1",
                 io.scorestream.inference.onnx.Mlp.random(1, 30, 4, 1));
-        final ModelSpec spec = ModelSpec.newBuilder(mlpSpec)
+        return ModelSpec.newBuilder(mlpSpec)
                 .setArtifactBytes(java.nio.ByteBuffer.wrap(onnx))
                 .setSha256(io.scorestream.inference.Sha256.hex(onnx))
                 .setOutput(ModelOutput.newBuilder().setScoreOutput(SoftmaxRegression.LOGITS).setSoftmax(true)
                         .setClassLabels(CLASSES).setScoreClass("high").setTopK(2).build())
                 .build();
+    }
+
+    @Test
+    void eachScoreCarriesTheArgmaxClassItsProbabilitiesAndTheTopClasses() {
+        final ModelSpec spec = multiClassSpec();
         final SyntheticTransactions generator = new SyntheticTransactions(3, 20);
         try (TopologyFixture f = TopologyFixture.builder(8).build()) {
             f.publishAndAwaitVersion(spec);
@@ -54,6 +65,42 @@ class ClassOutputsTopologyTest {
                 assertEquals(2, top.size());
                 assertEquals(CLASSES.get(best), top.get(0).getClassLabel());
                 assertEquals(p[best], top.get(0).getProbability(), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void theScoresTopicCarriesTheBytesTheGenericAvroSerializerWritesForTheSameScores() {
+        // given: an observer that keeps every forwarded score object, and the scores topic read raw
+        final List<ScoreResult> observed = new ArrayList<>();
+        final ScoringObserver keep = new ScoringObserver() {
+            @Override
+            public void onScore(ScoreResult score, org.apache.avro.generic.GenericRecord event) {
+                observed.add(score);
+            }
+        };
+        final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+        final ConfluentAvroSerializer<ScoreResult> reference =
+                ConfluentAvroSerializer.specific(schemas, ScoreResult.class, false);
+        final SyntheticTransactions generator = new SyntheticTransactions(5, 20);
+        try (TopologyFixture f = TopologyFixture.builder(8).schemas(schemas).observer(keep).build()) {
+            final TestOutputTopic<byte[], byte[]> raw = f.driver().createOutputTopic(TopologyFixture.SCORES,
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            f.publishAndAwaitVersion(multiClassSpec());
+
+            // when
+            for (int i = 0; i < 8; i++) {
+                f.send(generator.next(TopologyFixture.START.plusSeconds(i)));
+            }
+            final List<byte[]> written = raw.readValuesToList();
+
+            // then: byte for byte what the generic path writes for each score (label, class map, top classes)
+            assertEquals(8, written.size());
+            assertEquals(8, observed.size());
+            for (int i = 0; i < written.size(); i++) {
+                assertEquals(3, observed.get(i).getClassProbabilities().size());
+                assertArrayEquals(reference.serialize(TopologyFixture.SCORES, observed.get(i)), written.get(i),
+                        "score " + i);
             }
         }
     }

@@ -146,7 +146,12 @@ public final class ConfluentAvroSerializer<T extends GenericContainer> implement
         // Nothing owned; the registry belongs to the caller.
     }
 
-    private int schemaId(final String topic, final Schema schema) {
+    /**
+     * The id of {@code schema} under the subject of {@code topic}, registering it when this
+     * serializer auto-registers; cached after the first call. Throws a {@link SerializationException}
+     * naming the topic and subject when the registry refuses or cannot be reached.
+     */
+    int schemaId(final String topic, final Schema schema) {
         TopicIds topicIds = idsByTopic.get(topic);
         if (topicIds == null) {
             topicIds = idsByTopic.computeIfAbsent(topic, t -> new TopicIds(TopicNameStrategy.subject(t, isKey)));

@@ -799,6 +799,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Forwards every lane's scores (and dead letters) in buffer order, so per-key order holds. */
     private void forward() {
         final long scoredAt = context.currentSystemTimeMs();
+        // One Instant for the whole batch: every live score of it has the same scored_at.
+        final java.time.Instant scoredAtInstant = java.time.Instant.ofEpochMilli(scoredAt);
         final int[] forwarded = new int[lanes.length];
         for (int l = 0; l < lanes.length; l++) {
             final Lane lane = lanes[l];
@@ -831,7 +833,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                     continue;
                 }
                 forwarded[l]++;
-                final ScoreResult result = toResult(r, lane, row, scoredAt);
+                final ScoreResult result = toResult(r, lane, row, scoredAt, scoredAtInstant);
                 final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
                 RepartitionHeaders.remove(headers);
                 headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION).remove(HEADER_MODEL_ROLE);
@@ -866,7 +868,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
     }
 
-    private ScoreResult toResult(BufferedRecord r, Lane lane, int row, long scoredAt) {
+    private ScoreResult toResult(BufferedRecord r, Lane lane, int row, long scoredAt,
+                                 java.time.Instant scoredAtInstant) {
         final GenericRecord value = r.value().record();
         String eventId = null;
         // The id field's position was resolved for the schema seen last (usually every record's);
@@ -881,28 +884,35 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         final boolean fixed = settings.deterministic();
         final long at = fixed ? r.timestamp() : scoredAt;
+        final java.time.Instant eventTime = java.time.Instant.ofEpochMilli(r.timestamp());
         @SuppressWarnings("unchecked")
         final Map<String, Double> probabilities = (Map<String, Double>) lane.classProbabilities[row];
         @SuppressWarnings("unchecked")
         final java.util.List<ClassProbability> top = (java.util.List<ClassProbability>) lane.topClasses[row];
-        // The all-args constructor, not the builder: a builder copies the schema's field list and
-        // validates every field, per record, on the hot path. Required fields are non-null here.
-        return new ScoreResult(eventId, keyText(outputKey(r)), lane.model, lane.version,
-                lane.score[row],
-                lane.decision[row],
-                lane.label[row],
-                probabilities,
-                java.time.Instant.ofEpochMilli(r.timestamp()),
-                java.time.Instant.ofEpochMilli(at),
-                fixed ? 0 : lane.rows(),
-                fixed ? 0L : lane.inferenceNanos / 1000,
-                at - r.timestamp(),
-                r.topic(),
-                r.partition() < 0 ? null : r.partition(),
-                r.offset() < 0 ? null : r.offset(),
-                lane.role,
-                top,
-                settings.emitFeatures() && lane.features != null ? lane.features.named(r.features()) : null);
+        // Setters, not the builder nor the all-args constructor: a builder copies the schema's field
+        // list and validates every field per record, and the constructor takes every number boxed
+        // (a Double, an Integer and two Longs per record). Required fields are non-null here.
+        final ScoreResult result = new ScoreResult();
+        result.setEventId(eventId);
+        result.setKey(keyText(outputKey(r)));
+        result.setModelName(lane.model);
+        result.setModelVersion(lane.version);
+        result.setScore(lane.score[row]);
+        result.setDecision(lane.decision[row]);
+        result.setLabel(lane.label[row]);
+        result.setClassProbabilities(probabilities);
+        result.setEventTime(eventTime);
+        result.setScoredAt(fixed ? eventTime : scoredAtInstant);
+        result.setBatchSize(fixed ? 0 : lane.rows());
+        result.setInferenceMicros(fixed ? 0L : lane.inferenceNanos / 1000);
+        result.setLatencyMs(at - r.timestamp());
+        result.setSourceTopic(r.topic());
+        result.setSourcePartition(r.partition() < 0 ? null : r.partition());
+        result.setSourceOffset(r.offset() < 0 ? null : r.offset());
+        result.setRole(lane.role);
+        result.setTopClasses(top);
+        result.setFeatures(settings.emitFeatures() && lane.features != null ? lane.features.named(r.features()) : null);
+        return result;
     }
 
     /** The key a record's score and dead letter get: its own, also when it was repartitioned. */
