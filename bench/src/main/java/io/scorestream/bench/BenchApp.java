@@ -113,7 +113,7 @@ final class BenchApp implements AutoCloseable {
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
                 config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))
-                .withPassthrough(spec.passthrough());
+                .withPassthrough(spec.passthrough()).withFastDecode(config.batching().fastDecode());
         final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
                 config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 
