@@ -101,6 +101,8 @@ final class BenchApp implements AutoCloseable {
         settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, spec.device());
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
+        // Before/after comparisons of fast decoding: -Dscorestream.bench.decode.fast=false reads as before.
+        settings.put(BatchingConfig.SCORE_DECODE_FAST_CONFIG, System.getProperty("scorestream.bench.decode.fast", "true"));
         for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
             settings.put(KafkaStreamsConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
         }
