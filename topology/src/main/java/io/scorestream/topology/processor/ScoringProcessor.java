@@ -818,10 +818,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         lane.scorer.clear();
         for (int row = from; row < to; row++) {
             final BufferedRecord r = buffer[lane.rowToRecord[row]];
+            // Re-added rows of a failed run: the aggregates' fallback was counted when the record was added.
             if (lane.features == null) {
                 addEvent(lane, r.value());
             } else {
-                addFeatured(lane, lane.features.view(r.features(), r.value().record()));
+                lane.scorer.add(lane.features.view(r.features(), r.value().record()));
             }
         }
         final ScoredBatch batch;
