@@ -187,13 +187,8 @@ final class CompiledReader {
             final int end = size + (int) n;
             if (floats) {
                 // float into float: finite values go in as they are; (float) (double) f == f.
-                final FloatBuffer fb = (FloatBuffer) buf;
-                for (int k = size; k < end; k++) {
-                    final float v = in.readFloat();
-                    if (!Float.isFinite(v)) {
-                        throw new Refused("non-finite element");
-                    }
-                    fb.put(at + k, v);
+                if (!in.readFiniteFloats((FloatBuffer) buf, at + size, (int) n)) {
+                    throw new Refused("non-finite element");
                 }
             } else {
                 for (int k = size; k < end; k++) {

@@ -1,5 +1,9 @@
 package io.scorestream.schemas.serde;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -20,6 +24,10 @@ import org.apache.avro.Schema;
  * array belongs to the caller and must not change while it is read.
  */
 public final class AvroCursor {
+
+    /** Avro floats are little-endian IEEE 754: read four bytes at a time. */
+    private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     private byte[] buf = new byte[0];
     private int pos;
@@ -104,6 +112,29 @@ public final class AvroCursor {
                 | (long) (buf[pos + 7] & 0xff) << 24;
         pos += 8;
         return Double.longBitsToDouble(hi << 32 | lo);
+    }
+
+    /**
+     * Reads {@code n} floats into {@code out} from index {@code at}, as they are, and says whether
+     * they were all finite (if not, some were written and the caller must not use the values).
+     */
+    public boolean readFiniteFloats(FloatBuffer out, int at, int n) {
+        if (n < 0) {
+            throw new Malformed("float count " + n);
+        }
+        if (4L * n > limit - pos) {
+            throw new Malformed("needs " + 4L * n + " bytes for " + n + " floats, " + (limit - pos) + " left");
+        }
+        boolean finite = true;
+        int p = pos;
+        for (int k = 0; k < n; k++, p += 4) {
+            final float v = (float) FLOATS.get(buf, p);
+            // NaN and the infinities have every exponent bit set.
+            finite &= Float.isFinite(v);
+            out.put(at + k, v);
+        }
+        pos = p;
+        return finite;
     }
 
     /** A string's or bytes' length prefix, checked against the bytes left. */
