@@ -126,6 +126,8 @@ final class BenchApp implements AutoCloseable {
         settings.put(KafkaStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         settings.put(InferenceConfig.INFERENCE_DEVICE_CONFIG, spec.device());
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
+        // Before/after comparisons of fast decoding: -Dscorestream.bench.decode.fast=false reads as before.
+        settings.put(BatchingConfig.SCORE_DECODE_FAST_CONFIG, System.getProperty("scorestream.bench.decode.fast", "true"));
         for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
             settings.put(KafkaStreamsConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
         }
@@ -138,7 +140,7 @@ final class BenchApp implements AutoCloseable {
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
                 config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))
-                .withPassthrough(spec.passthrough());
+                .withPassthrough(spec.passthrough()).withFastDecode(config.batching().fastDecode());
         final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
                 config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 

@@ -51,6 +51,13 @@ public final class BatchScorer implements AutoCloseable {
     private Schema lastSchema;
     private FeatureExtractor lastExtractor;
 
+    /** Per writer schema (by identity: one object per schema id): its {@link CompiledReader}, or why none. */
+    private final Map<Schema, Object> readers = new java.util.IdentityHashMap<>();
+    private Schema lastReaderSchema;
+    private Object lastReader;
+    private final io.scorestream.schemas.serde.AvroCursor cursor = new io.scorestream.schemas.serde.AvroCursor();
+    private DecodeFallbackListener fallbackListener = DecodeFallbackListener.NONE;
+
     /**
      * Tensors over the whole buffers for the last run size, reused while the size repeats; null
      * where an input's tensor copies its values.
@@ -148,6 +155,71 @@ public final class BatchScorer implements AutoCloseable {
         }
         extractor.extract(record, rows, size);
         return size++;
+    }
+
+    /**
+     * Appends the features of a record given both as a (possibly not yet decoded) record and as its
+     * Avro binary encoding: {@code data[offset, offset + length)} is the datum, written with
+     * {@code record.getSchema()}. The mapped fields are read straight from the bytes into the row by
+     * a reader compiled once per writer schema; the record is read ({@link #add(IndexedRecord)})
+     * instead when no reader can be compiled for the schema, or when the fast read does not accept
+     * the bytes or a value, so the outcome (row, or {@link FeatureException}) is always the one
+     * {@link #add(IndexedRecord)} gives. Each such fallback is reported to the
+     * {@linkplain #setDecodeFallbackListener listener} with its reason.
+     *
+     * @return the row's index in this batch
+     * @throws FeatureException when the record cannot feed the model; the batch is unchanged
+     * @throws IllegalStateException when the batch is full
+     */
+    public int add(IndexedRecord record, byte[] data, int offset, int length) {
+        if (size >= capacity) {
+            throw new IllegalStateException("batch is full (" + capacity + " rows); score and clear it first");
+        }
+        final Schema schema = record.getSchema();
+        final Object reader = readerFor(schema);
+        if (reader instanceof CompiledReader compiled) {
+            if (size >= written) {
+                written = size + 1;
+            }
+            try {
+                compiled.read(cursor.reset(data, offset, length), rows, size);
+                return size++;
+            } catch (RuntimeException e) {
+                // The generic path decides: it writes the row, or refuses the record with its own reason.
+                fallbackListener.onFallback(DecodeFallbackListener.REASON_VALUE);
+                return add(record);
+            }
+        }
+        if (reader != null) {
+            fallbackListener.onFallback((String) reader);
+        }
+        return add(record);
+    }
+
+    /** The reader of {@code schema}, the reason there is none, or null if the schema has no extractor. */
+    private Object readerFor(Schema schema) {
+        if (schema == lastReaderSchema) {
+            return lastReader;
+        }
+        Object r = readers.get(schema);
+        if (r == null && !readers.containsKey(schema)) {
+            FeatureExtractor extractor = null;
+            try {
+                extractor = extractorFor(schema);
+            } catch (FeatureException e) {
+                // The schema cannot feed the model: add(record) gives the refusal, record by record.
+            }
+            r = extractor == null ? null : CompiledReader.compile(extractor);
+            readers.put(schema, r);
+        }
+        lastReaderSchema = schema;
+        lastReader = r;
+        return r;
+    }
+
+    /** Where fallbacks from the fast read are reported (one call per record); never null. */
+    public void setDecodeFallbackListener(DecodeFallbackListener listener) {
+        this.fallbackListener = listener == null ? DecodeFallbackListener.NONE : listener;
     }
 
     void addZeroRows(int count) {

@@ -41,29 +41,29 @@ import org.apache.avro.generic.PrimitivesArrays;
 public final class FeatureExtractor {
 
     /** A number, or a union of numbers and booleans. */
-    private static final byte NUMBER = 0;
-    private static final byte BOOLEAN = 1;
+    static final byte NUMBER = 0;
+    static final byte BOOLEAN = 1;
     /** An array of numbers or booleans. */
-    private static final byte ARRAY = 2;
+    static final byte ARRAY = 2;
     /** Field absent from the record schema, mapping has a default: always the default. */
-    private static final byte CONSTANT = 3;
+    static final byte CONSTANT = 3;
     /** A string or an enum. */
-    private static final byte TEXT = 4;
+    static final byte TEXT = 4;
     /** An array of strings or enums. */
-    private static final byte TEXT_ARRAY = 5;
+    static final byte TEXT_ARRAY = 5;
 
     private final Schema schema;
     /** Per input: its element type and the width of one row. */
-    private final ElementType[] types;
-    private final String[] inputNames;
-    private final int[] rowWidths;
+    final ElementType[] types;
+    final String[] inputNames;
+    final int[] rowWidths;
     /** Per input: column descriptors, in column order. */
-    private final int[][] positions;
-    private final byte[][] kinds;
-    private final int[][] widths;
-    private final double[][] defaults;
-    private final boolean[][] hasDefault;
-    private final String[][] fields;
+    final int[][] positions;
+    final byte[][] kinds;
+    final int[][] widths;
+    final double[][] defaults;
+    final boolean[][] hasDefault;
+    final String[][] fields;
 
     private FeatureExtractor(Schema schema, ElementType[] types, String[] inputNames, int[] rowWidths,
                              int[][] positions, byte[][] kinds, int[][] widths, double[][] defaults,
@@ -322,7 +322,7 @@ public final class FeatureExtractor {
     }
 
     /** Writes a floating-point value; only float and double inputs are compiled to receive one. */
-    private void putDouble(int i, int c, Buffer buf, int at, double d, int element) {
+    void putDouble(int i, int c, Buffer buf, int at, double d, int element) {
         if (!Double.isFinite(d)) {
             throw new FeatureException(FeatureException.Reason.NON_FINITE, fields[i][c],
                     "field '" + fields[i][c] + "'" + (element >= 0 ? " element " + element : "") + " is " + d
@@ -337,7 +337,7 @@ public final class FeatureExtractor {
     }
 
     /** Writes an integer value (an int, a long or a boolean's 1 or 0), converted to the input's type. */
-    private void putLong(int i, int c, Buffer buf, int at, long v, int element) {
+    void putLong(int i, int c, Buffer buf, int at, long v, int element) {
         switch (types[i]) {
             // Through double, as numbers always went: the same float for every long as before.
             case FLOAT -> ((FloatBuffer) buf).put(at, (float) (double) v);
@@ -365,7 +365,7 @@ public final class FeatureExtractor {
     }
 
     /** Writes the column's default (checked at load to fit the input's type). */
-    private void putDefault(int i, int c, Buffer buf, int at) {
+    void putDefault(int i, int c, Buffer buf, int at) {
         final double d = defaultOrThrow(i, c);
         if (types[i] == ElementType.FLOAT || types[i] == ElementType.DOUBLE) {
             putDouble(i, c, buf, at, d, -1);

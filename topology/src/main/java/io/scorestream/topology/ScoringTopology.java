@@ -91,7 +91,7 @@ public final class ScoringTopology {
     public static Topology build(TopologySettings settings, Function<PipelineSettings, ModelPlans> plans,
                                  ModelRegistry registryOrNull, SchemaRegistry schemas, ScoringObserver observer,
                                  RegistryListener listener) {
-        final FeatureEventSerde features = new FeatureEventSerde(schemas);
+        final FeatureEventSerde features = new FeatureEventSerde(schemas, fastDecode(settings.pipelines()));
         final Map<PipelineSettings, ModelPlans> planned = new LinkedHashMap<>();
         for (PipelineSettings p : settings.pipelines()) {
             planned.put(p, Objects.requireNonNull(plans.apply(p), "plans"));
@@ -111,6 +111,19 @@ public final class ScoringTopology {
     }
 
     /**
+     * Whether events are read lazily (checked, decoded when a field is asked for): only when every
+     * pipeline reads its features straight from the bytes, since one serde reads them all.
+     */
+    private static boolean fastDecode(List<PipelineSettings> pipelines) {
+        for (PipelineSettings p : pipelines) {
+            if (!p.scoring().fastDecode()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The topology of one pipeline of {@code settings} alone, scoring with what {@code registry}
      * has live for its model: what one Kafka Streams client runs when each pipeline has its own
      * client (so one can be paused while the others score). With {@code feedsRegistry}, it also
@@ -124,7 +137,7 @@ public final class ScoringTopology {
                                          RegistryListener listener) {
         final PipelineSettings p = settings.pipelines().stream().filter(x -> x.name().equals(pipeline)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no pipeline named '" + pipeline + "'"));
-        final FeatureEventSerde features = new FeatureEventSerde(schemas);
+        final FeatureEventSerde features = new FeatureEventSerde(schemas, p.scoring().fastDecode());
         final Map<PipelineSettings, ModelPlans> planned = Map.of(p, new LiveModelPlans(registry,
                 p.scoring().modelName()));
         final Topology topology = repartitioned(planned, features, observer);

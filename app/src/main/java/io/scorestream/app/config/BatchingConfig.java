@@ -31,12 +31,22 @@ public final class BatchingConfig {
             + "wins; see 'config-doc --config FILE' for the effective value). Under exactly_once_v2 scores are "
             + "visible only at each commit, so there commit.interval.ms bounds the latency.";
 
+    public static final String SCORE_DECODE_FAST_CONFIG = "score.decode.fast";
+    private static final String SCORE_DECODE_FAST_DOC = "Whether the fields a model maps are read straight from "
+            + "each event's Avro bytes into the batch's tensor buffers, skipping the other fields, instead of "
+            + "decoding every event into a record first. Whatever the fast reader does not take (a version with "
+            + "aggregates, a value it leaves to the generic path, malformed bytes) is read the generic way, with "
+            + "the same result, and counted in the metric scorestream.decode.fallback{model,reason}. false: every "
+            + "event is decoded into a record, as before.";
+
     private final int maxRecords;
     private final long maxWaitMs;
+    private final boolean fastDecode;
 
     BatchingConfig(final ConfigValues values) {
         this.maxRecords = values.integer(BATCH_MAX_RECORDS_CONFIG);
         this.maxWaitMs = values.longValue(BATCH_MAX_WAIT_MS_CONFIG);
+        this.fastDecode = values.bool(SCORE_DECODE_FAST_CONFIG);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -45,7 +55,9 @@ public final class BatchingConfig {
                 .define(BATCH_MAX_RECORDS_CONFIG, Type.INT, 256, Range.between(1, 65536), Importance.HIGH,
                         BATCH_MAX_RECORDS_DOC)
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, Range.atLeast(0), Importance.HIGH,
-                        BATCH_MAX_WAIT_MS_DOC);
+                        BATCH_MAX_WAIT_MS_DOC)
+                .define(SCORE_DECODE_FAST_CONFIG, Type.BOOLEAN, true, null, Importance.LOW,
+                        SCORE_DECODE_FAST_DOC);
     }
 
     /** {@code batch.max.records}; with pipelines, the default of theirs. */
@@ -60,5 +72,10 @@ public final class BatchingConfig {
      */
     public long maxWaitMs() {
         return maxWaitMs;
+    }
+
+    /** {@code score.decode.fast}: whether mapped fields are read straight from the events' bytes (every pipeline). */
+    public boolean fastDecode() {
+        return fastDecode;
     }
 }

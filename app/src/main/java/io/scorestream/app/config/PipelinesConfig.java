@@ -109,7 +109,7 @@ public final class PipelinesConfig {
         final List<PipelineDraft> drafts = declared.isEmpty()
                 ? List.of(globalDraft(topics, batching, models)) : drafts(values, declared, given);
         checkTopicRoles(drafts, topics.deadLetterTopic(), topics.modelTopic());
-        this.pipelines = pipelineSettings(drafts, topics.emitFeatures());
+        this.pipelines = pipelineSettings(drafts, topics.emitFeatures(), batching.fastDecode());
         try {
             this.topologySettings = new TopologySettings(pipelines, topics.deadLetterTopic(), topics.modelTopic());
         } catch (IllegalArgumentException e) {
@@ -379,14 +379,15 @@ public final class PipelinesConfig {
     }
 
     private static List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts,
-                                                           final boolean emitFeatures) {
+                                                           final boolean emitFeatures,
+                                                           final boolean fastDecode) {
         final List<PipelineSettings> out = new ArrayList<>(drafts.size());
         for (final PipelineDraft d : drafts) {
             try {
                 out.add(new PipelineSettings(d.name(), d.inputTopics(), d.outputTopic(), d.shadowTopic(),
                         new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
                                 d.eventIdField().isEmpty() ? null : d.eventIdField())
-                                .withFeaturesEmitted(emitFeatures), d.repartitionBy()));
+                                .withFeaturesEmitted(emitFeatures).withFastDecode(fastDecode), d.repartitionBy()));
             } catch (IllegalArgumentException e) {
                 // The checks above should have caught it; this keeps the promise of a ConfigException.
                 throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());

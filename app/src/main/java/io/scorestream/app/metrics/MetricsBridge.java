@@ -94,6 +94,11 @@ public final class MetricsBridge implements ScoringObserver, RegistryListener {
     }
 
     @Override
+    public void onDecodeFallback(String model, String reason) {
+        metrics.recordDecodeFallback(model, reason);
+    }
+
+    @Override
     public void onLoaded(String name, String version, long loadNanos, String device) {
         metrics.modelLoaded(name, version, loadNanos, device);
     }

@@ -36,6 +36,8 @@ import io.scorestream.inference.registry.RegistryListener;
  *       <td>model, version</td></tr>
  *   <tr><td>{@value #MODEL_LOADS}</td><td>counter</td><td>model, result (loaded|refused), reason</td></tr>
  *   <tr><td>{@value #MODEL_LOAD_TIME}</td><td>timer, successful loads</td><td>model</td></tr>
+ *   <tr><td>{@value #DECODE_FALLBACK}</td><td>counter, records whose features were read from the
+ *       decoded record instead of straight from their bytes</td><td>model, reason</td></tr>
  * </table>
  * Every meter also carries the common tags given to the constructor. Tags that do not apply are
  * {@value #NONE} (Prometheus wants one set of tag keys per name).
@@ -79,6 +81,7 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     public static final String MODEL_LOAD_TIME = "scorestream.model.load.time";
     public static final String FEATURES_LATE = "scorestream.features.late";
     public static final String FEATURES_HISTORY = "scorestream.features.history";
+    public static final String DECODE_FALLBACK = "scorestream.decode.fallback";
 
     /** The value of a tag that does not apply, or of a model or version that is not known. */
     public static final String NONE = "none";
@@ -102,6 +105,8 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
     private final ConcurrentMap<String, ModelMeters> models = new ConcurrentHashMap<>();
     /** reason → model → version → counter. */
     private final ConcurrentMap<String, ConcurrentMap<String, Counter>> lateFeatures = new ConcurrentHashMap<>();
+    /** model → reason → counter. */
+    private final ConcurrentMap<String, ConcurrentMap<String, Counter>> decodeFallbacks = new ConcurrentHashMap<>();
     /** By model NUL aggregate, by task: {window ms, history ms}. */
     private final ConcurrentMap<String, ConcurrentMap<String, long[]>> featureHistory = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ConcurrentMap<String, ConcurrentMap<String, Counter>>> deadLetters =
@@ -205,6 +210,33 @@ public final class ScoringMetrics implements MeterBinder, RegistryListener {
             final MeterRegistry r = boundRegistry();
             counter = byVersion.computeIfAbsent(version,
                     v -> recordsCounter(r, OUTCOME_DEAD_LETTERED, model, v, reason));
+        }
+        counter.increment();
+    }
+
+    /**
+     * With fast decoding on, a record's features for {@code model} were read from the decoded record,
+     * for {@code reason} (a short code: {@code aggregates}, {@code value}, ...). Cheap per record once
+     * the pair has been seen.
+     */
+    public void recordDecodeFallback(final String model, final String reason) {
+        final String m = model == null ? NONE : model;
+        ConcurrentMap<String, Counter> byReason = decodeFallbacks.get(m);
+        if (byReason == null) {
+            byReason = decodeFallbacks.computeIfAbsent(m, x -> new ConcurrentHashMap<>());
+        }
+        final String why = reason == null ? NONE : reason;
+        Counter counter = byReason.get(why);
+        if (counter == null) {
+            final MeterRegistry r = boundRegistry();
+            counter = byReason.computeIfAbsent(why, w -> Counter.builder(DECODE_FALLBACK)
+                    .description("Records whose features were read from the decoded record instead of straight "
+                            + "from their Avro bytes (score.decode.fast), by reason")
+                    .baseUnit("records")
+                    .tags(commonTags)
+                    .tag("model", m)
+                    .tag("reason", w)
+                    .register(r));
         }
         counter.increment();
     }

@@ -89,6 +89,17 @@ class ScorestreamConfigPipelinesTest {
         assertEquals("fraud", config.modelName());
     }
 
+    @Test
+    void scoreDecodeFastIsOnByDefaultAndTurnsOffForEveryPipeline() {
+        assertTrue(ScorestreamConfig.of(twoPipelines()).pipelines().stream()
+                .allMatch(p -> p.scoring().fastDecode()));
+
+        final ScorestreamConfig off = ScorestreamConfig.of(twoPipelines("score.decode.fast", "false"));
+
+        assertEquals(List.of(false, false), off.pipelines().stream().map(p -> p.scoring().fastDecode()).toList());
+        assertMentions(refused(twoPipelines("score.decode.fast", "sometimes")), "score.decode.fast", "sometimes");
+    }
+
     // ---- several pipelines ------------------------------------------------------------------
 
     @Test

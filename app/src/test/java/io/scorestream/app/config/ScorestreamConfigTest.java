@@ -458,7 +458,9 @@ class ScorestreamConfigTest {
                 "metrics.basic.auth.user.info", "metrics.ssl.keystore.location", "metrics.ssl.keystore.password",
                 "metrics.ssl.keystore.type", "metrics.ssl.key.password",
                 // signed model versions
-                "model.trusted.keys", "model.signature.required");
+                "model.trusted.keys", "model.signature.required",
+                // features read straight from the events' bytes
+                "score.decode.fast");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 

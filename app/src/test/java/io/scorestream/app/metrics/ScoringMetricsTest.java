@@ -261,6 +261,25 @@ class ScoringMetricsTest {
     }
 
     @Test
+    void countsDecodeFallbacksPerModelAndReasonThroughTheBridge() {
+        // when: the processor reports fallbacks to the bridge
+        final MetricsBridge bridge = new MetricsBridge(metrics);
+        bridge.onDecodeFallback("fraud", "aggregates");
+        bridge.onDecodeFallback("fraud", "aggregates");
+        bridge.onDecodeFallback("fraud", "value");
+        bridge.onDecodeFallback("churn", "value");
+
+        // then
+        assertEquals(2.0, registry.get(ScoringMetrics.DECODE_FALLBACK)
+                .tags("model", "fraud", "reason", "aggregates", "application", "test-app").counter().count());
+        assertEquals(1.0, registry.get(ScoringMetrics.DECODE_FALLBACK).tags("model", "fraud", "reason", "value")
+                .counter().count());
+        assertEquals(1.0, registry.get(ScoringMetrics.DECODE_FALLBACK).tags("model", "churn").counter().count());
+        assertEquals("records", registry.get(ScoringMetrics.DECODE_FALLBACK).tags("model", "churn").counter()
+                .getId().getBaseUnit());
+    }
+
+    @Test
     void showsTheLeastHistoryOfAnAggregateOverTheTasksAndWhetherItsWindowIsFull() {
         // given: two tasks; task 0_1 began the 24-h sum later
         metrics.recordFeatureHistory("fraud", "sum_24h", 86_400_000L, 90_000_000L, "0_0");

@@ -77,4 +77,14 @@ public interface ScoringObserver {
      */
     default void onScore(io.scorestream.schemas.ScoreResult score, org.apache.avro.generic.GenericRecord event) {
     }
+
+    /**
+     * With fast decoding on, a record's features for {@code model} were read from the decoded record
+     * instead of straight from its bytes, for {@code reason} ({@code aggregates}: the version declares
+     * aggregates; {@code value}: the fast read did not take a value or the bytes, and the generic path
+     * decided; or why the writer schema has no fast reader). Called on the stream thread, once per
+     * record and lane; must be cheap.
+     */
+    default void onDecodeFallback(String model, String reason) {
+    }
 }

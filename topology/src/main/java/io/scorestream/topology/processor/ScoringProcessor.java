@@ -12,6 +12,9 @@ import io.scorestream.topology.errors.InvalidEventException;
 import io.scorestream.topology.errors.NoLiveModelException;
 import io.scorestream.topology.serde.FeatureEvent;
 import io.scorestream.topology.serde.FeatureEventSerde;
+import io.scorestream.topology.serde.LazyRecord;
+import io.scorestream.schemas.serde.AvroCursor;
+import io.scorestream.schemas.serde.WireFormat;
 import io.scorestream.topology.features.AggregateException;
 import io.scorestream.topology.features.FeatureEngine;
 import io.scorestream.topology.features.FeatureStore;
@@ -140,6 +143,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     private Schema lastSchema;
     private int eventIdPos = -1;
+    /** Reads event ids from events not decoded. */
+    private final AvroCursor cursor = new AvroCursor();
     private final Map<Schema, Integer> eventIdPositions = new HashMap<>();
     private Cancellable punctuator;
 
@@ -356,7 +361,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final int route;
         try {
             // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
-            route = addToLanes(count, record.key(), record.timestamp(), value, features);
+            route = addToLanes(count, record.key(), record.timestamp(), event, features);
         } catch (RuntimeException e) {
             if (count == 0) {
                 releaseBatch();
@@ -391,7 +396,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
      * @throws InvalidEventException if the plan routes it to no lane, or a non-shadow lane's
      *     aggregate cannot be computed for it
      */
-    private int addToLanes(int pos, byte[] key, long timestamp, GenericRecord value, FeatureValues features) {
+    private int addToLanes(int pos, byte[] key, long timestamp, FeatureEvent event, FeatureValues features) {
+        final GenericRecord value = event.record();
         int route = plan.route(key, timestamp);
         if (route == 0) {
             final String[] why = plan.unroutedReason(timestamp);
@@ -405,7 +411,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             try {
                 final IndexedRecord scored;
                 if (lane.features == null) {
-                    scored = value;
+                    scored = null;
                 } else {
                     computingFor = lane.model;
                     scored = lane.features.featured(engine(), features, key, value, timestamp,
@@ -415,7 +421,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                         lane.features.statesNoted = true;
                     }
                 }
-                final int row = lane.scorer.add(scored);
+                final int row = scored == null ? addEvent(lane, event) : addFeatured(lane, scored);
                 lane.rowToRecord[row] = pos;
                 lane.recordToRow[pos] = row;
             } catch (FeatureException | AggregateException e) {
@@ -440,6 +446,30 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         return route;
     }
+
+    /**
+     * Adds an event to a lane without aggregates: with fast decoding, its mapped fields are read
+     * straight from its bytes (the scorer falls back to the decoded record, and reports it, when it
+     * cannot); without, from the decoded record.
+     */
+    private int addEvent(Lane lane, FeatureEvent event) {
+        if (!settings.fastDecode()) {
+            return lane.scorer.add(event.record());
+        }
+        final byte[] raw = event.raw();
+        return lane.scorer.add(event.record(), raw, WireFormat.HEADER_SIZE, raw.length - WireFormat.HEADER_SIZE);
+    }
+
+    /** Adds an event with its aggregates' values: always from the decoded record. */
+    private int addFeatured(Lane lane, IndexedRecord featured) {
+        if (settings.fastDecode()) {
+            observer.onDecodeFallback(lane.model, AGGREGATES);
+        }
+        return lane.scorer.add(featured);
+    }
+
+    /** Fallback reason of a lane whose version declares aggregates (they read the decoded event). */
+    static final String AGGREGATES = "aggregates";
 
     private void punctuate(long wallClockMs) {
         reportHistory(wallClockMs);
@@ -482,8 +512,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             final Lane lane = lanes[l];
             final io.scorestream.inference.ScoringModel model = plan.model(l);
             if (lane.scorer == null || lane.scorer.model() != model) {
-                lane.scorer = scorers.computeIfAbsent(model,
-                        m -> paddedRuns ? m.newPaddedScorer(buffer.length) : m.newScorer(buffer.length));
+                lane.scorer = scorers.computeIfAbsent(model, m -> {
+                    final BatchScorer scorer = paddedRuns ? m.newPaddedScorer(buffer.length)
+                            : m.newScorer(buffer.length);
+                    final String name = m.name();
+                    scorer.setDecodeFallbackListener(reason -> observer.onDecodeFallback(name, reason));
+                    return scorer;
+                });
                 lane.model = model.name();
                 lane.version = model.version();
                 lane.modelBytes = lane.model.getBytes(StandardCharsets.UTF_8);
@@ -674,7 +709,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 continue;
             }
             try {
-                routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value().record(), r.features());
+                routes[count] = addToLanes(count, r.key(), r.timestamp(), r.value(), r.features());
                 noteSchema(r.value().record().getSchema());
                 buffer[count++] = r;
             } catch (FeatureException | InvalidEventException e) {
@@ -783,8 +818,12 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         lane.scorer.clear();
         for (int row = from; row < to; row++) {
             final BufferedRecord r = buffer[lane.rowToRecord[row]];
-            lane.scorer.add(lane.features == null ? r.value().record()
-                    : lane.features.view(r.features(), r.value().record()));
+            // Re-added rows of a failed run: the aggregates' fallback was counted when the record was added.
+            if (lane.features == null) {
+                addEvent(lane, r.value());
+            } else {
+                lane.scorer.add(lane.features.view(r.features(), r.value().record()));
+            }
         }
         final ScoredBatch batch;
         try {
@@ -876,8 +915,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // records of another schema in the same batch look it up by name.
         final int idPos = value.getSchema() == lastSchema ? eventIdPos : eventIdPosition(value.getSchema());
         if (idPos >= 0) {
-            final Object id = value.get(idPos);
-            eventId = id == null ? null : id.toString();
+            if (value instanceof LazyRecord lazy) {
+                // Read from the bytes while the event is not decoded: no record for one field.
+                eventId = lazy.text(idPos, cursor);
+            } else {
+                final Object id = value.get(idPos);
+                eventId = id == null ? null : id.toString();
+            }
         }
         if (eventId == null) {
             eventId = r.topic() + "-" + r.partition() + "@" + r.offset();

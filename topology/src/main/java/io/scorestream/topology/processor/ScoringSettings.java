@@ -20,9 +20,13 @@ import java.util.Objects;
  *     on every run; and no latency is reported.
  * @param emitFeatures each score carries the values of the aggregates it was scored with
  *     ({@code ScoreResult.features}), so a decision can be explained and checked later
+ * @param fastDecode read the mapped fields straight from each event's Avro bytes into the batch's
+ *     buffers (falling back to the decoded record where that cannot be done); true in every other
+ *     constructor
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
-                              boolean passthrough, boolean deterministic, boolean emitFeatures) {
+                              boolean passthrough, boolean deterministic, boolean emitFeatures,
+                              boolean fastDecode) {
 
     /**
      * Records a processor holds, at most, while its model has no live version, before it gives up
@@ -35,13 +39,20 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
 
     /** Settings that score with the model (no passthrough, no deterministic output). */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false, true);
     }
 
     /** Settings that do not emit the aggregates' values with the scores. */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            boolean passthrough, boolean deterministic) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false, true);
+    }
+
+    /** Settings with fast decoding. */
+    public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
+                           boolean passthrough, boolean deterministic, boolean emitFeatures) {
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, emitFeatures,
+                true);
     }
 
     public ScoringSettings {
@@ -58,19 +69,25 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, on,
-                deterministic, emitFeatures);
+                deterministic, emitFeatures, fastDecode);
     }
 
     /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
     public ScoringSettings withDeterministicOutput(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                on, emitFeatures);
+                on, emitFeatures, fastDecode);
     }
 
     /** A copy with {@link #emitFeatures()} set to {@code on}. */
     public ScoringSettings withFeaturesEmitted(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, on);
+                deterministic, on, fastDecode);
+    }
+
+    /** A copy with {@link #fastDecode()} set to {@code on}. */
+    public ScoringSettings withFastDecode(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
+                deterministic, emitFeatures, on);
     }
 
     /** See {@link #MIN_HELD_RECORDS}. */

@@ -1,0 +1,274 @@
+package io.scorestream.schemas.serde;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.avro.Schema;
+
+/**
+ * Reads Avro binary values in place from a byte array, without materialising what it skips: the
+ * primitives (zig-zag varints, little-endian floats and doubles, length-prefixed strings), and a
+ * {@linkplain #skip(Schema) skip} of any value by its schema that allocates nothing.
+ *
+ * <p><b>Strictness:</b> this reader accepts a subset of what Avro's own decoder accepts, never more:
+ * a varint longer than its type allows, a boolean byte other than 0 or 1, a negative or oversized
+ * length, a union or enum index out of range, or an array or map block claiming more items than
+ * bytes are left, all throw {@link Malformed}. A caller that gets {@link Malformed} hands the bytes
+ * to the generic decoder, which decides what they are; so this cursor can refuse more than Avro
+ * does, but must never accept what Avro refuses.
+ *
+ * <p>Not thread-safe: one cursor per thread, {@linkplain #reset reset} per value. Owns nothing; the
+ * array belongs to the caller and must not change while it is read.
+ */
+public final class AvroCursor {
+
+    /** Avro floats are little-endian IEEE 754: read four bytes at a time. */
+    private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    private byte[] buf = new byte[0];
+    private int pos;
+    private int limit;
+
+    /** Reads {@code length} bytes of {@code data} from {@code offset}. */
+    public AvroCursor reset(byte[] data, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > data.length) {
+            throw new IllegalArgumentException("offset " + offset + " and length " + length
+                    + " are outside an array of " + data.length + " bytes");
+        }
+        this.buf = data;
+        this.pos = offset;
+        this.limit = offset + length;
+        return this;
+    }
+
+    /** Whether every byte has been read. */
+    public boolean isEnd() {
+        return pos == limit;
+    }
+
+    /** Bytes not read yet. */
+    public int remaining() {
+        return limit - pos;
+    }
+
+    public boolean readBoolean() {
+        need(1);
+        final int b = buf[pos++];
+        if (b != 0 && b != 1) {
+            throw new Malformed("boolean byte " + b);
+        }
+        return b == 1;
+    }
+
+    public int readInt() {
+        int value = 0;
+        for (int shift = 0; shift < 32; shift += 7) {
+            need(1);
+            final int b = buf[pos++] & 0xff;
+            if (shift == 28 && b > 0x0f) {
+                throw new Malformed("int varint longer than 32 bits");
+            }
+            value |= (b & 0x7f) << shift;
+            if (b < 0x80) {
+                return (value >>> 1) ^ -(value & 1);
+            }
+        }
+        throw new Malformed("int varint longer than 5 bytes");
+    }
+
+    public long readLong() {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            need(1);
+            final int b = buf[pos++] & 0xff;
+            if (shift == 63 && b > 0x01) {
+                throw new Malformed("long varint longer than 64 bits");
+            }
+            value |= (long) (b & 0x7f) << shift;
+            if (b < 0x80) {
+                return (value >>> 1) ^ -(value & 1);
+            }
+        }
+        throw new Malformed("long varint longer than 10 bytes");
+    }
+
+    public float readFloat() {
+        need(4);
+        final int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16
+                | (buf[pos + 3] & 0xff) << 24;
+        pos += 4;
+        return Float.intBitsToFloat(bits);
+    }
+
+    public double readDouble() {
+        need(8);
+        final long lo = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16
+                | (long) (buf[pos + 3] & 0xff) << 24;
+        final long hi = (buf[pos + 4] & 0xff) | (buf[pos + 5] & 0xff) << 8 | (buf[pos + 6] & 0xff) << 16
+                | (long) (buf[pos + 7] & 0xff) << 24;
+        pos += 8;
+        return Double.longBitsToDouble(hi << 32 | lo);
+    }
+
+    /**
+     * Reads {@code n} floats into {@code out} from index {@code at}, as they are, and says whether
+     * they were all finite (if not, some were written and the caller must not use the values).
+     */
+    public boolean readFiniteFloats(FloatBuffer out, int at, int n) {
+        if (n < 0) {
+            throw new Malformed("float count " + n);
+        }
+        if (4L * n > limit - pos) {
+            throw new Malformed("needs " + 4L * n + " bytes for " + n + " floats, " + (limit - pos) + " left");
+        }
+        boolean finite = true;
+        int p = pos;
+        for (int k = 0; k < n; k++, p += 4) {
+            final float v = (float) FLOATS.get(buf, p);
+            // NaN and the infinities have every exponent bit set.
+            finite &= Float.isFinite(v);
+            out.put(at + k, v);
+        }
+        pos = p;
+        return finite;
+    }
+
+    /** A string's or bytes' length prefix, checked against the bytes left. */
+    public int readLength() {
+        final long n = readLong();
+        if (n < 0 || n > limit - pos) {
+            throw new Malformed("length " + n + " with " + (limit - pos) + " bytes left");
+        }
+        return (int) n;
+    }
+
+    /** A string, decoded as UTF-8 (as Avro's {@code Utf8.toString()} does). */
+    public String readString() {
+        final int n = readLength();
+        final String s = n == 0 ? "" : new String(buf, pos, n, StandardCharsets.UTF_8);
+        pos += n;
+        return s;
+    }
+
+    /** The branch of a union: its index, checked against the union's size. */
+    public int readIndex(int branches) {
+        final int i = readInt();
+        if (i < 0 || i >= branches) {
+            throw new Malformed("index " + i + " of " + branches);
+        }
+        return i;
+    }
+
+    /**
+     * The item count of an array or map block; 0 ends the array. A negative count is followed by
+     * the block's size in bytes, which is read and ignored (as Avro's reader does).
+     */
+    public long readBlockCount() {
+        long n = readLong();
+        if (n < 0) {
+            if (n == Long.MIN_VALUE) {
+                throw new Malformed("block count " + n);
+            }
+            n = -n;
+            readLong();
+        }
+        if (n > limit - pos) {
+            // Every item this reader accepts in a block of n takes a byte at least.
+            throw new Malformed("block of " + n + " items with " + (limit - pos) + " bytes left");
+        }
+        return n;
+    }
+
+    /** Skips {@code bytes} bytes. */
+    public void skipBytes(int bytes) {
+        need(bytes);
+        pos += bytes;
+    }
+
+    /** Skips one value of {@code schema}, allocating nothing. */
+    public void skip(Schema schema) {
+        switch (schema.getType()) {
+            case NULL -> { }
+            case BOOLEAN -> readBoolean();
+            case INT -> readInt();
+            case LONG -> readLong();
+            case FLOAT -> skipBytes(4);
+            case DOUBLE -> skipBytes(8);
+            case STRING, BYTES -> skipBytes(readLength());
+            case FIXED -> skipBytes(schema.getFixedSize());
+            case ENUM -> readIndex(schema.getEnumSymbols().size());
+            case UNION -> {
+                final List<Schema> types = schema.getTypes();
+                skip(types.get(readIndex(types.size())));
+            }
+            case RECORD -> {
+                final List<Schema.Field> fields = schema.getFields();
+                for (int f = 0; f < fields.size(); f++) {
+                    skip(fields.get(f).schema());
+                }
+            }
+            case ARRAY -> {
+                final Schema element = schema.getElementType();
+                requireSized(element);
+                for (long n = readBlockCount(); n != 0; n = readBlockCount()) {
+                    for (long k = 0; k < n; k++) {
+                        skip(element);
+                    }
+                }
+            }
+            case MAP -> {
+                final Schema value = schema.getValueType();
+                for (long n = readBlockCount(); n != 0; n = readBlockCount()) {
+                    for (long k = 0; k < n; k++) {
+                        skipBytes(readLength());
+                        skip(value);
+                    }
+                }
+            }
+            default -> throw new Malformed("type " + schema.getType());
+        }
+    }
+
+    /**
+     * Refuses arrays of items that can take no byte (null, an empty record, a zero-size fixed): the
+     * block check in {@link #readBlockCount()} assumes a byte per item, so such arrays go to Avro.
+     */
+    private static void requireSized(Schema element) {
+        switch (element.getType()) {
+            case NULL -> throw new Malformed("array of null");
+            case RECORD -> {
+                if (element.getFields().isEmpty()) {
+                    throw new Malformed("array of empty records");
+                }
+            }
+            case FIXED -> {
+                if (element.getFixedSize() == 0) {
+                    throw new Malformed("array of empty fixed");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void need(int bytes) {
+        if (bytes > limit - pos) {
+            throw new Malformed("needs " + bytes + " byte(s), " + (limit - pos) + " left");
+        }
+    }
+
+    /**
+     * Bytes this cursor will not read. Carries no stack trace: it is expected on bad input, and the
+     * caller's answer is to let Avro's own decoder read the bytes and give its error.
+     */
+    public static final class Malformed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Malformed(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

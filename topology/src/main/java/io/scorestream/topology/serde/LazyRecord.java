@@ -1,0 +1,135 @@
+package io.scorestream.topology.serde;
+
+import io.scorestream.schemas.serde.AvroCursor;
+import io.scorestream.schemas.serde.ConfluentAvroDeserializer;
+import io.scorestream.schemas.serde.WireFormat;
+import java.util.List;
+import java.util.Objects;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * A record kept in its encoded form until something reads a field: {@link #getSchema()} answers
+ * from the writer schema, and the first {@code get}/{@code put} decodes the bytes with the generic
+ * deserializer, exactly as an eager read would have (same values, same classes). The serde checked
+ * the bytes before making one, so decoding is not expected to fail; if it did, the deserializer's
+ * {@link io.scorestream.schemas.serde.WireFormatException} propagates to whoever asked.
+ *
+ * <p>Not thread-safe: read by the stream thread that got the event.
+ */
+public final class LazyRecord implements GenericRecord {
+
+    private final byte[] raw;
+    private final Schema schema;
+    private final String topic;
+    private final ConfluentAvroDeserializer<GenericRecord> avro;
+    private GenericRecord decoded;
+
+    LazyRecord(byte[] raw, Schema schema, String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
+        this.raw = raw;
+        this.schema = schema;
+        this.topic = topic;
+        this.avro = avro;
+    }
+
+    @Override
+    public Schema getSchema() {
+        return schema;
+    }
+
+    /** Whether the bytes have been decoded. */
+    public boolean isDecoded() {
+        return decoded != null;
+    }
+
+    /** The decoded record (decoding it now if needed). */
+    public GenericRecord decoded() {
+        if (decoded == null) {
+            decoded = avro.deserialize(topic, raw);
+        }
+        return decoded;
+    }
+
+    /**
+     * Field {@code pos} as text ({@code toString()} of its value, as the decoded record would give),
+     * or null for a null; read from the bytes when they are not decoded and the field is a string,
+     * int, long or enum (or a union of those and null), else from the decoded record.
+     *
+     * @param cursor the caller's cursor, reset here
+     */
+    public String text(int pos, AvroCursor cursor) {
+        if (decoded == null) {
+            try {
+                cursor.reset(raw, WireFormat.HEADER_SIZE, raw.length - WireFormat.HEADER_SIZE);
+                final List<Schema.Field> fields = schema.getFields();
+                for (int f = 0; f < pos; f++) {
+                    cursor.skip(fields.get(f).schema());
+                }
+                Schema s = fields.get(pos).schema();
+                if (s.getType() == Schema.Type.UNION) {
+                    s = s.getTypes().get(cursor.readIndex(s.getTypes().size()));
+                }
+                switch (s.getType()) {
+                    case NULL:
+                        return null;
+                    case STRING:
+                        return cursor.readString();
+                    case INT:
+                        return Integer.toString(cursor.readInt());
+                    case LONG:
+                        return Long.toString(cursor.readLong());
+                    case ENUM:
+                        return s.getEnumSymbols().get(cursor.readIndex(s.getEnumSymbols().size()));
+                    default:
+                        break;
+                }
+            } catch (AvroCursor.Malformed e) {
+                // Not expected (the serde checked the bytes); the decoder gives the answer or the error.
+            }
+        }
+        final Object v = decoded().get(pos);
+        return v == null ? null : v.toString();
+    }
+
+    @Override
+    public void put(String key, Object v) {
+        decoded().put(key, v);
+    }
+
+    @Override
+    public Object get(String key) {
+        return decoded().get(key);
+    }
+
+    @Override
+    public void put(int i, Object v) {
+        decoded().put(i, v);
+    }
+
+    @Override
+    public Object get(int i) {
+        return decoded().get(i);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (o instanceof LazyRecord other) {
+            return decoded().equals(other.decoded());
+        }
+        return o instanceof GenericRecord && decoded().equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+        return decoded().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return decoded().toString();
+    }
+
+    static LazyRecord of(byte[] raw, Schema schema, String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
+        return new LazyRecord(Objects.requireNonNull(raw), Objects.requireNonNull(schema), topic, avro);
+    }
+}
