@@ -71,12 +71,14 @@ final class StageProfiler implements AutoCloseable {
                 "io.scorestream.topology.processor.ScoringProcessor.forward"));
         b.put("feature fill", List.of("io.scorestream.inference.FeatureExtractor",
                 "io.scorestream.inference.RowBuffers", "io.scorestream.inference.FeatureMapping",
-                "io.scorestream.inference.BatchScorer.add", "io.scorestream.topology.processor.FeatureValues",
+                "io.scorestream.inference.BatchScorer.add", "io.scorestream.inference.CompiledReader",
+                "io.scorestream.topology.processor.FeatureValues",
                 "io.scorestream.topology.processor.LaneFeatures"));
         b.put("fetch/deserialize", List.of("org.apache.kafka.clients.consumer.", "org.apache.avro.io.BinaryDecoder",
                 "org.apache.avro.io.ResolvingDecoder", "org.apache.avro.io.parsing.",
                 "org.apache.avro.generic.GenericDatumReader", "org.apache.avro.specific.SpecificDatumReader",
-                "io.scorestream.schemas.serde.ConfluentAvroDeserializer", "io.scorestream.topology.serde.",
+                "io.scorestream.schemas.serde.ConfluentAvroDeserializer", "io.scorestream.schemas.serde.AvroCursor",
+                "io.scorestream.topology.serde.",
                 "org.apache.kafka.common.serialization.ByteArrayDeserializer",
                 "org.apache.kafka.common.record.", "org.apache.kafka.streams.processor.internals.RecordQueue",
                 "org.apache.kafka.streams.processor.internals.RecordDeserializer"));
