@@ -3,7 +3,7 @@ package io.scorestream.inference;
 import io.scorestream.inference.onnx.ElementType;
 import io.scorestream.schemas.serde.AvroCursor;
 import java.nio.Buffer;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.avro.Schema;
 
@@ -129,7 +129,7 @@ final class CompiledReader {
             switch (x.kinds[i][c]) {
                 case FeatureExtractor.NUMBER, FeatureExtractor.BOOLEAN -> readNumber(in, i, c, rows.buffer(i), at,
                         fieldSchemas[f]);
-                case FeatureExtractor.ARRAY -> readArray(in, i, c, rows.buffer(i), at, fieldSchemas[f]);
+                case FeatureExtractor.ARRAY -> readArray(in, i, c, rows.buffer(i), rows.bytes(i), at, fieldSchemas[f]);
                 case FeatureExtractor.TEXT -> rows.textsOrNull(i)[at] = readText(in, branch(in, fieldSchemas[f]));
                 case FeatureExtractor.TEXT_ARRAY -> readTexts(in, i, c, rows.textsOrNull(i), at, fieldSchemas[f]);
                 default -> throw new Refused("kind " + x.kinds[i][c]);
@@ -165,7 +165,7 @@ final class CompiledReader {
         }
     }
 
-    private void readArray(AvroCursor in, int i, int c, Buffer buf, int at, Schema s) {
+    private void readArray(AvroCursor in, int i, int c, Buffer buf, ByteBuffer bytes, int at, Schema s) {
         final Schema b = branch(in, s);
         final int width = x.widths[i][c];
         if (b.getType() == Schema.Type.NULL) {
@@ -187,7 +187,7 @@ final class CompiledReader {
             final int end = size + (int) n;
             if (floats) {
                 // float into float: finite values go in as they are; (float) (double) f == f.
-                if (!in.readFiniteFloats((FloatBuffer) buf, at + size, (int) n)) {
+                if (!in.readFiniteFloats(bytes, 4 * (at + size), (int) n)) {
                     throw new Refused("non-finite element");
                 }
             } else {

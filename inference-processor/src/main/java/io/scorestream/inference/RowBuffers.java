@@ -39,16 +39,20 @@ public final class RowBuffers {
     private final int rows;
     /** Per input: its direct buffer, or null for a string input. */
     private final Buffer[] buffers;
+    /** Per input: the direct byte buffer {@link #buffers} views (native order), or null for a string input. */
+    private final ByteBuffer[] bytes;
     /** Per input: its strings, or null for a numeric or bool input. */
     private final String[][] texts;
     /** Per string input: the part of {@link #texts} the last shorter run read, or null. */
     private final String[][] runTexts;
 
-    private RowBuffers(ElementType[] types, int[] widths, int rows, Buffer[] buffers, String[][] texts) {
+    private RowBuffers(ElementType[] types, int[] widths, int rows, Buffer[] buffers, ByteBuffer[] bytes,
+                       String[][] texts) {
         this.types = types;
         this.widths = widths;
         this.rows = rows;
         this.buffers = buffers;
+        this.bytes = bytes;
         this.texts = texts;
         this.runTexts = new String[texts.length][];
     }
@@ -67,6 +71,7 @@ public final class RowBuffers {
         final ElementType[] types = new ElementType[n];
         final int[] widths = new int[n];
         final Buffer[] buffers = new Buffer[n];
+        final ByteBuffer[] byteBuffers = new ByteBuffer[n];
         final String[][] texts = new String[n][];
         for (int i = 0; i < n; i++) {
             types[i] = mapping.elementType(i);
@@ -90,6 +95,7 @@ public final class RowBuffers {
                         + " holds; use a smaller batch");
             }
             final ByteBuffer bytesBuffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+            byteBuffers[i] = bytesBuffer;
             buffers[i] = switch (types[i]) {
                 case FLOAT -> bytesBuffer.asFloatBuffer();
                 case DOUBLE -> bytesBuffer.asDoubleBuffer();
@@ -98,7 +104,7 @@ public final class RowBuffers {
                 default -> bytesBuffer;
             };
         }
-        return new RowBuffers(types, widths, rows, buffers, texts);
+        return new RowBuffers(types, widths, rows, buffers, byteBuffers, texts);
     }
 
     /** Bytes per value of a supported element type. */
@@ -154,6 +160,15 @@ public final class RowBuffers {
      */
     boolean copiesOnRun(int i) {
         return texts[i] != null;
+    }
+
+    /**
+     * The native-order byte buffer under input {@code i}'s typed buffer (value {@code k} of a float
+     * input starts at byte {@code 4 * k}): what {@link CompiledReader} copies little-endian floats
+     * into in bulk. Null for a string input.
+     */
+    ByteBuffer bytes(int i) {
+        return bytes[i];
     }
 
     /**

@@ -2,8 +2,8 @@ package io.scorestream.schemas.serde;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -25,9 +25,11 @@ import org.apache.avro.Schema;
  */
 public final class AvroCursor {
 
-    /** Avro floats are little-endian IEEE 754: read four bytes at a time. */
-    private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class,
+    /** Avro floats are little-endian IEEE 754: their bits, four bytes at a time. */
+    private static final VarHandle FLOAT_BITS = MethodHandles.byteArrayViewVarHandle(int[].class,
             ByteOrder.LITTLE_ENDIAN);
+    /** Exponent bits of a float: all set for NaN and the infinities. */
+    private static final int EXPONENT = 0x7f800000;
 
     private byte[] buf = new byte[0];
     private int pos;
@@ -115,26 +117,37 @@ public final class AvroCursor {
     }
 
     /**
-     * Reads {@code n} floats into {@code out} from index {@code at}, as they are, and says whether
-     * they were all finite (if not, some were written and the caller must not use the values).
+     * Reads {@code n} floats into {@code out} from byte index {@code byteIndex} ({@code out}'s own
+     * order: native, as ONNX Runtime's buffers are) and says whether they were all finite; if not,
+     * nothing is written, but the cursor has moved past them. The values are checked first, then
+     * copied in one bulk copy where {@code out} is little-endian (as Avro's floats are), else one by one.
      */
-    public boolean readFiniteFloats(FloatBuffer out, int at, int n) {
+    public boolean readFiniteFloats(ByteBuffer out, int byteIndex, int n) {
         if (n < 0) {
             throw new Malformed("float count " + n);
         }
+        final int bytes = 4 * n;
         if (4L * n > limit - pos) {
             throw new Malformed("needs " + 4L * n + " bytes for " + n + " floats, " + (limit - pos) + " left");
         }
-        boolean finite = true;
-        int p = pos;
-        for (int k = 0; k < n; k++, p += 4) {
-            final float v = (float) FLOATS.get(buf, p);
+        int nonFinite = 0;
+        for (int p = pos, end = pos + bytes; p < end; p += 4) {
             // NaN and the infinities have every exponent bit set.
-            finite &= Float.isFinite(v);
-            out.put(at + k, v);
+            nonFinite |= ((int) FLOAT_BITS.get(buf, p) & EXPONENT) == EXPONENT ? 1 : 0;
         }
-        pos = p;
-        return finite;
+        if (nonFinite != 0) {
+            pos += bytes;
+            return false;
+        }
+        if (out.order() == ByteOrder.LITTLE_ENDIAN) {
+            out.put(byteIndex, buf, pos, bytes);
+        } else {
+            for (int k = 0; k < n; k++) {
+                out.putFloat(byteIndex + 4 * k, Float.intBitsToFloat((int) FLOAT_BITS.get(buf, pos + 4 * k)));
+            }
+        }
+        pos += bytes;
+        return true;
     }
 
     /** A string's or bytes' length prefix, checked against the bytes left. */
@@ -214,7 +227,17 @@ public final class AvroCursor {
             case ARRAY -> {
                 final Schema element = schema.getElementType();
                 requireSized(element);
+                final int size = fixedSize(element);
                 for (long n = readBlockCount(); n != 0; n = readBlockCount()) {
+                    if (size > 0) {
+                        // Items of one size: the block is skipped in one step.
+                        if (n * size > limit - pos) {
+                            throw new Malformed("block of " + n + " items of " + size + " bytes with "
+                                    + (limit - pos) + " bytes left");
+                        }
+                        pos += (int) (n * size);
+                        continue;
+                    }
                     for (long k = 0; k < n; k++) {
                         skip(element);
                     }
@@ -231,6 +254,16 @@ public final class AvroCursor {
             }
             default -> throw new Malformed("type " + schema.getType());
         }
+    }
+
+    /** The encoded size of every value of {@code schema} if it has one (float, double, fixed), else 0. */
+    private static int fixedSize(Schema schema) {
+        return switch (schema.getType()) {
+            case FLOAT -> 4;
+            case DOUBLE -> 8;
+            case FIXED -> schema.getFixedSize();
+            default -> 0;
+        };
     }
 
     /**

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.io.BinaryEncoder;
@@ -121,18 +120,58 @@ class AvroCursorTest {
 
     @Test
     void readsFloatsInBulkAndSaysWhetherTheyWereFinite() throws IOException {
-        final FloatBuffer out = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        final AvroCursor c = over(encoded(e -> {
-            e.writeFloat(1.25f);
-            e.writeFloat(-3f);
-            e.writeFloat(Float.NaN);
-        }));
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            final ByteBuffer out = ByteBuffer.allocateDirect(16).order(order);
+            final AvroCursor c = over(encoded(e -> {
+                e.writeFloat(1.25f);
+                e.writeFloat(-3f);
+                e.writeFloat(7f);
+                e.writeFloat(Float.NaN);
+                e.writeFloat(Float.NEGATIVE_INFINITY);
+            }));
 
-        assertTrue(c.readFiniteFloats(out, 1, 2));
-        assertEquals(1.25f, out.get(1));
-        assertEquals(-3f, out.get(2));
-        assertFalse(c.readFiniteFloats(out, 3, 1));
+            assertTrue(c.readFiniteFloats(out, 4, 2), order.toString());
+            assertEquals(1.25f, out.getFloat(4), order.toString());
+            assertEquals(-3f, out.getFloat(8), order.toString());
+            // a non-finite value anywhere: nothing written, the cursor past them all
+            assertFalse(c.readFiniteFloats(out, 0, 2), order.toString());
+            assertEquals(0f, out.getFloat(0), order.toString());
+            assertFalse(c.readFiniteFloats(out, 12, 1), order.toString());
+            assertTrue(c.isEnd(), order.toString());
+            assertThrows(AvroCursor.Malformed.class, () -> c.readFiniteFloats(out, 0, 1));
+        }
+    }
+
+    @Test
+    void skipsArraysOfSizedItemsBlockByBlockAndRefusesABlockPastTheEnd() throws IOException {
+        final Schema floats = SchemaBuilder.array().items().floatType();
+        final Schema doubles = SchemaBuilder.array().items().doubleType();
+        final byte[] b = encoded(e -> {
+            e.writeArrayStart();
+            e.setItemCount(3);
+            for (int k = 0; k < 3; k++) {
+                e.startItem();
+                e.writeFloat(k);
+            }
+            e.writeArrayEnd();
+            e.writeArrayStart();
+            e.setItemCount(2);
+            e.startItem();
+            e.writeDouble(1);
+            e.startItem();
+            e.writeDouble(2);
+            e.writeArrayEnd();
+            e.writeLong(42);
+        });
+        final AvroCursor c = over(b);
+
+        c.skip(floats);
+        c.skip(doubles);
+
+        assertEquals(42, c.readLong());
         assertTrue(c.isEnd());
-        assertThrows(AvroCursor.Malformed.class, () -> c.readFiniteFloats(out, 0, 1));
+        // the same floats cut one byte short: the block does not fit
+        final byte[] cut = java.util.Arrays.copyOf(b, 1 + 12 - 1);
+        assertThrows(AvroCursor.Malformed.class, () -> over(cut).skip(floats));
     }
 }

@@ -111,12 +111,14 @@ public final class LazyRecord implements GenericRecord {
         return decoded().get(i);
     }
 
+    /**
+     * Equal to another {@code LazyRecord} with equal decoded contents only: Avro's own records are
+     * never equal to a record of another class, so answering true for one of them here would make
+     * equality asymmetric. Compare {@link #decoded()} with a decoded record instead.
+     */
     @Override
     public boolean equals(Object o) {
-        if (o instanceof LazyRecord other) {
-            return decoded().equals(other.decoded());
-        }
-        return o instanceof GenericRecord && decoded().equals(o);
+        return o instanceof LazyRecord other && decoded().equals(other.decoded());
     }
 
     @Override
