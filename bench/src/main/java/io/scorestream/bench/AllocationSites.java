@@ -131,6 +131,23 @@ final class AllocationSites {
         return List.copyOf(sorted.subList(0, Math.min(n, sorted.size())));
     }
 
+    /**
+     * A class or frame name without the per-run part of a lambda's hidden class
+     * ({@code Foo$$Lambda$1587+0x00007f46545e8458.703824017.accept} is {@code Foo$$Lambda.accept}), so that
+     * the same lambda is one site in every run.
+     */
+    static String withoutLambdaId(String name) {
+        final int at = name.indexOf("$$Lambda$");
+        if (at < 0) {
+            return name;
+        }
+        final int method = name.lastIndexOf('.');
+        final String head = name.substring(0, at + "$$Lambda".length());
+        // A frame keeps its method name (after the last dot, which follows the id's digits).
+        return method > at && !name.substring(method + 1).chars().allMatch(Character::isDigit)
+                ? head + name.substring(method) : head;
+    }
+
     /** A JVM class name as Java source writes it: {@code [B} is {@code byte[]}, {@code [Ljava.lang.Object;} is {@code java.lang.Object[]}. */
     static String sourceName(String jvmName) {
         int dims = 0;

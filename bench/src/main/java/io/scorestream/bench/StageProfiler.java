@@ -177,13 +177,14 @@ final class StageProfiler implements AutoCloseable {
         if (stack != null) {
             for (RecordedFrame f : stack.getFrames()) {
                 if (f.getMethod() != null && f.getMethod().getType() != null) {
-                    frames.add(f.getMethod().getType().getName() + "." + f.getMethod().getName());
+                    frames.add(AllocationSites.withoutLambdaId(f.getMethod().getType().getName() + "."
+                            + f.getMethod().getName()));
                 }
             }
         }
         final Instant at = e.getStartTime();
         return new AllocationSites.Sample(t.getJavaThreadId(), at.getEpochSecond() * 1_000_000_000L + at.getNano(),
-                AllocationSites.sourceName(c.getName()), frames, e.getLong("weight"));
+                AllocationSites.withoutLambdaId(AllocationSites.sourceName(c.getName())), frames, e.getLong("weight"));
     }
 
     private static boolean watched(long[] ids, long id) {

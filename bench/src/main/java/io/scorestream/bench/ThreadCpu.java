@@ -58,7 +58,7 @@ final class ThreadCpu {
 
     /** Java threads of the harness, by name prefix. */
     static final List<String> HARNESS_PREFIXES = List.of("bench-reader-", "bench-rss-sampler", "main",
-            "kafka-admin-client-thread | adminclient-");
+            "kafka-admin-client-thread | embedded-kafka-admin");
     /** Java threads of the JVM itself, by name prefix. */
     static final List<String> JVM_JAVA_PREFIXES = List.of("Reference Handler", "Finalizer", "Signal Dispatcher",
             "Common-Cleaner", "Notification Thread", "Attach Listener", "process reaper", "Service Thread",

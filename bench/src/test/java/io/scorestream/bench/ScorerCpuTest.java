@@ -153,6 +153,10 @@ class ScorerCpuTest {
         assertEquals("java.lang.Object[][]", AllocationSites.sourceName("[[Ljava.lang.Object;"));
         assertEquals("java.lang.String", AllocationSites.sourceName("java.lang.String"));
         assertTrue(Double.isNaN(new Samples.Allocation(1, 1, 0, 0, 0, List.of()).excludingConsumerScaledPerEvent()));
+        assertEquals("a.Foo$$Lambda", AllocationSites.withoutLambdaId("a.Foo$$Lambda$1587+0x00007f46545e8458.703824017"));
+        assertEquals("a.Foo$$Lambda.accept",
+                AllocationSites.withoutLambdaId("a.Foo$$Lambda$1709+0x00007f4654624200.1241632053.accept"));
+        assertEquals("a.Foo.bar", AllocationSites.withoutLambdaId("a.Foo.bar"));
     }
 
     @Test
