@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Splits the process's CPU time of one benchmark window by who spent it, so that the cost of the
@@ -69,12 +71,19 @@ final class ThreadCpu {
      */
     static final List<String> JVM_COMMS = List.of("GC Thread#", "G1 ", "VM Thread", "VM Periodic", "C1 CompilerThre",
             "C2 CompilerThre", "Sweeper thread", "JFR ", "Service Thread", "Monitor Deflati");
-    /** New Java threads that are the broker's, by name prefix (names seen in a run on this broker). */
-    static final List<String> BROKER_PREFIXES = List.of("data-plane-kafka-", "kafka-scheduler-", "ExpirationReaper-",
-            "group-coordinator-", "share-coordinator-", "transaction-", "TxnMarkerSenderThread-", "kafka-log-cleaner",
-            "LogDirFailureHandler", "broker-", "controller-", "quorum-controller", "kafka-", "raft-",
-            "metadata-", "executor-", "AddPartitionsToTxnSenderThread-", "ReplicaFetcherThread-",
-            "ReplicaAlterLogDirsThread-", "feature-zk-node-event-process-thread", "remote-log-", "log-cleaner");
+    /**
+     * New Java threads that are the broker's, by name prefix: the names a listing of a run on the
+     * test kit's broker showed ({@code -Dscorestream.bench.list-threads=true}), plus
+     * {@code kafka-<node id>-} ({@link #BROKER_NODE_THREAD}).
+     */
+    static final List<String> BROKER_PREFIXES = List.of("data-plane-kafka-", "kafka-scheduler-", "kafka-log-cleaner-",
+            "ExpirationReaper-", "group-coordinator-", "executor-", "share-coordinator-", "share-group-",
+            "transaction-log-manager-", "TxnMarkerSenderThread-", "AddPartitionsToTxnSenderThread-",
+            "LogDirFailureHandler", "broker-", "controller-", "quorum-controller-", "raft-", "client-metrics-reaper",
+            "metrics-meter-tick-thread-", "network-partition-metadata-client-reaper", "persister-state-manager-",
+            "PersisterStateManager", "SensorExpiryThread", "ReplicaFetcherThread-", "ReplicaAlterLogDirsThread-");
+    /** The broker's raft and metadata threads: {@code kafka-<node id>-raft-io-thread}, ... */
+    static final Pattern BROKER_NODE_THREAD = Pattern.compile("kafka-\\d+-.*");
 
     /** Where each category's CPU time goes in {@link Samples.Threads}. */
     static final String APP = "app";
@@ -228,7 +237,7 @@ final class ThreadCpu {
                 return APP;
             }
         }
-        if (existedAtBaseline || startsWithAny(name, BROKER_PREFIXES)) {
+        if (existedAtBaseline || startsWithAny(name, BROKER_PREFIXES) || BROKER_NODE_THREAD.matcher(name).matches()) {
             return BROKER;
         }
         return OTHER;
@@ -321,7 +330,7 @@ final class ThreadCpu {
         for (JavaThread t : c.java().values()) {
             out.add("java " + t.name());
         }
-        final Set<String> javaComms = new java.util.HashSet<>();
+        final Set<String> javaComms = new HashSet<>();
         for (JavaThread t : c.java().values()) {
             javaComms.add(commOf(t.name()));
         }

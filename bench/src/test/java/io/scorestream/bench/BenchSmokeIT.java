@@ -79,8 +79,12 @@ class BenchSmokeIT {
         assertTrue(last.get(3).startsWith("ratio demo: vs raw-copy ceiling = passthrough "), last.toString());
         assertTrue(last.get(3).contains("CPU-µs/event: raw-copy ") && last.get(3).contains(" (scorer "),
                 last.toString());
-        assertTrue(last.get(4).startsWith("cpu demo: CPU-µs/event, scorer (process minus broker and harness): "
-                + "raw-copy "), last.toString());
+        assertTrue(last.get(4).startsWith("cpu demo: CPU-µs/event, scorer (process minus broker and harness): "),
+                last.toString());
+        for (String mode : List.of("raw-copy", "passthrough", "per-record", "batch-256", "adaptive")) {
+            assertTrue(last.get(4).contains(" " + mode + " "), mode + " in " + last.get(4));
+        }
+        assertTrue(!last.get(4).contains("model-only"), last.get(4));
         assertTrue(last.get(5).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
         assertTrue(last.get(6).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());

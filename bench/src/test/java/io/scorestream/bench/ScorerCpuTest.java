@@ -32,7 +32,13 @@ class ScorerCpuTest {
         // the broker: whatever was there before the application, and new threads with its names
         assertEquals(ThreadCpu.BROKER, ThreadCpu.classifyJava("data-plane-kafka-request-handler-0", List.of(APP), true));
         assertEquals(ThreadCpu.BROKER, ThreadCpu.classifyJava("kafka-scheduler-7", List.of(APP), false));
+        assertEquals(ThreadCpu.BROKER, ThreadCpu.classifyJava("kafka-1-raft-io-thread", List.of(APP), false));
         assertEquals(ThreadCpu.OTHER, ThreadCpu.classifyJava("pool-3-thread-1", List.of(APP), false));
+        // a client of no known owner is not the broker's
+        assertEquals(ThreadCpu.OTHER, ThreadCpu.classifyJava("kafka-producer-network-thread | producer-1",
+                List.of(APP), false));
+        assertEquals(ThreadCpu.HARNESS, ThreadCpu.classifyJava("kafka-admin-client-thread | embedded-kafka-admin",
+                List.of(APP), true));
     }
 
     @Test
