@@ -220,11 +220,18 @@ public final class Bench {
             out.printf(Locale.ROOT, "## Throughput (%,d events, %d partitions, median of %d)%n%n", options.events(),
                     options.partitions(), options.repetitions());
             out.print(table);
+            out.printf(Locale.ROOT, "%nScorer and process − broker − harness: %s.%n", Report.THREAD_METHOD);
             final String stages = Report.stageTable(cells);
             if (!stages.isEmpty()) {
                 out.printf(Locale.ROOT, "%n## Scoring-thread CPU by stage (CPU-µs per event, median of %d)%n%n",
                         options.repetitions());
                 out.print(stages);
+            }
+            final String allocation = Report.allocationTable(cells);
+            if (!allocation.isEmpty()) {
+                out.printf(Locale.ROOT, "%n## Scoring-thread allocation by site (B per event, JFR samples of all %d "
+                        + "repetition(s))%n%n", options.repetitions());
+                out.print(allocation);
             }
         }
         if (sink != null) {
@@ -348,9 +355,14 @@ public final class Bench {
     }
 
     private void progress(BenchModel model, String mode, int rep, Samples.Throughput t) {
-        log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU-µs/event  %,8.0f B/event  "
+        log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU-µs/event%s  %,8.0f B/event%s  "
                         + "others %3.0f%%%s%s%n", model.name(), mode, rep, t.recordsPerSecond(),
-                t.cpuMicrosPerEvent(), t.allocatedBytesPerRecord(), 100 * t.otherProcessesCpuShare(),
+                t.cpuMicrosPerEvent(), t.threads() == null ? "" : String.format(Locale.ROOT,
+                        " (scorer %.2f, minus broker and harness %.2f)", t.scorerCpuMicrosPerEvent(),
+                        t.processMinusBrokerAndHarnessMicrosPerEvent()),
+                t.allocatedBytesPerRecord(), t.allocation() == null ? "" : String.format(Locale.ROOT,
+                        " (%,.0f without the consumer's fetch)", t.allocation().excludingConsumerScaledPerEvent()),
+                100 * t.otherProcessesCpuShare(),
                 t.batches() == null ? "" : "  batches " + t.batches().describe(),
                 t.stages() == null ? "" : "  stages " + Report.describeStages(t.stages()));
     }
@@ -379,26 +391,47 @@ public final class Bench {
         final BenchApp.Spec spec = new BenchApp.Spec(kafka.bootstrapServers(), appId, model.inputTopic(), output,
                 DEAD_LETTERS, MODELS, model.name(), mode.batchMaxRecords(), mode.batchMaxWaitMs(), mode.passthrough(),
                 guarantee, commitIntervalMs, options.device(), overrides, model.eventIdField(), model.eventSchema());
-        try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
-             BenchApp app = BenchApp.start(spec, schemas);
-             StageProfiler profiler = new StageProfiler()) {
-            final long t0 = app.awaitReady(Duration.ofSeconds(120));
-            final long[] threads = app.streamThreadIds();
-            profiler.start();
-            meter.start();
-            meter.watchThreads(threads);
-            final long onnx0 = app.batchCounter().inferenceNanos();
-            final long t1 = reader.awaitTarget(Duration.ofSeconds(120), app::checkHealthy);
-            final ResourceMeter.Usage usage = meter.stop();
-            final long onnx = app.batchCounter().inferenceNanos() - onnx0;
-            final Samples.Stages stages = profiler.stop(threads, usage.threadCpuNanos(), onnx, n);
-            final double seconds = (t1 - t0) / 1e9;
-            return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
-                    usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
-                    usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), app.batchSizes(),
-                    stages);
+        try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null)) {
+            // Every thread alive now is the broker's, the harness's or the JVM's: the application has not started.
+            final ThreadCpu.Census baseline = ThreadCpu.census();
+            try (BenchApp app = BenchApp.start(spec, schemas);
+                 StageProfiler profiler = new StageProfiler()) {
+                final long t0 = app.awaitReady(Duration.ofSeconds(120));
+                final long[] threads = app.streamThreadIds();
+                profiler.start();
+                meter.start();
+                final ThreadCpu.Census first = ThreadCpu.census();
+                meter.watchThreads(threads);
+                final long onnx0 = app.batchCounter().inferenceNanos();
+                final long t1 = reader.awaitTarget(Duration.ofSeconds(120), app::checkHealthy);
+                final ThreadCpu.Census last = ThreadCpu.census();
+                final ResourceMeter.Usage usage = meter.stop();
+                final long onnx = app.batchCounter().inferenceNanos() - onnx0;
+                final StageProfiler.Profile profile = profiler.stop(threads, usage.threadCpuNanos(),
+                        usage.threadAllocatedBytes(), onnx, n);
+                final Samples.Threads split = ThreadCpu.split(baseline, first, last, List.of(appId),
+                        usage.processCpuNanos(), n);
+                listThreads(appId, last);
+                final double seconds = (t1 - t0) / 1e9;
+                return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
+                        usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
+                        usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(),
+                        app.batchSizes(), profile.stages(), split, profile.allocation());
+            }
         } finally {
             deleteTopics(kafka, output, appId + "-scoring-buffer-changelog");
+        }
+    }
+
+    /**
+     * With {@code -Dscorestream.bench.list-threads=true}, logs every thread of a census with its
+     * category: to check {@link ThreadCpu}'s classification against the names of a real run.
+     */
+    private void listThreads(String label, ThreadCpu.Census census) {
+        if (Boolean.getBoolean("scorestream.bench.list-threads")) {
+            for (String name : ThreadCpu.names(census)) {
+                log.printf(Locale.ROOT, "bench: thread of %s: %s%n", label, name);
+            }
         }
     }
 
@@ -412,19 +445,30 @@ public final class Bench {
         kafka.createTopic(output, options.partitions(), Map.of());
         try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null);
              StageProfiler profiler = new StageProfiler()) {
+            // Every thread alive now is the broker's, the harness's or the JVM's: the copier has not started.
+            final ThreadCpu.Census baseline = ThreadCpu.census();
             profiler.start();
             meter.start();
+            final ThreadCpu.Census first = ThreadCpu.census();
             final long t0 = System.nanoTime();
             try (RawCopy copy = RawCopy.start(kafka.bootstrapServers(), model.inputTopic(), output, n)) {
                 final long[] threads = {copy.threadId()};
                 meter.watchThreads(threads);
                 final long t1 = reader.awaitTarget(Duration.ofSeconds(120), copy::checkHealthy);
+                final ThreadCpu.Census last = ThreadCpu.census();
                 final ResourceMeter.Usage usage = meter.stop();
-                final Samples.Stages stages = profiler.stop(threads, usage.threadCpuNanos(), 0, n);
+                final StageProfiler.Profile profile = profiler.stop(threads, usage.threadCpuNanos(),
+                        usage.threadAllocatedBytes(), 0, n);
+                // The copier's threads: its copy thread and its producer's network thread (client id
+                // bench-raw-copy-out-<output>); the reader's thread is the harness's.
+                final Samples.Threads split = ThreadCpu.split(baseline, first, last, List.of(RawCopy.THREAD_MARKER),
+                        usage.processCpuNanos(), n);
+                listThreads(output, last);
                 final double seconds = (t1 - t0) / 1e9;
                 return new Samples.Throughput(n, seconds, n / seconds, usage.processCpuNanos() / 1e9 / n * 1e6,
                         usage.threadCpuNanos() / 1e9 / n * 1e6, (double) usage.threadAllocatedBytes() / n,
-                        usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), null, stages);
+                        usage.peakHeapBytes(), usage.peakRssBytes(), usage.otherProcessesCpuShare(), null,
+                        profile.stages(), split, profile.allocation());
             }
         } finally {
             deleteTopics(kafka, output);
@@ -760,10 +804,36 @@ public final class Bench {
             row.put("recordsPerSecondMin", c.minRate());
             row.put("recordsPerSecondMax", c.maxRate());
             row.put("cpuMicrosPerEventMedian", c.median(Samples.Throughput::cpuMicrosPerEvent));
+            // null where there is no thread split (model-only)
+            row.put("scorerCpuMicrosPerEventMedian", orNull(c.median(Samples.Throughput::scorerCpuMicrosPerEvent)));
+            row.put("processMinusBrokerAndHarnessCpuMicrosPerEventMedian",
+                    orNull(c.median(Samples.Throughput::processMinusBrokerAndHarnessMicrosPerEvent)));
+            row.put("cpuMicrosPerEventByThreadsMedian", c.medianThreadCategories());
             row.put("scoringThreadCpuMicrosPerEventMedian", c.median(Samples.Throughput::threadCpuSecondsPerMillion));
             row.put("allocatedBytesPerEventMedian", c.median(Samples.Throughput::allocatedBytesPerRecord));
             row.put("stagesMicrosPerEventMedian", c.medianStages());
             row.put("topMethodsShareOfSamples", c.topMethodShares());
+            final Samples.Allocation alloc = c.allocation();
+            if (alloc != null) {
+                final Map<String, Object> a = new LinkedHashMap<>();
+                a.put("measuredBytesPerEvent", alloc.measuredPerEvent());
+                a.put("sampledBytesPerEvent", alloc.sampledPerEvent());
+                a.put("excludingConsumerFetchBytesPerEvent", alloc.excludingConsumerPerEvent());
+                a.put("excludingConsumerFetchScaledBytesPerEvent", orNull(alloc.excludingConsumerScaledPerEvent()));
+                a.put("samples", alloc.samples());
+                final List<Map<String, Object>> sites = new ArrayList<>();
+                for (Samples.AllocationSite site : alloc.sites()) {
+                    final Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("class", site.objectClass());
+                    m.put("frame", site.frame());
+                    m.put("bytesPerEvent", (double) site.bytes() / Math.max(1, alloc.events()));
+                    m.put("consumerFetchBytesPerEvent", (double) site.consumerBytes() / Math.max(1, alloc.events()));
+                    m.put("samples", site.samples());
+                    sites.add(m);
+                }
+                a.put("sites", sites);
+                row.put("allocationAllRepetitions", a);
+            }
             row.put("repetitions", c.reps());
             rows.add(row);
         }
@@ -831,9 +901,16 @@ public final class Bench {
                 + "of the scoring thread, each in the bucket of its first stack frame, top down, matching a prefix "
                 + "below; no match: other");
         root.put("stageBuckets", StageProfiler.BUCKETS);
+        root.put("threadMethod", Report.THREAD_METHOD);
+        root.put("allocationMethod", Report.ALLOCATION_METHOD);
         root.put("ratios", ratios);
         final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Files.writeString(file, mapper.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+    }
+
+    /** The value, or null for NaN (a figure that does not apply). */
+    private static Double orNull(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 
     private static List<String> labels(List<BenchModel.Kind> kinds) {

@@ -30,6 +30,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class RawCopy implements AutoCloseable {
 
+    /** In the names of the copier's threads (copy thread, producer network thread), and no other's. */
+    static final String THREAD_MARKER = "bench-raw-copy-";
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final String output;
@@ -46,14 +49,14 @@ final class RawCopy implements AutoCloseable {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-raw-copy-in-" + output);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, THREAD_MARKER + "in-" + output);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         final Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 100);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw-copy-out-" + output);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, THREAD_MARKER + "out-" + output);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         final List<TopicPartition> parts = new ArrayList<>();
         for (PartitionInfo info : consumer.partitionsFor(input)) {
@@ -61,7 +64,7 @@ final class RawCopy implements AutoCloseable {
         }
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
-        this.thread = new Thread(this::loop, "bench-raw-copy-" + output);
+        this.thread = new Thread(this::loop, THREAD_MARKER + output);
         thread.setDaemon(true);
     }
 

@@ -19,19 +19,41 @@ final class Report {
     private Report() {
     }
 
+    /** How the scorer's CPU is told from the rest, for the JSON and the table's note. */
+    static final String THREAD_METHOD = "scorer = CPU of the application's own threads in the window: its Java "
+            + "threads (ThreadMXBean; names containing its application.id: stream threads, global and state-updater "
+            + "threads, its producer, heartbeat and admin threads; names starting with scorestream-: the model "
+            + "registry; raw-copy: its copy thread and its producer's network thread) plus the native threads "
+            + "started after it (/proc/self/task: ONNX Runtime, RocksDB) that are not the JVM's; minus broker and "
+            + "harness = process CPU minus the threads alive before the application started (the broker's, the "
+            + "harness's clients) and new threads named like the broker's, and minus the harness's threads (score "
+            + "reader, main): what is left is the scorer, the JVM's own threads (GC, JIT, VM, JFR: they serve the "
+            + "broker too), threads of no known owner and threads that ended in the window";
+
+    /** How the allocation sites are found, for the JSON and the table's note. */
+    static final String ALLOCATION_METHOD = "jdk.ObjectAllocationSample (JFR, throttle "
+            + StageProfiler.ALLOCATION_THROTTLE + " for the JVM, stack traces) of the scoring thread in the window, "
+            + "each thread's first sample dropped (its weight reaches back before the window); weight = bytes the "
+            + "thread allocated since its previous sample; site = (allocated class, first frame top down whose "
+            + "class starts with io.scorestream. or org.apache.kafka.); consumer fetch = samples whose stack "
+            + "passes through org.apache.kafka.clients.consumer.";
+
     /** The throughput table: one row per (model, mode[, batch]). */
     static String throughputTable(List<Samples.Cell> cells) {
         final StringBuilder b = new StringBuilder();
         b.append("| model | mode | records/s (median) | min | max | CPU-µs / event (process) "
+                + "| scorer CPU-µs / event (app threads) | process − broker − harness CPU-µs / event "
                 + "| scoring-thread CPU-µs / event | alloc B / event (scoring thread) | peak heap MB | peak RSS MB "
                 + "| other processes' CPU | batch sizes seen |\n");
-        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
         for (Samples.Cell c : cells) {
             final BatchSizes.Summary batches = c.medianBatches();
-            b.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %,.0f | %,.0f | %,.0f "
-                            + "| %.0f%% | %s |%n",
+            b.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %,.0f | %.2f | %s | %s | %.2f | %,.0f "
+                            + "| %,.0f | %,.0f | %.0f%% | %s |%n",
                     c.model(), c.label(), c.medianRate(), c.minRate(), c.maxRate(),
                     c.median(Samples.Throughput::cpuSecondsPerMillion),
+                    micros(c.median(Samples.Throughput::scorerCpuMicrosPerEvent)),
+                    micros(c.median(Samples.Throughput::processMinusBrokerAndHarnessMicrosPerEvent)),
                     c.median(Samples.Throughput::threadCpuSecondsPerMillion),
                     c.median(Samples.Throughput::allocatedBytesPerRecord),
                     c.median(t -> t.peakHeapBytes() / 1048576.0),
@@ -40,6 +62,49 @@ final class Report {
                     c.mode() == Mode.MODEL_ONLY ? "fixed " + c.batch() : batches == null ? "–" : batches.describe()));
         }
         return b.toString();
+    }
+
+    /** µs with two decimals, or {@code –} for NaN (no thread split). */
+    private static String micros(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /**
+     * Per (model, mode) with allocation samples: the scoring thread's sampled and measured bytes per
+     * event, without the consumer's fetch, then its largest sites ({@link AllocationSites}), over all
+     * repetitions.
+     */
+    static String allocationTable(List<Samples.Cell> cells) {
+        final StringBuilder totals = new StringBuilder();
+        final StringBuilder sites = new StringBuilder();
+        for (Samples.Cell c : cells) {
+            final Samples.Allocation a = c.allocation();
+            if (a == null) {
+                continue;
+            }
+            totals.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.0f%% | %,.0f | %s | %,d |%n",
+                    c.model(), c.label(), a.measuredPerEvent(), a.sampledPerEvent(),
+                    a.measuredBytes() == 0 ? 0.0 : 100.0 * a.sampledBytes() / a.measuredBytes(),
+                    a.excludingConsumerPerEvent(), Double.isNaN(a.excludingConsumerScaledPerEvent()) ? "–"
+                            : String.format(Locale.ROOT, "%,.0f", a.excludingConsumerScaledPerEvent()),
+                    a.samples()));
+            for (Samples.AllocationSite s : a.sites()) {
+                sites.append(String.format(Locale.ROOT, "| %s | %s | `%s` | `%s` | %,.1f | %,.1f | %,d |%n", c.model(),
+                        c.label(), s.objectClass(), s.frame(), (double) s.bytes() / Math.max(1, a.events()),
+                        (double) s.consumerBytes() / Math.max(1, a.events()), s.samples()));
+            }
+        }
+        if (totals.length() == 0) {
+            return "";
+        }
+        return "| model | mode | measured B / event | sampled B / event | sampled / measured "
+                + "| excluding the Kafka consumer's fetch (sampled) | excluding the fetch, scaled to measured "
+                + "| samples |\n|---|---|--:|--:|--:|--:|--:|--:|\n" + totals
+                + String.format(Locale.ROOT, "%nLargest sites (top %d per cell):%n%n", AllocationSites.PRINTED)
+                + "| model | mode | allocated class | first frame in our or Kafka's code | B / event "
+                + "| of which through the consumer | samples |\n|---|---|---|---|--:|--:|--:|\n" + sites
+                + String.format(Locale.ROOT, "%nMethod: %s. Measured = ThreadMXBean's allocated bytes of the scoring "
+                        + "thread; scaled = sampled excluding the fetch × measured / sampled.%n", ALLOCATION_METHOD);
     }
 
     /**
@@ -301,8 +366,28 @@ final class Report {
             if (raw.isPresent()) {
                 lines.add(rawCopyLine(model, b, raw.get(), find(cells, model, Mode.PASSTHROUGH, 0)));
             }
+            cpuLine(cells, model).ifPresent(lines::add);
         }
         return lines;
+    }
+
+    /**
+     * The model's CPU per event in each mode with a thread split, in run order: the scorer's (its own
+     * threads) and, in parentheses, the process's minus the broker's and the harness's; empty if no mode
+     * has a split.
+     */
+    static Optional<String> cpuLine(List<Samples.Cell> cells, String model) {
+        final StringBuilder b = new StringBuilder();
+        for (Samples.Cell c : cells) {
+            final double scorer = c.median(Samples.Throughput::scorerCpuMicrosPerEvent);
+            if (!c.model().equals(model) || Double.isNaN(scorer)) {
+                continue;
+            }
+            b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f (%.1f)", c.label(),
+                    scorer, c.median(Samples.Throughput::processMinusBrokerAndHarnessMicrosPerEvent)));
+        }
+        return b.length() == 0 ? Optional.empty() : Optional.of("cpu " + model + ": CPU-µs/event, scorer (process "
+                + "minus broker and harness): " + b);
     }
 
     /**
@@ -312,13 +397,17 @@ final class Report {
     static String rawCopyLine(String model, Samples.Cell best, Samples.Cell raw, Optional<Samples.Cell> passthrough) {
         final String pass = passthrough.map(p -> String.format(Locale.ROOT, "passthrough %.2f, ",
                 p.medianRate() / raw.medianRate())).orElse("");
-        final String passCpu = passthrough.map(p -> String.format(Locale.ROOT, ", passthrough %.1f",
-                p.median(Samples.Throughput::cpuMicrosPerEvent))).orElse("");
+        final String passCpu = passthrough.map(p -> ", passthrough " + cpu(p)).orElse("");
         return String.format(Locale.ROOT, "ratio %s: vs raw-copy ceiling = %s%s %.2f (raw-copy %,.0f/s); "
-                        + "CPU-µs/event: raw-copy %.1f%s, %s %.1f", model, pass, best.label(),
-                best.medianRate() / raw.medianRate(), raw.medianRate(),
-                raw.median(Samples.Throughput::cpuMicrosPerEvent), passCpu, best.label(),
-                best.median(Samples.Throughput::cpuMicrosPerEvent));
+                        + "CPU-µs/event: raw-copy %s%s, %s %s", model, pass, best.label(),
+                best.medianRate() / raw.medianRate(), raw.medianRate(), cpu(raw), passCpu, best.label(), cpu(best));
+    }
+
+    /** A cell's process CPU-µs per event, with the scorer's in parentheses where there is a thread split. */
+    private static String cpu(Samples.Cell c) {
+        final double scorer = c.median(Samples.Throughput::scorerCpuMicrosPerEvent);
+        return String.format(Locale.ROOT, "%.1f", c.median(Samples.Throughput::cpuMicrosPerEvent))
+                + (Double.isNaN(scorer) ? "" : String.format(Locale.ROOT, " (scorer %.1f)", scorer));
     }
 
     private static String ratio(String model, String what, Samples.Cell best, String bestText,

@@ -28,11 +28,13 @@ final class Samples {
      * @param otherProcessesCpuShare CPU other processes used meanwhile, as a share of all cores
      * @param batches the batch sizes seen (null for model-only)
      * @param stages the scoring thread's CPU time by stage (null where none was recorded)
+     * @param threads the process's CPU time by who spent it ({@link ThreadCpu}; null where not split)
+     * @param allocation the scoring thread's allocation by site ({@link AllocationSites}; null where not sampled)
      */
     record Throughput(long records, double seconds, double recordsPerSecond, double cpuSecondsPerMillion,
                       double threadCpuSecondsPerMillion, double allocatedBytesPerRecord, long peakHeapBytes,
                       long peakRssBytes, double otherProcessesCpuShare, BatchSizes.Summary batches,
-                      Stages stages) {
+                      Stages stages, Threads threads, Allocation allocation) {
 
         /** A repetition without a stage split. */
         Throughput(long records, double seconds, double recordsPerSecond, double cpuSecondsPerMillion,
@@ -42,9 +44,151 @@ final class Samples {
                     allocatedBytesPerRecord, peakHeapBytes, peakRssBytes, otherProcessesCpuShare, batches, null);
         }
 
+        /** A repetition without a thread split or allocation sites. */
+        Throughput(long records, double seconds, double recordsPerSecond, double cpuSecondsPerMillion,
+                   double threadCpuSecondsPerMillion, double allocatedBytesPerRecord, long peakHeapBytes,
+                   long peakRssBytes, double otherProcessesCpuShare, BatchSizes.Summary batches, Stages stages) {
+            this(records, seconds, recordsPerSecond, cpuSecondsPerMillion, threadCpuSecondsPerMillion,
+                    allocatedBytesPerRecord, peakHeapBytes, peakRssBytes, otherProcessesCpuShare, batches, stages,
+                    null, null);
+        }
+
         /** Process CPU microseconds per event (= CPU seconds per million). */
         double cpuMicrosPerEvent() {
             return cpuSecondsPerMillion;
+        }
+
+        /** CPU-µs per event of the application's own threads, Java and native; NaN without a thread split. */
+        double scorerCpuMicrosPerEvent() {
+            return threads == null ? Double.NaN : threads.scorerMicrosPerEvent();
+        }
+
+        /** Process CPU-µs per event minus the broker's and the harness's threads'; NaN without a thread split. */
+        double processMinusBrokerAndHarnessMicrosPerEvent() {
+            return threads == null ? Double.NaN : threads.processMinusBrokerAndHarnessMicrosPerEvent();
+        }
+    }
+
+    /**
+     * The process's CPU time of one window by who spent it ({@link ThreadCpu#split}).
+     *
+     * @param events events of the window
+     * @param processCpuNanos the process's CPU time
+     * @param nanosByCategory CPU nanoseconds of each category: {@link ThreadCpu#APP} (the application's
+     *     Java threads), {@link ThreadCpu#APP_NATIVE} (native threads it started), {@link ThreadCpu#BROKER},
+     *     {@link ThreadCpu#HARNESS}, {@link ThreadCpu#JVM} (GC, JIT, VM, JFR), {@link ThreadCpu#OTHER}
+     *     (new threads of no known owner)
+     * @param unattributedNanos the process's CPU time not in any category: threads that ended in the
+     *     window, and the reads' skew (may be slightly negative)
+     * @param top the threads that used most CPU, as {@code category: name} (native: {@code comm}), with nanoseconds
+     */
+    record Threads(long events, long processCpuNanos, Map<String, Long> nanosByCategory, long unattributedNanos,
+                   Map<String, Long> top) {
+
+        Threads {
+            nanosByCategory = Collections.unmodifiableMap(new LinkedHashMap<>(nanosByCategory));
+            top = Collections.unmodifiableMap(new LinkedHashMap<>(top));
+        }
+
+        /** CPU-µs per event of one category (0 if absent). */
+        double microsPerEvent(String category) {
+            return nanosByCategory.getOrDefault(category, 0L) / 1e3 / Math.max(1, events);
+        }
+
+        /** The application's threads, Java and native, CPU-µs per event. */
+        double scorerMicrosPerEvent() {
+            return microsPerEvent(ThreadCpu.APP) + microsPerEvent(ThreadCpu.APP_NATIVE);
+        }
+
+        /** The process minus the broker's and the harness's threads, CPU-µs per event. */
+        double processMinusBrokerAndHarnessMicrosPerEvent() {
+            return processCpuNanos / 1e3 / Math.max(1, events) - microsPerEvent(ThreadCpu.BROKER)
+                    - microsPerEvent(ThreadCpu.HARNESS);
+        }
+
+        /** Every category's CPU-µs per event, and {@code unattributed}, in category order. */
+        Map<String, Double> microsPerEventByCategory() {
+            final Map<String, Double> out = new LinkedHashMap<>();
+            for (String c : nanosByCategory.keySet()) {
+                out.put(c, microsPerEvent(c));
+            }
+            out.put("unattributed", unattributedNanos / 1e3 / Math.max(1, events));
+            return out;
+        }
+    }
+
+    /**
+     * One allocation site of the scoring thread ({@link AllocationSites}).
+     *
+     * @param objectClass the allocated class
+     * @param frame the first frame, top down, in our or Kafka's code
+     * @param bytes sampled bytes (sum of the samples' weights)
+     * @param consumerBytes of which in samples whose stack passes through the Kafka consumer
+     * @param samples samples
+     */
+    record AllocationSite(String objectClass, String frame, long bytes, long consumerBytes, long samples) {
+    }
+
+    /**
+     * The scoring thread's allocation of one window (or of all repetitions of a cell) by site.
+     *
+     * @param events events of the window(s)
+     * @param measuredBytes bytes the scoring thread allocated ({@code ThreadMXBean})
+     * @param sampledBytes sum of the weights of its allocation samples
+     * @param consumerBytes of which in samples passing through the Kafka consumer
+     * @param samples samples counted
+     * @param sites the largest sites, largest first
+     */
+    record Allocation(long events, long measuredBytes, long sampledBytes, long consumerBytes, long samples,
+                      List<AllocationSite> sites) {
+
+        Allocation {
+            sites = List.copyOf(sites);
+        }
+
+        double measuredPerEvent() {
+            return (double) measuredBytes / Math.max(1, events);
+        }
+
+        double sampledPerEvent() {
+            return (double) sampledBytes / Math.max(1, events);
+        }
+
+        /** Sampled bytes per event outside the consumer's fetch. */
+        double excludingConsumerPerEvent() {
+            return (double) (sampledBytes - consumerBytes) / Math.max(1, events);
+        }
+
+        /** {@link #excludingConsumerPerEvent()} scaled by measured / sampled; NaN without samples. */
+        double excludingConsumerScaledPerEvent() {
+            return sampledBytes == 0 ? Double.NaN
+                    : excludingConsumerPerEvent() * measuredBytes / (double) sampledBytes;
+        }
+
+        /** Several windows as one: sums, and the sites merged by (class, frame), the {@code keep} largest. */
+        static Allocation merge(List<Allocation> windows, int keep) {
+            long events = 0;
+            long measured = 0;
+            long sampled = 0;
+            long consumer = 0;
+            long samples = 0;
+            final Map<List<String>, long[]> sites = new LinkedHashMap<>();
+            for (Allocation a : windows) {
+                events += a.events();
+                measured += a.measuredBytes();
+                sampled += a.sampledBytes();
+                consumer += a.consumerBytes();
+                samples += a.samples();
+                for (AllocationSite s : a.sites()) {
+                    final long[] v = sites.computeIfAbsent(List.of(s.objectClass(), s.frame()), k -> new long[3]);
+                    v[0] += s.bytes();
+                    v[1] += s.consumerBytes();
+                    v[2] += s.samples();
+                }
+            }
+            final List<AllocationSite> list = new ArrayList<>();
+            sites.forEach((k, v) -> list.add(new AllocationSite(k.get(0), k.get(1), v[0], v[1], v[2])));
+            return new Allocation(events, measured, sampled, consumer, samples, AllocationSites.top(list, keep));
         }
     }
 
@@ -180,6 +324,30 @@ final class Samples {
                 out.put(e.getKey(), (double) e.getValue() / total);
             }
             return out;
+        }
+
+        /**
+         * Per thread category ({@link Threads#microsPerEventByCategory()}), the median over the
+         * repetitions that have a thread split of its CPU-µs per event; empty if none has.
+         */
+        Map<String, Double> medianThreadCategories() {
+            final List<Threads> with = reps.stream().map(Throughput::threads).filter(x -> x != null).toList();
+            final Map<String, Double> out = new LinkedHashMap<>();
+            if (with.isEmpty()) {
+                return out;
+            }
+            for (String category : with.get(0).microsPerEventByCategory().keySet()) {
+                final double[] v = with.stream().mapToDouble(x -> x.microsPerEventByCategory()
+                        .getOrDefault(category, 0.0)).sorted().toArray();
+                out.put(category, v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+            }
+            return out;
+        }
+
+        /** The scoring thread's allocation over all repetitions that have it, merged; null if none has. */
+        Allocation allocation() {
+            final List<Allocation> with = reps.stream().map(Throughput::allocation).filter(x -> x != null).toList();
+            return with.isEmpty() ? null : Allocation.merge(with, AllocationSites.PRINTED);
         }
 
         /** The batch sizes of the median repetition (by throughput), or null. */

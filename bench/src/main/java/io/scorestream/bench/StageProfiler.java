@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -34,6 +36,10 @@ import jdk.jfr.consumer.RecordingFile;
  * buckets' samples (samples inside {@code BatchScorer.score} or {@code ai.onnxruntime} are counted,
  * but not shared out, as they are already in the measured time).
  *
+ * <p>The same recording holds {@code jdk.ObjectAllocationSample} events (with stack traces, throttled
+ * to {@link #ALLOCATION_THROTTLE}), from which {@link AllocationSites} splits the scoring thread's
+ * allocation by site.
+ *
  * <p>Lifecycle: {@link #start()} then {@link #stop}, once. Not thread-safe.
  */
 final class StageProfiler implements AutoCloseable {
@@ -50,10 +56,22 @@ final class StageProfiler implements AutoCloseable {
     /** Executing methods kept per window ({@link Samples.Stages#topMethods}). */
     static final int TOP_METHODS = 15;
 
+    /**
+     * Allocation samples per second, for the whole JVM ({@code jdk.ObjectAllocationSample}'s throttle;
+     * the JDK's {@code profile} setting). Each sample walks a stack on the allocating thread, so more
+     * would cost the measured threads more.
+     */
+    static final String ALLOCATION_THROTTLE = "300/s";
+
     private final Recording recording = new Recording();
+
+    /** What one window's recording says about the scoring threads. */
+    record Profile(Samples.Stages stages, Samples.Allocation allocation) {
+    }
 
     StageProfiler() {
         recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(PERIOD_MS));
+        recording.enable("jdk.ObjectAllocationSample").with("throttle", ALLOCATION_THROTTLE).withStackTrace();
         recording.setToDisk(true);
         recording.setName("scorestream-bench-stages");
     }
@@ -94,26 +112,41 @@ final class StageProfiler implements AutoCloseable {
     }
 
     /**
-     * Stops recording and splits the watched threads' CPU time.
+     * Stops recording, splits the watched threads' CPU time by stage and their allocation by site
+     * ({@link AllocationSites}).
      *
      * @param threadIds Java ids of the scoring threads
      * @param threadCpuNanos their CPU time in the window
+     * @param threadAllocatedBytes the bytes they allocated in the window ({@code ThreadMXBean})
      * @param onnxNanos time measured around ONNX Runtime calls in the window (0: none)
      * @param events events of the window, the divisor of the per-event figures
      */
-    Samples.Stages stop(long[] threadIds, long threadCpuNanos, long onnxNanos, long events) throws IOException {
+    Profile stop(long[] threadIds, long threadCpuNanos, long threadAllocatedBytes, long onnxNanos, long events)
+            throws IOException {
         recording.stop();
         final Path file = Files.createTempFile("scorestream-bench-stages", ".jfr");
         try {
             recording.dump(file);
             final Map<String, Long> counts = new LinkedHashMap<>();
             final Map<String, Long> leaves = new HashMap<>();
+            final List<AllocationSites.Sample> allocations = new ArrayList<>();
             for (String s : STAGES) {
                 counts.put(s, 0L);
             }
             try (RecordingFile in = new RecordingFile(file)) {
                 while (in.hasMoreEvents()) {
                     final RecordedEvent e = in.readEvent();
+                    if (e.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+                        // Only the watched threads' stacks are read: the broker's samples are most of them.
+                        final RecordedThread t = e.getThread();
+                        if (t != null && watched(threadIds, t.getJavaThreadId())) {
+                            final AllocationSites.Sample a = allocationSample(e);
+                            if (a != null) {
+                                allocations.add(a);
+                            }
+                        }
+                        continue;
+                    }
                     if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
                         continue;
                     }
@@ -125,10 +158,33 @@ final class StageProfiler implements AutoCloseable {
                     leaves.merge(leaf(e.getStackTrace()), 1L, Long::sum);
                 }
             }
-            return Samples.Stages.split(counts, threadCpuNanos, onnxNanos, events, top(leaves, TOP_METHODS));
+            return new Profile(Samples.Stages.split(counts, threadCpuNanos, onnxNanos, events, top(leaves, TOP_METHODS)),
+                    AllocationSites.split(allocations, threadIds, threadAllocatedBytes, events));
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /** One {@code jdk.ObjectAllocationSample} as plain values, or null without a thread or class. */
+    private static AllocationSites.Sample allocationSample(RecordedEvent e) {
+        final RecordedThread t = e.getThread();
+        final RecordedClass c = e.getClass("objectClass");
+        if (t == null || c == null) {
+            return null;
+        }
+        final List<String> frames = new ArrayList<>();
+        final RecordedStackTrace stack = e.getStackTrace();
+        if (stack != null) {
+            for (RecordedFrame f : stack.getFrames()) {
+                if (f.getMethod() != null && f.getMethod().getType() != null) {
+                    frames.add(AllocationSites.withoutLambdaId(f.getMethod().getType().getName() + "."
+                            + f.getMethod().getName()));
+                }
+            }
+        }
+        final Instant at = e.getStartTime();
+        return new AllocationSites.Sample(t.getJavaThreadId(), at.getEpochSecond() * 1_000_000_000L + at.getNano(),
+                AllocationSites.withoutLambdaId(AllocationSites.sourceName(c.getName())), frames, e.getLong("weight"));
     }
 
     private static boolean watched(long[] ids, long id) {

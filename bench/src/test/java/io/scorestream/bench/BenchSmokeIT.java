@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (raw-copy included), one repetition, a latency run of 2 s at one load, the sink mode on 2,000 scores (a real
  * PostgreSQL and Connect worker), and the features mode on 3,000 events. Checks that the tables, the JSON, the PNG and the ratio lines come
  * out; the numbers themselves mean nothing at this size. A second, shorter run scores wide events
- * (W = 64) against the raw-copy ceiling and checks the per-stage split in the JSON.
+ * (W = 64) against the raw-copy ceiling and checks the per-stage split, the scorer's CPU (its own threads)
+ * and the allocation split in the JSON.
  */
 class BenchSmokeIT {
 
@@ -71,13 +72,21 @@ class BenchSmokeIT {
 
         // and: the ratio lines come last, one per comparison, the sink's and the features' after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 6, lines.size());
+        final List<String> last = lines.subList(lines.size() - 7, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
         assertTrue(last.get(3).startsWith("ratio demo: vs raw-copy ceiling = passthrough "), last.toString());
-        assertTrue(last.get(4).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
-        assertTrue(last.get(5).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
+        assertTrue(last.get(3).contains("CPU-µs/event: raw-copy ") && last.get(3).contains(" (scorer "),
+                last.toString());
+        assertTrue(last.get(4).startsWith("cpu demo: CPU-µs/event, scorer (process minus broker and harness): "),
+                last.toString());
+        for (String mode : List.of("raw-copy", "passthrough", "per-record", "batch-256", "adaptive")) {
+            assertTrue(last.get(4).contains(" " + mode + " "), mode + " in " + last.get(4));
+        }
+        assertTrue(!last.get(4).contains("model-only"), last.get(4));
+        assertTrue(last.get(5).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
+        assertTrue(last.get(6).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
@@ -139,9 +148,15 @@ class BenchSmokeIT {
         assertTrue(printed.contains("| model | mode | scoring-thread CPU-µs / event | fetch/deserialize | feature fill "
                 + "| ONNX Runtime | result encode | produce | other | samples |"), printed);
         final List<String> lines = printed.strip().lines().toList();
-        final String rawLine = lines.get(lines.size() - 1);
+        final String rawLine = lines.get(lines.size() - 2);
         assertTrue(rawLine.startsWith("ratio wide: vs raw-copy ceiling = batch-256 "), rawLine);
         assertTrue(rawLine.contains("CPU-µs/event: raw-copy "), rawLine);
+        assertTrue(lines.get(lines.size() - 1).startsWith("cpu wide: CPU-µs/event, scorer (process minus broker and "
+                + "harness): raw-copy "), lines.get(lines.size() - 1));
+        // and: the allocation table, per cell
+        assertTrue(printed.contains("## Scoring-thread allocation by site (B per event, JFR samples of all 1 "
+                + "repetition(s))"), printed);
+        assertTrue(printed.contains("| wide | batch-256 | "), printed);
 
         // and: every row has CPU-µs and alloc B per event and a split that adds up to the scoring thread's CPU
         final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
@@ -158,6 +173,16 @@ class BenchSmokeIT {
             }
             assertEquals(row.get("scoringThreadCpuMicrosPerEventMedian").asDouble(), sum, 1e-6 * (1 + sum),
                     row.toString());
+            // the scorer's own threads: some CPU, less than the process's (the broker's is not in it)
+            final double scorer = row.get("scorerCpuMicrosPerEventMedian").asDouble();
+            assertTrue(scorer > 0 && scorer < row.get("cpuMicrosPerEventMedian").asDouble(), row.toString());
+            assertTrue(scorer >= 0.5 * row.get("scoringThreadCpuMicrosPerEventMedian").asDouble(), row.toString());
+            assertTrue(row.get("cpuMicrosPerEventByThreadsMedian").get("broker").asDouble() > 0, row.toString());
+            final JsonNode alloc = row.get("allocationAllRepetitions");
+            assertEquals(row.get("allocatedBytesPerEventMedian").asDouble(), alloc.get("measuredBytesPerEvent")
+                    .asDouble(), 1e-6 * row.get("allocatedBytesPerEventMedian").asDouble(), row.toString());
+            assertTrue(alloc.get("sampledBytesPerEvent").asDouble() >= alloc.get(
+                    "excludingConsumerFetchBytesPerEvent").asDouble(), alloc.toString());
             final double onnx = stages.get("ONNX Runtime").asDouble();
             assertTrue(row.get("mode").asText().equals("batch-256") ? onnx > 0 : onnx == 0, row.toString());
         }
