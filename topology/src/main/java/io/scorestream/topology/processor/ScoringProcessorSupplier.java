@@ -88,9 +88,9 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
         final StoreBuilder<KeyValueStore<Integer, byte[]>> buffer = settings.flushAtCommit()
                 ? new CommitHookedBufferStore.Builder(storeName)
                 : Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Integer(),
-                        Serdes.ByteArray())
-                .withCachingEnabled()
-                .withLoggingEnabled(java.util.Map.of());
+                                Serdes.ByteArray())
+                        .withCachingEnabled()
+                        .withLoggingEnabled(java.util.Map.of());
         // The aggregates' state: per group key, time buckets of every aggregate of that group. On
         // disk (RocksDB: millions of keys and windows of days outgrow the heap), changelogged (so
         // exactly-once with the scores and restored on another instance). Not in Kafka Streams'
