@@ -128,6 +128,12 @@ final class BenchApp implements AutoCloseable {
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "false");
         // Before/after comparisons of fast decoding: -Dscorestream.bench.decode.fast=false reads as before.
         settings.put(BatchingConfig.SCORE_DECODE_FAST_CONFIG, System.getProperty("scorestream.bench.decode.fast", "true"));
+        // Before/after comparisons of the scoring buffer flushed at the commit: -Dscorestream.bench.flush.at.commit=
+        // true or false sets batch.flush.at.commit (default: the application's).
+        final String flushAtCommit = System.getProperty("scorestream.bench.flush.at.commit");
+        if (flushAtCommit != null) {
+            settings.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, flushAtCommit);
+        }
         for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
             settings.put(KafkaStreamsConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
         }
@@ -140,7 +146,8 @@ final class BenchApp implements AutoCloseable {
         this.batchSizes = new BatchSizes(Math.max(1024, spec.batchMaxRecords()));
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
                 config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))
-                .withPassthrough(spec.passthrough()).withFastDecode(config.batching().fastDecode());
+                .withPassthrough(spec.passthrough()).withFastDecode(config.batching().fastDecode())
+                .withFlushAtCommit(config.batching().flushAtCommit());
         final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
                 config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 

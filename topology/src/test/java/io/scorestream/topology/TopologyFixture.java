@@ -82,7 +82,7 @@ public final class TopologyFixture implements AutoCloseable {
         this.registry = modelRegistry(b.warmUpRows);
         try {
             final ScoringSettings scoring = new ScoringSettings(MODEL, b.batchMaxRecords, b.batchMaxWaitMs,
-                    EVENT_ID_FIELD).withFeaturesEmitted(b.emitFeatures);
+                    EVENT_ID_FIELD).withFeaturesEmitted(b.emitFeatures).withFlushAtCommit(b.flushAtCommit);
             final TopologySettings settings = new TopologySettings(List.of(PipelineSettings.of(
                     PipelineSettings.DEFAULT, List.of(TRANSACTIONS), SCORES, scoring).withRepartitionBy(b.repartitionBy)),
                     DEAD_LETTERS, MODELS);
@@ -274,6 +274,7 @@ public final class TopologyFixture implements AutoCloseable {
         private ScoringObserver observer = ScoringObserver.NONE;
         private boolean emitFeatures;
         private String repartitionBy;
+        private boolean flushAtCommit;
 
         private Builder(int batchMaxRecords) {
             this.batchMaxRecords = batchMaxRecords;
@@ -286,6 +287,12 @@ public final class TopologyFixture implements AutoCloseable {
         }
 
         /** Rows a model is warmed up with before it goes live. Default 4. */
+        /** Scores the open batch when the driver commits (as the application does); off by default. */
+        public Builder flushAtCommit(boolean on) {
+            this.flushAtCommit = on;
+            return this;
+        }
+
         public Builder warmUpRows(int rows) {
             this.warmUpRows = rows;
             return this;

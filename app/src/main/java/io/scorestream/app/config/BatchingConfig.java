@@ -39,14 +39,26 @@ public final class BatchingConfig {
             + "the same result, and counted in the metric scorestream.decode.fallback{model,reason}. false: every "
             + "event is decoded into a record, as before.";
 
+    public static final String BATCH_FLUSH_AT_COMMIT_CONFIG = "batch.flush.at.commit";
+    private static final String BATCH_FLUSH_AT_COMMIT_DOC = "Where a task's open batch waits until it is scored. "
+            + "true: in memory only, and whatever is buffered is scored and forwarded when Kafka Streams prepares "
+            + "the task's commit (so no offset is committed for an unscored record); only records held while a "
+            + "pipeline has no live model version are written, at the commit, to its changelogged buffer store. "
+            + "Saves copying every event into the buffer store and its changelog (and the tombstone-like epoch "
+            + "write per batch), but a batch is also cut at each commit (commit.interval.ms). false: every "
+            + "buffered record is written to the changelogged buffer store before its offset can commit, and "
+            + "batches may span commits, as before. Exactly once either way.";
+
     private final int maxRecords;
     private final long maxWaitMs;
     private final boolean fastDecode;
+    private final boolean flushAtCommit;
 
     BatchingConfig(final ConfigValues values) {
         this.maxRecords = values.integer(BATCH_MAX_RECORDS_CONFIG);
         this.maxWaitMs = values.longValue(BATCH_MAX_WAIT_MS_CONFIG);
         this.fastDecode = values.bool(SCORE_DECODE_FAST_CONFIG);
+        this.flushAtCommit = values.bool(BATCH_FLUSH_AT_COMMIT_CONFIG);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -56,6 +68,8 @@ public final class BatchingConfig {
                         BATCH_MAX_RECORDS_DOC)
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, Range.atLeast(0), Importance.HIGH,
                         BATCH_MAX_WAIT_MS_DOC)
+                .define(BATCH_FLUSH_AT_COMMIT_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+                        BATCH_FLUSH_AT_COMMIT_DOC)
                 .define(SCORE_DECODE_FAST_CONFIG, Type.BOOLEAN, true, null, Importance.LOW,
                         SCORE_DECODE_FAST_DOC);
     }
@@ -72,6 +86,11 @@ public final class BatchingConfig {
      */
     public long maxWaitMs() {
         return maxWaitMs;
+    }
+
+    /** {@code batch.flush.at.commit}: whether open batches are scored at the commit instead of stored (every pipeline). */
+    public boolean flushAtCommit() {
+        return flushAtCommit;
     }
 
     /** {@code score.decode.fast}: whether mapped fields are read straight from the events' bytes (every pipeline). */

@@ -109,7 +109,8 @@ public final class PipelinesConfig {
         final List<PipelineDraft> drafts = declared.isEmpty()
                 ? List.of(globalDraft(topics, batching, models)) : drafts(values, declared, given);
         checkTopicRoles(drafts, topics.deadLetterTopic(), topics.modelTopic());
-        this.pipelines = pipelineSettings(drafts, topics.emitFeatures(), batching.fastDecode());
+        this.pipelines = pipelineSettings(drafts, topics.emitFeatures(), batching.fastDecode(),
+                batching.flushAtCommit());
         try {
             this.topologySettings = new TopologySettings(pipelines, topics.deadLetterTopic(), topics.modelTopic());
         } catch (IllegalArgumentException e) {
@@ -380,14 +381,16 @@ public final class PipelinesConfig {
 
     private static List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts,
                                                            final boolean emitFeatures,
-                                                           final boolean fastDecode) {
+                                                           final boolean fastDecode,
+                                                           final boolean flushAtCommit) {
         final List<PipelineSettings> out = new ArrayList<>(drafts.size());
         for (final PipelineDraft d : drafts) {
             try {
                 out.add(new PipelineSettings(d.name(), d.inputTopics(), d.outputTopic(), d.shadowTopic(),
                         new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
                                 d.eventIdField().isEmpty() ? null : d.eventIdField())
-                                .withFeaturesEmitted(emitFeatures).withFastDecode(fastDecode), d.repartitionBy()));
+                                .withFeaturesEmitted(emitFeatures).withFastDecode(fastDecode)
+                                .withFlushAtCommit(flushAtCommit), d.repartitionBy()));
             } catch (IllegalArgumentException e) {
                 // The checks above should have caught it; this keeps the promise of a ConfigException.
                 throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());

@@ -460,7 +460,9 @@ class ScorestreamConfigTest {
                 // signed model versions
                 "model.trusted.keys", "model.signature.required",
                 // features read straight from the events' bytes
-                "score.decode.fast");
+                "score.decode.fast",
+                // the scoring buffer flushed at the commit
+                "batch.flush.at.commit");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 

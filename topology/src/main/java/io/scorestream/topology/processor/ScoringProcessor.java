@@ -40,6 +40,9 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -63,9 +66,16 @@ import org.slf4j.LoggerFactory;
  * replay does), every lane's run is padded to {@code batch.max.records} rows, so no score depends on
  * how many records a flush happened to find; live scoring runs just the rows it has.
  *
+ * <p>Where the open batch lives until it is scored: with {@link ScoringSettings#flushAtCommit()}
+ * ({@code batch.flush.at.commit}), in this processor's memory only, and it is scored and forwarded when
+ * Kafka Streams prepares the task's commit (the buffer store's {@link CommitHookedBufferStore
+ * pre-commit hook}), so no record whose offset commits is left unscored; otherwise every buffered
+ * record is also written to the changelogged buffer store (see the comment of {@code store}).
+ *
  * <p>While the pipeline's model has no live version (none published yet, or the last one retired),
  * records are not scored, dead-lettered or dropped: they are <em>held</em>, in arrival order, in
- * the same changelogged store as the batch (slots past the batch's), and scored before anything
+ * the same changelogged store as the batch (slots past the batch's; when flushing at the commit,
+ * written there when the task prepares its commit), and scored before anything
  * newer as soon as a version is live. Holding never blocks the stream thread. Whoever runs the
  * topology is expected to pause its input meanwhile (the application pauses the pipeline's Kafka
  * Streams client), so only what was already fetched is held; past
@@ -110,12 +120,33 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
      * scores. Under exactly_once_v2 the store's changelog, the input offsets and the scores commit
      * in one transaction: after a crash the restored store holds exactly the records whose offsets
      * were committed but whose scores were not, and init() re-queues them (they are scored before
-     * any new record of the task). Flushing before every commit would be the alternative, but Kafka
-     * Streams gives processors no pre-commit hook, and a commit on rebalance or shutdown would then
-     * commit offsets of unscored records. Caching on the store coalesces slot rewrites between
-     * commits, so the changelog carries at most one entry per slot per commit interval.
+     * any new record of the task). That is the way without flushAtCommit. Caching on the store
+     * coalesces slot rewrites between commits, so the changelog carries at most one entry per slot
+     * per commit interval.
+     *
+     * With flushAtCommit, the other way is taken: Kafka Streams calls the buffer store's
+     * CachedStateStore#flushCache() (StreamTask.prepareCommit -> flush -> ProcessorStateManager
+     * .flushCache) before it flushes the record collector and commits the offsets and transaction,
+     * also for the commit of a revoked or closing task; the store calls prepareCommit() below, which
+     * scores the open batch and forwards its scores and dead letters into that same commit. Nothing
+     * of the batch is written to the store. A crash before the commit loses the in-memory batch and
+     * the uncommitted offsets together, so its input is processed again. Held records (no live
+     * version: they cannot be scored at the commit) are written to the store, under the current
+     * epoch, in prepareCommit(), so they commit with their offsets and are restored as before; the
+     * store has no record cache then, so those writes reach the changelog inside this commit.
      */
     private KeyValueStore<Integer, byte[]> store;
+    /** The buffer store's pre-commit hook when flushing at the commit; null: every buffered record is written to the store. */
+    private CommitHookedBufferStore hooked;
+    /** This processor's node, to forward from the pre-commit hook (null outside Kafka Streams' own contexts). */
+    private ProcessorNode<?, ?, ?, ?> node;
+    /**
+     * Flushing at the commit: whether the store may hold records under the current epoch (restored or
+     * held ones); the epoch is bumped (a store write) only then, so the normal path writes nothing.
+     */
+    private boolean storeLive;
+    /** Flushing at the commit: pending records [0, persistedPending) are in the store under the current epoch. */
+    private int persistedPending;
     private BufferedRecord[] buffer;
     private int count;
     private long epoch;
@@ -224,6 +255,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        this.hooked = CommitHookedBufferStore.find(store);
+        if (settings.flushAtCommit() && hooked == null) {
+            throw new IllegalStateException("scoring processor of " + plans.describe() + ": flushing at the commit "
+                    + "needs the buffer store declared by ScoringProcessorSupplier#stores(), but store '" + storeName
+                    + "' is a " + store.getClass().getName());
+        }
+        if (context instanceof InternalProcessorContext<?, ?> internal) {
+            this.node = internal.currentNode();
+        }
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
         this.routes = new int[settings.batchMaxRecords()];
         this.paddedRuns = plans.fixedSizeRuns();
@@ -232,6 +272,73 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
         this.sweeper = context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepFeatures);
+        if (hooked != null) {
+            hooked.onPrepareCommit(this::prepareCommit);
+        }
+    }
+
+    /**
+     * Kafka Streams is about to commit this task (called by the buffer store's pre-commit hook, on the
+     * stream thread, between two process/punctuate calls): scores the open batch and forwards its
+     * scores and dead letters, exactly as a punctuation would, and writes the held records not in the
+     * store yet to it. Pending records are not scored here even if a version went live meanwhile
+     * (that may update aggregates, whose store may already have been written down for this commit):
+     * they are in the store, and the next process or punctuate call scores them first.
+     *
+     * <p>Forwarding needs Kafka Streams' current node and a record context, which are not set when the
+     * hook runs: as its caching stores do around their flush listeners, this sets the node to this
+     * processor's and the record context to what a wall-clock punctuation gets (the wall-clock time,
+     * no topic, partition -1, offset -1, no headers; each forwarded record carries its own timestamp
+     * and headers), and restores both afterwards.
+     */
+    private void prepareCommit() {
+        if (count == 0 && persistedPending == pending.size()) {
+            return;
+        }
+        if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
+            // A test's mock context: it forwards without a node.
+            flushForCommit();
+            return;
+        }
+        final ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
+        final ProcessorRecordContext previousRecordContext = internal.recordContext();
+        internal.setCurrentNode(node);
+        internal.setRecordContext(new ProcessorRecordContext(internal.currentSystemTimeMs(), -1L, -1, null,
+                new RecordHeaders()));
+        try {
+            flushForCommit();
+        } finally {
+            internal.setRecordContext(previousRecordContext);
+            internal.setCurrentNode(previousNode);
+        }
+    }
+
+    private void flushForCommit() {
+        if (count > 0) {
+            flush();
+        }
+        if (persistedPending < pending.size()) {
+            for (int i = persistedPending; i < pending.size(); i++) {
+                store.put(nextHeldSlot++, BufferCodec.encode(epoch, pending.get(i)));
+            }
+            LOG.debug("Task {}: {} held record(s) written to the buffer store for the commit", context.taskId(),
+                    pending.size() - persistedPending);
+            persistedPending = pending.size();
+            storeLive = true;
+        }
+    }
+
+    /**
+     * Invalidates every record in the store at once (a new epoch). Flushing at the commit, only when
+     * the store may hold any under the current epoch, so the normal path writes nothing to it.
+     */
+    private void voidStoredRecords() {
+        if (hooked != null && !storeLive) {
+            return;
+        }
+        epoch++;
+        store.put(EPOCH_SLOT, BufferCodec.encodeEpoch(epoch));
+        storeLive = false;
     }
 
     /** How often expired keys are looked for in the features store. */
@@ -315,6 +422,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         nextSeq = live.get(live.size() - 1).seq() + 1;
         pending.addAll(records);
+        persistedPending = pending.size();
+        storeLive = true;
         LOG.info("Task {}: {} buffered record(s) restored from the changelog (held ones included); "
                 + "scoring them first",
                 context.taskId(), records.size());
@@ -373,7 +482,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         noteSchema(value.getSchema());
         final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
                 record.timestamp(), record.headers(), topic, partition, offset, features);
-        store.put(count, BufferCodec.encode(epoch, buffered));
+        if (hooked == null) {
+            store.put(count, BufferCodec.encode(epoch, buffered));
+        }
         if (count == 0) {
             oldestBufferedAtMs = context.currentSystemTimeMs();
         }
@@ -558,7 +669,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             LOG.info("Task {}: no live version of {}; holding its records, in order, until one goes live",
                     context.taskId(), plans.describe());
         }
-        store.put(nextHeldSlot++, BufferCodec.encode(epoch, r));
+        if (hooked == null) {
+            store.put(nextHeldSlot++, BufferCodec.encode(epoch, r));
+        }
         pending.add(r);
     }
 
@@ -730,11 +843,12 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         if (epoch == epochBefore) {
             // Everything taken was dead-lettered: void its slots all the same.
-            epoch++;
-            store.put(EPOCH_SLOT, BufferCodec.encodeEpoch(epoch));
+            voidStoredRecords();
         }
         final List<BufferedRecord> left = new ArrayList<>(pending.subList(next, pending.size()));
         pending.clear();
+        // The store's records are void now (or there were none): the ones left are written again.
+        persistedPending = 0;
         final int heldSlotsBefore = nextHeldSlot;
         nextHeldSlot = buffer.length;
         for (BufferedRecord r : left) {
@@ -1018,8 +1132,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             java.util.Arrays.fill(lane.failure, null);
         }
         count = 0;
-        epoch++;
-        store.put(EPOCH_SLOT, BufferCodec.encodeEpoch(epoch));
+        voidStoredRecords();
         releaseBatch();
     }
 
@@ -1043,6 +1156,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     @Override
     public void close() {
         // Buffered records stay in the changelogged store; whoever gets this task next scores them.
+        // Flushing at the commit, a clean close follows a commit, so nothing is buffered; records
+        // buffered at a close without a commit are dropped, and their uncommitted input processed again.
+        if (hooked != null) {
+            hooked.onPrepareCommit(null);
+        }
         if (punctuator != null) {
             punctuator.cancel();
         }

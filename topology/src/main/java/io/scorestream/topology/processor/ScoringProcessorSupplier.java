@@ -14,7 +14,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Supplies one {@link ScoringProcessor} per task, and declares its changelogged buffer store so the
- * topology connects it automatically.
+ * topology connects it automatically: with {@link ScoringSettings#flushAtCommit()}, a
+ * {@link CommitHookedBufferStore} (no record cache, Kafka Streams' pre-commit hook); otherwise an
+ * in-memory store with the record cache on.
  */
 public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[], FeatureEvent, byte[], Object> {
 
@@ -79,10 +81,16 @@ public final class ScoringProcessorSupplier implements ProcessorSupplier<byte[],
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-        final StoreBuilder<KeyValueStore<Integer, byte[]>> buffer = Stores
-                .keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Integer(), Serdes.ByteArray())
-                .withCachingEnabled()
-                .withLoggingEnabled(java.util.Map.of());
+        // Flushing at the commit: the open batch stays in the processor's memory and is scored when
+        // the task prepares its commit; only records held while no version is live are written, at
+        // that moment, so the store carries the pre-commit hook and has no record cache. Otherwise
+        // every buffered record is written here (the cache coalesces slot rewrites between commits).
+        final StoreBuilder<KeyValueStore<Integer, byte[]>> buffer = settings.flushAtCommit()
+                ? new CommitHookedBufferStore.Builder(storeName)
+                : Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(storeName), Serdes.Integer(),
+                                Serdes.ByteArray())
+                        .withCachingEnabled()
+                        .withLoggingEnabled(java.util.Map.of());
         // The aggregates' state: per group key, time buckets of every aggregate of that group. On
         // disk (RocksDB: millions of keys and windows of days outgrow the heap), changelogged (so
         // exactly-once with the scores and restored on another instance). Not in Kafka Streams'

@@ -23,10 +23,15 @@ import java.util.Objects;
  * @param fastDecode read the mapped fields straight from each event's Avro bytes into the batch's
  *     buffers (falling back to the decoded record where that cannot be done); true in every other
  *     constructor
+ * @param flushAtCommit keep the open batch in memory only and score it when Kafka Streams prepares
+ *     the task's commit (the records held while no version is live are written to the changelogged
+ *     buffer store then), instead of writing every buffered record to that store; see
+ *     {@link ScoringProcessor}. Needs the store {@link ScoringProcessorSupplier#stores()} declares;
+ *     false in every other constructor (the application's key {@code batch.flush.at.commit})
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                               boolean passthrough, boolean deterministic, boolean emitFeatures,
-                              boolean fastDecode) {
+                              boolean fastDecode, boolean flushAtCommit) {
 
     /**
      * Records a processor holds, at most, while its model has no live version, before it gives up
@@ -39,20 +44,21 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
 
     /** Settings that score with the model (no passthrough, no deterministic output). */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false, true);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false, true, false);
     }
 
     /** Settings that do not emit the aggregates' values with the scores. */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            boolean passthrough, boolean deterministic) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false, true);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false, true,
+                false);
     }
 
     /** Settings with fast decoding. */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            boolean passthrough, boolean deterministic, boolean emitFeatures) {
         this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, emitFeatures,
-                true);
+                true, false);
     }
 
     public ScoringSettings {
@@ -69,25 +75,31 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, on,
-                deterministic, emitFeatures, fastDecode);
+                deterministic, emitFeatures, fastDecode, flushAtCommit);
     }
 
     /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
     public ScoringSettings withDeterministicOutput(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                on, emitFeatures, fastDecode);
+                on, emitFeatures, fastDecode, flushAtCommit);
     }
 
     /** A copy with {@link #emitFeatures()} set to {@code on}. */
     public ScoringSettings withFeaturesEmitted(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, on, fastDecode);
+                deterministic, on, fastDecode, flushAtCommit);
     }
 
     /** A copy with {@link #fastDecode()} set to {@code on}. */
     public ScoringSettings withFastDecode(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, emitFeatures, on);
+                deterministic, emitFeatures, on, flushAtCommit);
+    }
+
+    /** A copy with {@link #flushAtCommit()} set to {@code on}. */
+    public ScoringSettings withFlushAtCommit(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
+                deterministic, emitFeatures, fastDecode, on);
     }
 
     /** See {@link #MIN_HELD_RECORDS}. */

@@ -1,0 +1,58 @@
+package io.scorestream.app.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scorestream.topology.PipelineSettings;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+/** {@code batch.flush.at.commit} reaches every pipeline's scoring settings. */
+class BatchFlushAtCommitConfigTest {
+
+    private static Map<String, String> base() {
+        final Map<String, String> m = new HashMap<>();
+        m.put("bootstrap.servers", "localhost:9092");
+        m.put("pipelines", "fraud,credit");
+        m.put("pipeline.fraud.input.topics", "transactions");
+        m.put("pipeline.fraud.model.name", "fraud-mlp");
+        m.put("pipeline.fraud.output.topic", "fraud-scores");
+        m.put("pipeline.credit.input.topics", "applications");
+        m.put("pipeline.credit.model.name", "credit-lr");
+        m.put("pipeline.credit.output.topic", "credit-scores");
+        return m;
+    }
+
+    @Test
+    void offByDefaultSoEveryBufferedRecordIsStoredAsBefore() {
+        final ScorestreamConfig config = ScorestreamConfig.of(base());
+        assertFalse(config.batching().flushAtCommit());
+        for (PipelineSettings p : config.pipelines()) {
+            assertFalse(p.scoring().flushAtCommit(), p.name());
+        }
+    }
+
+    @Test
+    void trueMakesEveryPipelineFlushAtTheCommit() {
+        final Map<String, String> m = base();
+        m.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "true");
+        final ScorestreamConfig config = ScorestreamConfig.of(m);
+        assertTrue(config.batching().flushAtCommit());
+        assertEquals(2, config.pipelines().size());
+        for (PipelineSettings p : config.pipelines()) {
+            assertTrue(p.scoring().flushAtCommit(), p.name());
+        }
+    }
+
+    @Test
+    void aValueThatIsNotABooleanIsRefusedNamingTheKey() {
+        final Map<String, String> m = base();
+        m.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "sometimes");
+        final ConfigException e = assertThrows(ConfigException.class, () -> ScorestreamConfig.of(m));
+        assertTrue(e.getMessage().contains(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG), e.getMessage());
+    }
+}

@@ -1,0 +1,211 @@
+package io.scorestream.tests.it;
+
+import static io.scorestream.tests.it.ScoringItSupport.DEAD_LETTERS;
+import static io.scorestream.tests.it.ScoringItSupport.MODEL;
+import static io.scorestream.tests.it.ScoringItSupport.SCORES;
+import static io.scorestream.tests.it.ScoringItSupport.TRANSACTIONS;
+import static io.scorestream.tests.it.ScoringItSupport.appSettings;
+import static io.scorestream.tests.it.ScoringItSupport.createTopics;
+import static io.scorestream.tests.it.ScoringItSupport.publish;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.scorestream.schemas.registry.InMemorySchemaRegistry;
+import io.scorestream.testkit.SchemaRegistryServer;
+import io.scorestream.app.demo.DemoModels;
+import io.scorestream.app.config.ScorestreamConfig;
+import io.scorestream.app.config.SchemaRegistryConfig;
+import io.scorestream.app.config.MetricsConfig;
+import io.scorestream.app.config.KafkaStreamsConfig;
+import io.scorestream.app.config.BatchingConfig;
+import io.scorestream.testkit.EmbeddedKafka;
+import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
+import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
+import io.scorestream.tests.reliability.ReliabilitySupport;
+import io.scorestream.tests.reliability.ReliabilitySupport.ChildScorer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code kill -9} of a scorer whose batches are scored at each commit ({@code
+ * batch.flush.at.commit=true}) in the middle of a stream: the scenario of {@link CrashRecoveryIT}
+ * (the real command line in a JVM of its own, killed at a seeded random moment once it has committed
+ * scores and keeps up, restarted on the same state directory), with batches that take longer to fill
+ * than a commit interval, so every commit finds an open batch and scores it. Afterwards every
+ * committed score is accounted for by event id, and the buffer's changelog holds no record: the
+ * batches open at the kill were lost with their uncommitted offsets and read again, not restored.
+ *
+ * <p>Each child's output goes to {@code target/it-logs/}; its tail is printed when a test fails.
+ */
+class CommitFlushCrashIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommitFlushCrashIT.class);
+    private static final int EVENTS = 60_000;
+    private static final long RATE = 3_000;
+    /** One second of input: the scorer keeps up when its committed scores trail the input by less. */
+    private static final long MAX_LAG_AT_KILL = RATE;
+    private static final Duration CHILD_READY = Duration.ofSeconds(90);
+    private static final String APPLICATION_ID = "scorestream-commit-flush-crash";
+
+    @TempDir
+    Path work;
+
+    private EmbeddedKafka kafka;
+    private SchemaRegistryServer registryServer;
+    private KafkaProducer<String, Object> producer;
+    private TransactionFeed feed;
+    private ScoreReader scores;
+    private final List<ChildScorer> scorers = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (ChildScorer s : scorers) {
+            s.close();
+        }
+        if (feed != null) {
+            feed.close();
+        }
+        Utils.closeQuietly(scores, "score reader");
+        Utils.closeQuietly(producer, "producer");
+        Utils.closeQuietly(registryServer, "schema registry server");
+        Utils.closeQuietly(kafka, "embedded kafka");
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyTransactionHasExactlyOneScoreAfterAScorerFlushingAtTheCommitIsKilledMidStream(TestInfo test)
+            throws Exception {
+        // given / when: an exactly_once_v2 scorer flushing at the commit, killed with SIGKILL mid-stream and restarted
+        final long restored = crashAndRecover("exactly_once_v2", 20_261_207L, test);
+
+        // then: every transaction has exactly one committed score, and no dead letter
+        scores.assertExactlyOnce(EVENTS);
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(), DEAD_LETTERS,
+                Duration.ofSeconds(30)), "dead letters");
+        // and: no buffered record went through the buffer's changelog (none written, none restored)
+        assertEquals(0, restored, "records restored from the buffer changelog");
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(),
+                APPLICATION_ID + "-scoring-buffer-changelog", Duration.ofSeconds(30)), "buffer changelog records");
+    }
+
+    /**
+     * Runs the scenario and leaves every committed score in {@link #scores}: start a scorer, produce
+     * {@value #EVENTS} transactions at {@value #RATE}/s, kill the scorer (SIGKILL) once a seeded
+     * random 20-60 % of the stream is produced and the scorer is keeping up (scores committed, less
+     * than a second behind), restart it, and read until every transaction has a score, or the
+     * restarted scorer has committed the end of the input and gone quiet.
+     *
+     * @return the records the restarted scorer restored into its batch buffers (from its log)
+     */
+    private long crashAndRecover(String guarantee, long seed, TestInfo test) throws Exception {
+        final String name = test.getTestMethod().orElseThrow().getName();
+        try {
+            final String applicationId = APPLICATION_ID;
+            kafka = EmbeddedKafka.startDefault();
+            createTopics(kafka, 3);
+            final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+            registryServer = SchemaRegistryServer.start(schemas);
+            producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
+            publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
+            final Path config = writeConfig(applicationId, guarantee);
+
+            final ChildScorer first = startScorer(config, name, 1);
+            first.awaitReady(CHILD_READY);
+
+            final int killAfter = (int) (EVENTS * (0.2 + 0.4 * new Random(seed).nextDouble()));
+            LOG.info("{}: seed {}, killing the scorer after {} of {} transactions", name, seed, killAfter, EVENTS);
+            feed = TransactionFeed.start(producer, EVENTS, RATE, seed);
+            scores = new ScoreReader(kafka.bootstrapServers(), schemas);
+
+            // Kill only mid-stream in a steady state: scores committed, and the scorer keeping up
+            // with the input (records wait in batch buffers across commits, rather than batches
+            // filling from a backlog and flushing at once).
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                first.assertAlive();
+                final int sent = feed.sent();
+                final long committed = ScoringItSupport.committedRecordCount(kafka.admin(), SCORES);
+                if (sent >= killAfter && committed > 0 && (sent - committed <= MAX_LAG_AT_KILL || feed.finished())) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail(String.format(Locale.ROOT, "scorer not mid-stream in a steady state within 60 s: %,d sent, "
+                            + "%,d scores committed", sent, committed));
+                }
+                Thread.sleep(100);
+            }
+            final int sentAtKill = feed.sent();
+            final int exit = first.kill();
+            final long committedAtKill = ScoringItSupport.committedRecordCount(kafka.admin(), SCORES);
+            LOG.info(String.format(Locale.ROOT, "%s: killed the scorer (exit %d) with %,d transactions sent, %,d "
+                    + "scores committed just after", name, exit, sentAtKill, committedAtKill));
+            assertEquals(137, exit, "exit code of the killed scorer (128 + SIGKILL)");
+            assertTrue(committedAtKill < EVENTS, "the scorer was killed after it had scored everything");
+
+            final ChildScorer second = startScorer(config, name, 2);
+            feed.awaitAllAcked(Duration.ofSeconds(60));
+            final boolean all = scores.readUntilDistinct(EVENTS, Duration.ofSeconds(150), second::assertAlive,
+                    () -> feed.finished()
+                            && ScoringItSupport.groupCaughtUp(kafka.admin(), applicationId, TRANSACTIONS));
+            if (!all) {
+                LOG.warn("not every transaction was scored within the first wait after the restart: {}",
+                        scores.accounting(EVENTS));
+            }
+            ScoringItSupport.awaitGroupCaughtUp(kafka.admin(), applicationId, TRANSACTIONS, Duration.ofSeconds(180));
+            scores.readToEnd(Duration.ofSeconds(30));
+            final long restored = second.restoredRecords();
+            LOG.info("{}: after the restart, {} record(s) were restored into batch buffers from the changelog; {}",
+                    name, restored, scores.accounting(EVENTS));
+            second.stop();
+            return restored;
+        } catch (Throwable t) {
+            for (ChildScorer s : scorers) {
+                System.out.println("==== tail of " + s.log() + " ====");
+                System.out.println(s.tail(80));
+            }
+            throw t;
+        }
+    }
+
+    private Path writeConfig(String applicationId, String guarantee) throws IOException {
+        final Map<String, Object> settings = appSettings(kafka.bootstrapServers(), applicationId,
+                work.resolve("state"));
+        settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put(SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
+        // Batches that take longer to fill than a commit interval: commits happen while records are
+        // buffered, so they are scored by the pre-commit hook, and the kill finds records buffered.
+        settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "500");
+        settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
+        settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "true");
+        settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "true");
+        // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
+        ReliabilitySupport.fastGroupFailureDetection(settings);
+        return ReliabilitySupport.writeProperties(work.resolve("scorestream.properties"), settings,
+                "CommitFlushCrashIT");
+    }
+
+    private ChildScorer startScorer(Path config, String testName, int attempt) throws IOException {
+        final ChildScorer s = ChildScorer.start(config, ReliabilitySupport.itLogDir().resolve(
+                String.format(Locale.ROOT, "CommitFlushCrashIT-%s-%d.log", testName, attempt)), "scorer " + attempt);
+        scorers.add(s);
+        return s;
+    }
+}
