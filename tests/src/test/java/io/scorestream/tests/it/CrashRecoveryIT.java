@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * {@code scorestream run --config FILE}, in a JVM of its own, against the embedded broker and a
  * schema registry served over HTTP from this JVM. It is killed (SIGKILL) at a seeded random moment
  * once it has committed scores, while records sit in its batch buffers, then restarted on the same
- * state directory; afterwards every committed score is accounted for by event id.
+ * state directory; afterwards every committed score is accounted for by event id. With the default
+ * buffer the killed scorer's buffered records are restored from the buffer's changelog; with
+ * {@code batch.flush.at.commit=true} every commit scores the open batch, nothing goes through that
+ * changelog, and the batches open at the kill are read again from their uncommitted offsets.
  *
  * <p>Each child's output goes to {@code target/it-logs/}; its tail is printed when a test fails.
  */
@@ -89,7 +92,7 @@ class CrashRecoveryIT {
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void everyTransactionHasExactlyOneScoreAfterAnExactlyOnceScorerIsKilledMidStream(TestInfo test) throws Exception {
         // given / when: an exactly_once_v2 scorer killed with SIGKILL mid-stream and restarted
-        final long restored = crashAndRecover("exactly_once_v2", 20_261_122L, test);
+        final long restored = crashAndRecover("exactly_once_v2", false, 20_261_122L, test);
 
         // then: every transaction has exactly one committed score, and no dead letter
         scores.assertExactlyOnce(EVENTS);
@@ -105,7 +108,7 @@ class CrashRecoveryIT {
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void noTransactionIsLostWhenAnAtLeastOnceScorerIsKilledMidStream(TestInfo test) throws Exception {
         // given / when: an at_least_once scorer killed with SIGKILL mid-stream and restarted
-        final long restored = crashAndRecover("at_least_once", 7_031_977L, test);
+        final long restored = crashAndRecover("at_least_once", false, 7_031_977L, test);
 
         // then: every transaction has a score; duplicates are allowed under at_least_once
         LOG.info("at_least_once after kill -9: {} duplicate score(s)", scores.duplicates());
@@ -117,6 +120,30 @@ class CrashRecoveryIT {
                 + "'N buffered record(s) restored from the changelog')");
     }
 
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyTransactionHasExactlyOneScoreAfterAScorerFlushingAtTheCommitIsKilledMidStream(TestInfo test)
+            throws Exception {
+        // given / when: an exactly_once_v2 scorer with batch.flush.at.commit=true (every commit scores
+        // the open batch), killed with SIGKILL mid-stream and restarted
+        final long restored = crashAndRecover("exactly_once_v2", true, 20_261_207L, test);
+
+        // then: every transaction has exactly one committed score, and no dead letter
+        scores.assertExactlyOnce(EVENTS);
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(), DEAD_LETTERS,
+                Duration.ofSeconds(30)), "dead letters");
+        // and: no buffered record went through the buffer's changelog (none written, none restored):
+        // the batches open at the kill were lost with their uncommitted offsets and read again
+        assertEquals(0, restored, "records restored from the buffer changelog");
+        assertEquals(0, ScoringItSupport.countCommittedRecords(kafka.bootstrapServers(),
+                applicationId("exactly_once_v2", true) + "-scoring-buffer-changelog", Duration.ofSeconds(30)),
+                "buffer changelog records");
+    }
+
+    private static String applicationId(String guarantee, boolean flushAtCommit) {
+        return "scorestream-crash-" + guarantee.replace('_', '-') + (flushAtCommit ? "-flush-at-commit" : "");
+    }
+
     /**
      * Runs the scenario and leaves every committed score in {@link #scores}: start a scorer, produce
      * {@value #EVENTS} transactions at {@value #RATE}/s, kill the scorer (SIGKILL) once a seeded
@@ -126,17 +153,18 @@ class CrashRecoveryIT {
      *
      * @return the records the restarted scorer restored into its batch buffers (from its log)
      */
-    private long crashAndRecover(String guarantee, long seed, TestInfo test) throws Exception {
+    private long crashAndRecover(String guarantee, boolean flushAtCommit, long seed, TestInfo test)
+            throws Exception {
         final String name = test.getTestMethod().orElseThrow().getName();
         try {
-            final String applicationId = "scorestream-crash-" + guarantee.replace('_', '-');
+            final String applicationId = applicationId(guarantee, flushAtCommit);
             kafka = EmbeddedKafka.startDefault();
             createTopics(kafka, 3);
             final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
             registryServer = SchemaRegistryServer.start(schemas);
             producer = ScoringItSupport.producer(kafka.bootstrapServers(), schemas);
             publish(producer, DemoModels.trainedSpec(MODEL, 1, 42));
-            final Path config = writeConfig(applicationId, guarantee);
+            final Path config = writeConfig(applicationId, guarantee, flushAtCommit);
 
             final ChildScorer first = startScorer(config, name, 1);
             first.awaitReady(CHILD_READY);
@@ -196,16 +224,18 @@ class CrashRecoveryIT {
         }
     }
 
-    private Path writeConfig(String applicationId, String guarantee) throws IOException {
+    private Path writeConfig(String applicationId, String guarantee, boolean flushAtCommit) throws IOException {
         final Map<String, Object> settings = appSettings(kafka.bootstrapServers(), applicationId,
                 work.resolve("state"));
         settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         settings.put(SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
         // Batches that take longer to fill than a commit interval: commits happen while records
-        // are buffered, so the kill leaves committed-but-unscored records behind.
+        // are buffered, so the kill leaves committed-but-unscored records behind (with the flush
+        // at the commit: every commit scores an open batch, and the kill finds records buffered).
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "500");
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "400");
         settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        settings.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, Boolean.toString(flushAtCommit));
         settings.put(MetricsConfig.METRICS_ENABLED_CONFIG, "true");
         // The killed member leaves no LeaveGroup: let the broker drop it after 6 s, not 45 s.
         ReliabilitySupport.fastGroupFailureDetection(settings);
