@@ -19,7 +19,8 @@ import java.util.Map;
  * starts with {@code io.scorestream.} or {@code org.apache.kafka.}); a sample whose stack passes
  * through {@code org.apache.kafka.clients.consumer.} is the Kafka consumer's fetch (records and
  * buffers the consumer allocates before Kafka Streams gets them), counted apart so that the scorer's
- * own path can be judged without it.
+ * own path can be judged without it. Sites in scorestream's own code ({@link #OWN}) are summed apart too,
+ * and of them the output record values ({@link #OUTPUT}).
  *
  * <p>Stateless.
  */
@@ -29,6 +30,13 @@ final class AllocationSites {
     static final List<String> SITE_PREFIXES = List.of("io.scorestream.", "org.apache.kafka.");
     /** A sample whose stack has a frame starting with this is the consumer's fetch. */
     static final String CONSUMER = "org.apache.kafka.clients.consumer.";
+    /** A site whose frame starts with this is scorestream's own code. */
+    static final String OWN = "io.scorestream.";
+    /**
+     * The site of the output record values: the bytes of each score, handed to the producer, which keeps
+     * them; counted apart from the rest of our own allocation.
+     */
+    static final String OUTPUT = "byte[] @ io.scorestream.schemas.serde.ScoreResultWriter.write";
     /** Sites kept per window, largest first (more than printed, so that repetitions can be merged). */
     static final int KEEP = 50;
     /** Sites printed per cell. */
@@ -74,6 +82,8 @@ final class AllocationSites {
         }
         long sampled = 0;
         long consumer = 0;
+        long own = 0;
+        long output = 0;
         long count = 0;
         final Map<String, long[]> sites = new LinkedHashMap<>();
         final Map<String, String[]> keys = new HashMap<>();
@@ -90,6 +100,8 @@ final class AllocationSites {
                 v[2]++;
                 sampled += s.weight();
                 consumer += fetch ? s.weight() : 0;
+                own += frame.startsWith(OWN) ? s.weight() : 0;
+                output += key.equals(OUTPUT) ? s.weight() : 0;
                 count++;
             }
         }
@@ -98,7 +110,7 @@ final class AllocationSites {
             final String[] k = keys.get(e.getKey());
             list.add(new Samples.AllocationSite(k[0], k[1], e.getValue()[0], e.getValue()[1], e.getValue()[2]));
         }
-        return new Samples.Allocation(events, measuredBytes, sampled, consumer, count, top(list, KEEP));
+        return new Samples.Allocation(events, measuredBytes, sampled, consumer, own, output, count, top(list, KEEP));
     }
 
     /** The first frame, top down, in our or Kafka's code, or {@link #NO_FRAME}. */

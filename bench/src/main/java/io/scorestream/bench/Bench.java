@@ -820,6 +820,8 @@ public final class Bench {
                 a.put("sampledBytesPerEvent", alloc.sampledPerEvent());
                 a.put("excludingConsumerFetchBytesPerEvent", alloc.excludingConsumerPerEvent());
                 a.put("excludingConsumerFetchScaledBytesPerEvent", orNull(alloc.excludingConsumerScaledPerEvent()));
+                a.put("scorestreamOwnExcludingOutputBytesPerEvent", alloc.ownExcludingOutputPerEvent());
+                a.put("outputValueBytesPerEvent", alloc.outputPerEvent());
                 a.put("samples", alloc.samples());
                 final List<Map<String, Object>> sites = new ArrayList<>();
                 for (Samples.AllocationSite site : alloc.sites()) {

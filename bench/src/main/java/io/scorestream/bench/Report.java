@@ -82,12 +82,12 @@ final class Report {
             if (a == null) {
                 continue;
             }
-            totals.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.0f%% | %,.0f | %s | %,d |%n",
+            totals.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %,.0f | %.0f%% | %,.0f | %s | %,.0f | %,.0f | %,d |%n",
                     c.model(), c.label(), a.measuredPerEvent(), a.sampledPerEvent(),
                     a.measuredBytes() == 0 ? 0.0 : 100.0 * a.sampledBytes() / a.measuredBytes(),
                     a.excludingConsumerPerEvent(), Double.isNaN(a.excludingConsumerScaledPerEvent()) ? "–"
                             : String.format(Locale.ROOT, "%,.0f", a.excludingConsumerScaledPerEvent()),
-                    a.samples()));
+                    a.ownExcludingOutputPerEvent(), a.outputPerEvent(), a.samples()));
             for (Samples.AllocationSite s : a.sites()) {
                 sites.append(String.format(Locale.ROOT, "| %s | %s | `%s` | `%s` | %,.1f | %,.1f | %,d |%n", c.model(),
                         c.label(), s.objectClass(), s.frame(), (double) s.bytes() / Math.max(1, a.events()),
@@ -99,7 +99,8 @@ final class Report {
         }
         return "| model | mode | measured B / event | sampled B / event | sampled / measured "
                 + "| excluding the Kafka consumer's fetch (sampled) | excluding the fetch, scaled to measured "
-                + "| samples |\n|---|---|--:|--:|--:|--:|--:|--:|\n" + totals
+                + "| scorestream's own code, without the output values (sampled) | output values (sampled) "
+                + "| samples |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n" + totals
                 + String.format(Locale.ROOT, "%nLargest sites (top %d per cell):%n%n", AllocationSites.PRINTED)
                 + "| model | mode | allocated class | first frame in our or Kafka's code | B / event "
                 + "| of which through the consumer | samples |\n|---|---|---|---|--:|--:|--:|\n" + sites
@@ -367,8 +368,30 @@ final class Report {
                 lines.add(rawCopyLine(model, b, raw.get(), find(cells, model, Mode.PASSTHROUGH, 0)));
             }
             cpuLine(cells, model).ifPresent(lines::add);
+            allocationLine(cells, model).ifPresent(lines::add);
         }
         return lines;
+    }
+
+    /**
+     * The model's allocation per event on the scoring thread in each mode with sites, in run order:
+     * measured in all, outside the Kafka consumer's fetch (sampled), and scorestream's own code apart from
+     * the output values (sampled: issue 18's ≤ 64 B target) with the output values in brackets; empty if
+     * no mode has sites.
+     */
+    static Optional<String> allocationLine(List<Samples.Cell> cells, String model) {
+        final StringBuilder b = new StringBuilder();
+        for (Samples.Cell c : cells) {
+            final Samples.Allocation a = c.allocation();
+            if (!c.model().equals(model) || a == null) {
+                continue;
+            }
+            b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %,.0f / %,.0f / %,.0f [%,.0f]",
+                    c.label(), a.measuredPerEvent(), a.excludingConsumerPerEvent(), a.ownExcludingOutputPerEvent(),
+                    a.outputPerEvent()));
+        }
+        return b.length() == 0 ? Optional.empty() : Optional.of("alloc " + model + ": B/event on the scoring thread, "
+                + "all / outside the consumer's fetch / scorestream's own code [its output values]: " + b);
     }
 
     /**

@@ -136,11 +136,14 @@ final class Samples {
      * @param measuredBytes bytes the scoring thread allocated ({@code ThreadMXBean})
      * @param sampledBytes sum of the weights of its allocation samples
      * @param consumerBytes of which in samples passing through the Kafka consumer
+     * @param ownBytes of which in samples whose site is in scorestream's code ({@link AllocationSites#OWN})
+     * @param outputBytes of {@code ownBytes}, the output record values handed to the producer
+     *     ({@link AllocationSites#OUTPUT}: the producer keeps them, so they cannot be reused)
      * @param samples samples counted
      * @param sites the largest sites, largest first
      */
-    record Allocation(long events, long measuredBytes, long sampledBytes, long consumerBytes, long samples,
-                      List<AllocationSite> sites) {
+    record Allocation(long events, long measuredBytes, long sampledBytes, long consumerBytes, long ownBytes,
+                      long outputBytes, long samples, List<AllocationSite> sites) {
 
         Allocation {
             sites = List.copyOf(sites);
@@ -159,6 +162,19 @@ final class Samples {
             return (double) (sampledBytes - consumerBytes) / Math.max(1, events);
         }
 
+        /**
+         * Sampled bytes per event allocated by scorestream's own code apart from the output values:
+         * what issue 18's "≤ 64 B per event on the scoring path" is judged on.
+         */
+        double ownExcludingOutputPerEvent() {
+            return (double) (ownBytes - outputBytes) / Math.max(1, events);
+        }
+
+        /** Sampled bytes per event of the output record values scorestream hands the producer. */
+        double outputPerEvent() {
+            return (double) outputBytes / Math.max(1, events);
+        }
+
         /** {@link #excludingConsumerPerEvent()} scaled by measured / sampled; NaN without samples. */
         double excludingConsumerScaledPerEvent() {
             return sampledBytes == 0 ? Double.NaN
@@ -171,6 +187,8 @@ final class Samples {
             long measured = 0;
             long sampled = 0;
             long consumer = 0;
+            long own = 0;
+            long output = 0;
             long samples = 0;
             final Map<List<String>, long[]> sites = new LinkedHashMap<>();
             for (Allocation a : windows) {
@@ -178,6 +196,8 @@ final class Samples {
                 measured += a.measuredBytes();
                 sampled += a.sampledBytes();
                 consumer += a.consumerBytes();
+                own += a.ownBytes();
+                output += a.outputBytes();
                 samples += a.samples();
                 for (AllocationSite s : a.sites()) {
                     final long[] v = sites.computeIfAbsent(List.of(s.objectClass(), s.frame()), k -> new long[3]);
@@ -188,7 +208,8 @@ final class Samples {
             }
             final List<AllocationSite> list = new ArrayList<>();
             sites.forEach((k, v) -> list.add(new AllocationSite(k.get(0), k.get(1), v[0], v[1], v[2])));
-            return new Allocation(events, measured, sampled, consumer, samples, AllocationSites.top(list, keep));
+            return new Allocation(events, measured, sampled, consumer, own, output, samples,
+                    AllocationSites.top(list, keep));
         }
     }
 

@@ -72,7 +72,7 @@ class BenchSmokeIT {
 
         // and: the ratio lines come last, one per comparison, the sink's and the features' after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 7, lines.size());
+        final List<String> last = lines.subList(lines.size() - 8, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
@@ -85,8 +85,11 @@ class BenchSmokeIT {
             assertTrue(last.get(4).contains(" " + mode + " "), mode + " in " + last.get(4));
         }
         assertTrue(!last.get(4).contains("model-only"), last.get(4));
-        assertTrue(last.get(5).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
-        assertTrue(last.get(6).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
+        assertTrue(last.get(5).startsWith("alloc demo: B/event on the scoring thread, all / outside the consumer's "
+                + "fetch / scorestream's own code [its output values]: "), last.toString());
+        assertTrue(last.get(5).contains(" batch-256 "), last.get(5));
+        assertTrue(last.get(6).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
+        assertTrue(last.get(7).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
@@ -148,11 +151,14 @@ class BenchSmokeIT {
         assertTrue(printed.contains("| model | mode | scoring-thread CPU-µs / event | fetch/deserialize | feature fill "
                 + "| ONNX Runtime | result encode | produce | other | samples |"), printed);
         final List<String> lines = printed.strip().lines().toList();
-        final String rawLine = lines.get(lines.size() - 2);
+        final String rawLine = lines.get(lines.size() - 3);
         assertTrue(rawLine.startsWith("ratio wide: vs raw-copy ceiling = batch-256 "), rawLine);
         assertTrue(rawLine.contains("CPU-µs/event: raw-copy "), rawLine);
-        assertTrue(lines.get(lines.size() - 1).startsWith("cpu wide: CPU-µs/event, scorer (process minus broker and "
-                + "harness): raw-copy "), lines.get(lines.size() - 1));
+        assertTrue(lines.get(lines.size() - 2).startsWith("cpu wide: CPU-µs/event, scorer (process minus broker and "
+                + "harness): raw-copy "), lines.get(lines.size() - 2));
+        assertTrue(lines.get(lines.size() - 1).startsWith("alloc wide: B/event on the scoring thread, all / outside "
+                + "the consumer's fetch / scorestream's own code [its output values]: raw-copy "),
+                lines.get(lines.size() - 1));
         // and: the allocation table, per cell
         assertTrue(printed.contains("## Scoring-thread allocation by site (B per event, JFR samples of all 1 "
                 + "repetition(s))"), printed);
@@ -183,6 +189,7 @@ class BenchSmokeIT {
                     .asDouble(), 1e-6 * row.get("allocatedBytesPerEventMedian").asDouble(), row.toString());
             assertTrue(alloc.get("sampledBytesPerEvent").asDouble() >= alloc.get(
                     "excludingConsumerFetchBytesPerEvent").asDouble(), alloc.toString());
+            assertTrue(alloc.get("scorestreamOwnExcludingOutputBytesPerEvent").asDouble() >= 0, alloc.toString());
             final double onnx = stages.get("ONNX Runtime").asDouble();
             assertTrue(row.get("mode").asText().equals("batch-256") ? onnx > 0 : onnx == 0, row.toString());
         }

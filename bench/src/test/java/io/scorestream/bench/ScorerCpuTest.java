@@ -133,6 +133,8 @@ class ScorerCpuTest {
         // then
         assertEquals(4_600, a.sampledBytes());
         assertEquals(4_000, a.consumerBytes());
+        assertEquals(500, a.ownBytes());
+        assertEquals(0, a.outputBytes());
         assertEquals(4, a.samples());
         assertEquals(460.0, a.sampledPerEvent(), 1e-12);
         assertEquals(60.0, a.excludingConsumerPerEvent(), 1e-12);
@@ -148,17 +150,20 @@ class ScorerCpuTest {
         final Samples.AllocationSite x = new Samples.AllocationSite("byte[]", "a.B.c", 300, 100, 3);
         final Samples.AllocationSite y = new Samples.AllocationSite("int[]", "a.B.d", 50, 0, 1);
         final Samples.Allocation merged = Samples.Allocation.merge(List.of(
-                new Samples.Allocation(10, 400, 350, 100, 4, List.of(x, y)),
-                new Samples.Allocation(30, 1_200, 300, 100, 3, List.of(x))), 1);
+                new Samples.Allocation(10, 400, 350, 100, 70, 20, 4, List.of(x, y)),
+                new Samples.Allocation(30, 1_200, 300, 100, 50, 10, 3, List.of(x))), 1);
 
         assertEquals(40, merged.events());
         assertEquals(1_600, merged.measuredBytes());
         assertEquals(650, merged.sampledBytes());
+        assertEquals(120, merged.ownBytes());
+        assertEquals(30, merged.outputBytes());
+        assertEquals(90.0 / 40, merged.ownExcludingOutputPerEvent(), 1e-12);
         assertEquals(List.of(new Samples.AllocationSite("byte[]", "a.B.c", 600, 200, 6)), merged.sites());
         assertEquals("byte[]", AllocationSites.sourceName("[B"));
         assertEquals("java.lang.Object[][]", AllocationSites.sourceName("[[Ljava.lang.Object;"));
         assertEquals("java.lang.String", AllocationSites.sourceName("java.lang.String"));
-        assertTrue(Double.isNaN(new Samples.Allocation(1, 1, 0, 0, 0, List.of()).excludingConsumerScaledPerEvent()));
+        assertTrue(Double.isNaN(new Samples.Allocation(1, 1, 0, 0, 0, 0, 0, List.of()).excludingConsumerScaledPerEvent()));
         assertEquals("a.Foo$$Lambda", AllocationSites.withoutLambdaId("a.Foo$$Lambda$1587+0x00007f46545e8458.703824017"));
         assertEquals("a.Foo$$Lambda.accept",
                 AllocationSites.withoutLambdaId("a.Foo$$Lambda$1709+0x00007f4654624200.1241632053.accept"));
@@ -170,7 +175,7 @@ class ScorerCpuTest {
         // given: a batch-256 cell with a split (scorer 0.31 µs/event) and allocation sites; a model-only cell without
         final Samples.Threads threads = new Samples.Threads(10, 6_000, Map.of(ThreadCpu.APP, 2_300L,
                 ThreadCpu.APP_NATIVE, 800L, ThreadCpu.BROKER, 2_000L), 900, Map.of());
-        final Samples.Allocation alloc = new Samples.Allocation(10, 5_000, 4_600, 4_000, 4, List.of(
+        final Samples.Allocation alloc = new Samples.Allocation(10, 5_000, 4_600, 4_000, 450, 120, 4, List.of(
                 new Samples.AllocationSite("byte[]", "org.apache.kafka.common.record.DefaultRecord.readFrom", 4_000,
                         4_000, 2)));
         final Samples.Cell batch = new Samples.Cell("wide", Mode.BATCH_256, 0, List.of(new Samples.Throughput(10, 1,
@@ -193,7 +198,11 @@ class ScorerCpuTest {
         assertEquals(Optional.of("cpu wide: CPU-µs/event, scorer (process minus broker and harness): raw-copy 0.3 "
                 + "(0.4), batch-256 0.3 (0.4)"), cpu);
         assertFalse(Report.cpuLine(List.of(modelOnly), "wide").isPresent());
-        assertTrue(allocation.contains("| wide | batch-256 | 500 | 460 | 92% | 60 | 65 | 4 |"), allocation);
+        assertTrue(allocation.contains("| wide | batch-256 | 500 | 460 | 92% | 60 | 65 | 33 | 12 | 4 |"), allocation);
+        assertEquals(Optional.of("alloc wide: B/event on the scoring thread, all / outside the consumer's fetch / "
+                + "scorestream's own code [its output values]: batch-256 500 / 60 / 33 [12]"),
+                Report.allocationLine(List.of(raw, batch, modelOnly), "wide"));
+        assertFalse(Report.allocationLine(List.of(modelOnly), "wide").isPresent());
         assertTrue(allocation.contains("| wide | batch-256 | `byte[]` | `org.apache.kafka.common.record.DefaultRecord"
                 + ".readFrom` | 400.0 | 400.0 | 2 |"), allocation);
         assertFalse(allocation.contains("model-only"), allocation);
