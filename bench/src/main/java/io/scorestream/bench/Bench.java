@@ -394,7 +394,7 @@ public final class Bench {
         try (ScoreReader reader = new ScoreReader(kafka.bootstrapServers(), output, n, null)) {
             // Every thread alive now is the broker's, the harness's or the JVM's: the application has not started.
             final ThreadCpu.Census baseline = ThreadCpu.census();
-            try (BenchApp app = BenchApp.start(spec, schemas);
+            try (BenchApp app = BenchApp.start(spec, schemas, mode == Mode.STREAMS_COPY);
                  StageProfiler profiler = new StageProfiler()) {
                 final long t0 = app.awaitReady(Duration.ofSeconds(120));
                 final long[] threads = app.streamThreadIds();

@@ -39,6 +39,9 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import io.scorestream.topology.features.FeatureEngine;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -91,6 +94,8 @@ final class BenchApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Effective effective;
     private volatile long runningAtNanos;
+    /** Whether this is the {@link Mode#STREAMS_COPY} floor: no scoring topology, so no model to wait for. */
+    private final boolean streamsCopy;
 
     /**
      * The Streams settings the application really runs with, read back from the {@link StreamsConfig}
@@ -105,8 +110,9 @@ final class BenchApp implements AutoCloseable {
                      String producerLingerSource) {
     }
 
-    private BenchApp(Spec spec, SchemaRegistry schemas) throws IOException {
+    private BenchApp(Spec spec, SchemaRegistry schemas, boolean streamsCopy) throws IOException {
         this.spec = spec;
+        this.streamsCopy = streamsCopy;
         this.stateDir = Files.createTempDirectory("scorestream-bench-state");
         final Map<String, Object> settings = new HashMap<>();
         settings.put(KafkaStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
@@ -166,8 +172,8 @@ final class BenchApp implements AutoCloseable {
                 ((Number) resolved.getProducerConfigs("bench-probe").get(ProducerConfig.LINGER_MS_CONFIG))
                         .longValue(),
                 linger.origin());
-        this.streams = new KafkaStreams(ScoringTopology.build(topology, models, schemas, batchSizes,
-                RegistryListener.NONE), props);
+        this.streams = new KafkaStreams(streamsCopy ? copyTopology(spec)
+                : ScoringTopology.build(topology, models, schemas, batchSizes, RegistryListener.NONE), props);
         streams.setUncaughtExceptionHandler(e -> {
             failure.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -186,20 +192,42 @@ final class BenchApp implements AutoCloseable {
 
     /** Builds and starts the application. */
     static BenchApp start(Spec spec, SchemaRegistry schemas) throws IOException {
-        final BenchApp app = new BenchApp(spec, schemas);
+        return start(spec, schemas, false);
+    }
+
+    /**
+     * Builds and starts the application; with {@code streamsCopy}, the same Kafka Streams client with
+     * the same properties (guarantee, commit interval, producer settings, handlers) runs
+     * {@link #copyTopology} instead of the scoring topology ({@link Mode#STREAMS_COPY}); its
+     * {@link #awaitReady} then waits for Kafka Streams only.
+     */
+    static BenchApp start(Spec spec, SchemaRegistry schemas, boolean streamsCopy) throws IOException {
+        final BenchApp app = new BenchApp(spec, schemas, streamsCopy);
         app.streams.start();
         return app;
     }
 
     /**
-     * Blocks until the model is live and Kafka Streams is RUNNING.
+     * Source of the input topic straight into a sink on the output topic, keys and values as bytes: what
+     * Kafka Streams costs per event with nothing of scorestream's in the path.
+     */
+    static Topology copyTopology(Spec spec) {
+        final Topology t = new Topology();
+        t.addSource("copy-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), spec.inputTopic());
+        t.addSink("copy-sink", spec.outputTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "copy-source");
+        return t;
+    }
+
+    /**
+     * Blocks until the model is live (not for the streams copy) and Kafka Streams is RUNNING.
      *
      * @return {@link System#nanoTime()} at which both were true
      * @throws IllegalStateException if either fails to happen within {@code timeout}
      */
     long awaitReady(Duration timeout) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        if (!models.awaitLive(spec.modelName(), timeout)) {
+        // The models topic is read by the scoring topology: the copy has none, and no model to wait for.
+        if (!streamsCopy && !models.awaitLive(spec.modelName(), timeout)) {
             throw new IllegalStateException("model '" + spec.modelName() + "' did not go live in application "
                     + spec.applicationId() + ": " + models.lastRefusal(spec.modelName()).map(Object::toString)
                     .orElse("no refusal recorded"));

@@ -23,6 +23,13 @@ public enum Mode {
      * of this machine for moving those bytes. See {@link RawCopy}.
      */
     RAW_COPY("raw-copy", 0, 0, false),
+    /**
+     * Kafka Streams with nothing of scorestream's: the same client, properties and guarantee as the
+     * scoring modes, its topology a source of the input topic wired straight to a sink (bytes in,
+     * the same bytes out). The floor of any Kafka Streams application on this machine; the scoring
+     * modes' cost above it is scorestream's. See {@link BenchApp#copyTopology}.
+     */
+    STREAMS_COPY("streams-copy", 256, 5, false),
     /** {@code batch.max.records=1}: one ONNX Runtime run per record. */
     PER_RECORD("per-record", 1, 0, false),
     BATCH_64("batch-64", 64, 5, false),
@@ -90,6 +97,8 @@ public enum Mode {
         return switch (this) {
             case MODEL_ONLY -> "ONNX Runtime alone";
             case RAW_COPY -> "consumer -> producer copy of the input bytes, acks=all, no Streams";
+            case STREAMS_COPY -> "Kafka Streams source -> sink of the input bytes, same guarantee and settings, "
+                    + "no scorestream code";
             case SINK -> "JDBC sink connector vs plain JDBC batch upsert";
             case FEATURES -> "8 aggregates vs none, batch.max.records=" + batchMaxRecords + ", batch.max.wait.ms="
                     + batchMaxWaitMs;

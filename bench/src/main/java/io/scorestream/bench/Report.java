@@ -367,6 +367,10 @@ final class Report {
             if (raw.isPresent()) {
                 lines.add(rawCopyLine(model, b, raw.get(), find(cells, model, Mode.PASSTHROUGH, 0)));
             }
+            final Optional<Samples.Cell> floor = find(cells, model, Mode.STREAMS_COPY, 0);
+            if (floor.isPresent()) {
+                lines.add(streamsCopyLine(model, b, floor.get()));
+            }
             cpuLine(cells, model).ifPresent(lines::add);
             allocationLine(cells, model).ifPresent(lines::add);
         }
@@ -411,6 +415,19 @@ final class Report {
         }
         return b.length() == 0 ? Optional.empty() : Optional.of("cpu " + model + ": CPU-µs/event, scorer (process "
                 + "minus broker and harness): " + b);
+    }
+
+    /**
+     * Against the Kafka Streams floor ({@link Mode#STREAMS_COPY}): the best micro-batched mode's events/s
+     * over the floor's, and the scorer CPU-µs per event of both with the difference, which is what
+     * scorestream's processor (decode, batch, ONNX Runtime, encode) adds to a Kafka Streams application.
+     */
+    static String streamsCopyLine(String model, Samples.Cell best, Samples.Cell floor) {
+        final double b = best.median(Samples.Throughput::scorerCpuMicrosPerEvent);
+        final double f = floor.median(Samples.Throughput::scorerCpuMicrosPerEvent);
+        return String.format(Locale.ROOT, "ratio %s: vs Kafka Streams floor = %s %.2f (streams-copy %,.0f/s); "
+                        + "scorer CPU-µs/event: streams-copy %.1f, %s %.1f, scorestream's own %.1f", model,
+                best.label(), best.medianRate() / floor.medianRate(), floor.medianRate(), f, best.label(), b, b - f);
     }
 
     /**

@@ -72,30 +72,33 @@ class BenchSmokeIT {
 
         // and: the ratio lines come last, one per comparison, the sink's and the features' after the models'
         final List<String> lines = printed.strip().lines().toList();
-        final List<String> last = lines.subList(lines.size() - 8, lines.size());
+        final List<String> last = lines.subList(lines.size() - 9, lines.size());
         assertTrue(last.get(0).startsWith("ratio demo: micro-batched best / per-record = "), last.toString());
         assertTrue(last.get(1).startsWith("ratio demo: micro-batched best / passthrough = "), last.toString());
         assertTrue(last.get(2).startsWith("ratio demo: micro-batched best / model-only at batch "), last.toString());
         assertTrue(last.get(3).startsWith("ratio demo: vs raw-copy ceiling = passthrough "), last.toString());
         assertTrue(last.get(3).contains("CPU-µs/event: raw-copy ") && last.get(3).contains(" (scorer "),
                 last.toString());
-        assertTrue(last.get(4).startsWith("cpu demo: CPU-µs/event, scorer (process minus broker and harness): "),
+        assertTrue(last.get(4).startsWith("ratio demo: vs Kafka Streams floor = "), last.toString());
+        assertTrue(last.get(4).contains("scorer CPU-µs/event: streams-copy ") && last.get(4).contains(
+                "scorestream's own "), last.toString());
+        assertTrue(last.get(5).startsWith("cpu demo: CPU-µs/event, scorer (process minus broker and harness): "),
                 last.toString());
-        for (String mode : List.of("raw-copy", "passthrough", "per-record", "batch-256", "adaptive")) {
-            assertTrue(last.get(4).contains(" " + mode + " "), mode + " in " + last.get(4));
+        for (String mode : List.of("raw-copy", "streams-copy", "passthrough", "per-record", "batch-256", "adaptive")) {
+            assertTrue(last.get(5).contains(" " + mode + " "), mode + " in " + last.get(5));
         }
-        assertTrue(!last.get(4).contains("model-only"), last.get(4));
-        assertTrue(last.get(5).startsWith("alloc demo: B/event on the scoring thread, all / outside the consumer's "
+        assertTrue(!last.get(5).contains("model-only"), last.get(5));
+        assertTrue(last.get(6).startsWith("alloc demo: B/event on the scoring thread, all / outside the consumer's "
                 + "fetch / scorestream's own code [its output values]: "), last.toString());
-        assertTrue(last.get(5).contains(" batch-256 "), last.get(5));
-        assertTrue(last.get(6).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
-        assertTrue(last.get(7).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
+        assertTrue(last.get(6).contains(" batch-256 "), last.get(6));
+        assertTrue(last.get(7).startsWith("ratio sink: JDBC sink connector / plain JDBC ceiling = "), last.toString());
+        assertTrue(last.get(8).startsWith("ratio features: with 8 aggregates / without = "), last.toString());
         assertEquals(last, outcome.ratioLines());
 
         // and: the JSON holds every cell and latency point, the PNG is a PNG
         final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
         assertEquals(3000, json.get("options").get("events").asLong());
-        assertEquals(7 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size(),
+        assertEquals(8 + Mode.MODEL_ONLY_BATCHES.size(), json.get("throughput").size(),
                 "Kafka modes (raw-copy included) + model-only");
         assertEquals(2, json.get("latency").size());
         assertTrue(json.get("throughput").get(0).get("recordsPerSecondMedian").asDouble() > 0);

@@ -209,6 +209,30 @@ class ScorerCpuTest {
         assertEquals("", Report.allocationTable(List.of(modelOnly)));
     }
 
+    @Test
+    void streamsCopyLineSaysWhatScorestreamAddsToKafkaStreams() {
+        // given: the Kafka Streams floor at 0.20 scorer µs/event, 80 events/s; batch-256 at 0.31, 40 events/s
+        final Samples.Threads floorThreads = new Samples.Threads(10, 3_000, Map.of(ThreadCpu.APP, 2_000L,
+                ThreadCpu.BROKER, 500L), 0, Map.of());
+        final Samples.Threads batchThreads = new Samples.Threads(10, 6_000, Map.of(ThreadCpu.APP, 2_300L,
+                ThreadCpu.APP_NATIVE, 800L, ThreadCpu.BROKER, 2_000L), 900, Map.of());
+        final Samples.Cell floor = new Samples.Cell("demo", Mode.STREAMS_COPY, 0, List.of(new Samples.Throughput(10,
+                0.125, 80, 0.3, 0.1, 100, 1, 1, 0, null, null, floorThreads, null)));
+        final Samples.Cell batch = new Samples.Cell("demo", Mode.BATCH_256, 0, List.of(new Samples.Throughput(10, 0.25,
+                40, 0.6, 0.2, 500, 1, 1, 0, null, null, batchThreads, null)));
+
+        // when
+        final String line = Report.streamsCopyLine("demo", batch, floor);
+        final List<String> lines = Report.ratioLines(List.of(floor, batch), List.of("demo"));
+
+        // then
+        assertEquals("ratio demo: vs Kafka Streams floor = batch-256 0.50 (streams-copy 80/s); scorer CPU-µs/event: "
+                + "streams-copy 0.2, batch-256 0.3, scorestream's own 0.1", line);
+        assertTrue(lines.contains(line), lines.toString());
+        assertEquals(Mode.STREAMS_COPY, Mode.parse("streams-copy"));
+        assertFalse(Mode.STREAMS_COPY.microBatched());
+    }
+
     private static ThreadCpu.JavaThread jt(long id, String name, long cpu) {
         return new ThreadCpu.JavaThread(id, name, cpu);
     }
