@@ -53,9 +53,13 @@ class ScoreReuseTopologyTest {
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             f.publishAndAwaitVersion(ModelFixtures.spec(TopologyFixture.MODEL, "1", Mlp.random(1, 30, 4, 1)));
 
-            // when
+            // when: two batches, so every buffer slot and the score object serve twice
+            final List<String> ids = new ArrayList<>();
+            final List<java.time.Instant> times = new ArrayList<>();
             for (int i = 0; i < keys.length; i++) {
                 final Transaction t = generator.next(TopologyFixture.START.plusSeconds(i));
+                ids.add(t.get(TopologyFixture.EVENT_ID_FIELD).toString());
+                times.add(t.getEventTime());
                 f.transactions().pipeInput(new TestRecord<>(keys[i], t, t.getEventTime()));
             }
             final List<TestRecord<byte[], byte[]>> written = raw.readRecordsToList();
@@ -66,6 +70,9 @@ class ScoreReuseTopologyTest {
             assertEquals(1, instances.size(), "score objects forwarded");
             for (int i = 0; i < keys.length; i++) {
                 assertEquals(keyTexts[i], copies.get(i).getKey(), "key " + i);
+                assertEquals(ids.get(i), copies.get(i).getEventId(), "event id " + i);
+                assertEquals((long) i, copies.get(i).getSourceOffset(), "source offset " + i);
+                assertEquals(times.get(i), copies.get(i).getEventTime(), "event time " + i);
                 assertArrayEquals(keys[i], written.get(i).key(), "output key " + i);
                 assertArrayEquals(reference.serialize(TopologyFixture.SCORES, copies.get(i)), written.get(i).value(),
                         "score " + i);

@@ -154,6 +154,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Flushing at the commit: pending records [0, persistedPending) are in the store under the current epoch. */
     private int persistedPending;
     private BufferedRecord[] buffer;
+    /**
+     * Per buffer position, the instance process() refills for a new record buffered there (made when
+     * first needed); {@code buffer[i]} is {@code slots[i]} or a pending record being drained.
+     */
+    private BufferedRecord[] slots;
     private int count;
     private long epoch;
     private long nextSeq;
@@ -171,6 +176,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private BatchPlan plan;
     /** Per lane of the open plan: its scorer, its rows' buffer positions, and its results. */
     private Lane[] lanes = new Lane[0];
+    /** Per lane of the batch being forwarded: scores forwarded (reused from batch to batch). */
+    private int[] forwarded = new int[0];
     /** Per buffered record: the lanes scoring it (bit mask). */
     private int[] routes;
     /** Whether a lane of the open plan declares aggregates (its records need their own {@link FeatureValues}). */
@@ -301,6 +308,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         this.reuseScores = scoreChildrenAreSinks();
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
+        this.slots = new BufferedRecord[settings.batchMaxRecords()];
         this.routes = new int[settings.batchMaxRecords()];
         this.paddedRuns = plans.fixedSizeRuns();
         this.nextHeldSlot = buffer.length;
@@ -494,7 +502,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     @Override
     public void process(Record<byte[], FeatureEvent> record) {
-        final RecordMetadata meta = context.recordMetadata().orElse(null);
+        // Kafka Streams' own context gives its record context directly, with no Optional around it.
+        final RecordMetadata meta = context instanceof InternalProcessorContext<?, ?> internal
+                ? internal.recordContext() : context.recordMetadata().orElse(null);
         // A repartitioned event names its input record in headers; its metadata is the internal topic's.
         final boolean repartitioned = RepartitionHeaders.present(record.headers());
         final String topic = repartitioned ? RepartitionHeaders.topic(record.headers())
@@ -533,7 +543,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // Only schemas the live model has accepted a record of are registered: a poison record of an
         // old schema must not make the registry refuse every future version.
         noteSchema(value.getSchema());
-        final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
+        // The slot's own instance, refilled: its previous record's batch was flushed, and nothing keeps it.
+        BufferedRecord slot = slots[count];
+        if (slot == null) {
+            slot = new BufferedRecord(0, null, null, null, 0, null, null, -1, -1, FeatureValues.EMPTY);
+            slots[count] = slot;
+        }
+        final BufferedRecord buffered = slot.refill(nextSeq++, record.key(), event, event.raw(),
                 record.timestamp(), record.headers(), topic, partition, offset, features);
         if (hooked == null) {
             store.put(count, BufferCodec.encode(epoch, buffered));
@@ -1012,7 +1028,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Forwards every lane's scores (and dead letters) in buffer order, so per-key order holds. */
     private void forward() {
         final long scoredAt = context.currentSystemTimeMs();
-        final int[] forwarded = new int[lanes.length];
+        if (forwarded.length < lanes.length) {
+            forwarded = new int[lanes.length];
+        }
+        java.util.Arrays.fill(forwarded, 0);
         for (int l = 0; l < lanes.length; l++) {
             final Lane lane = lanes[l];
             if (lane.rows() > 0) {
