@@ -19,17 +19,20 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The scoring processor refills one score object for every record it forwards to Kafka Streams'
  * sinks: what the scores topic carries must still be, byte for byte, what the generic Avro
- * serializer writes for each score's values, whatever the key's bytes.
+ * serializer writes for each score's values, whatever the key's bytes, in every shape of the
+ * topology (repartitioned or not, with features emitted or not).
  */
 class ScoreReuseTopologyTest {
 
-    @Test
-    void reusesOneScoreObjectAndWritesEachScoresOwnBytes() {
+    @ParameterizedTest(name = "repartitioned by ''{0}'', features emitted: {1}")
+    @CsvSource({"'', false", "account_id, false", "'', true"})
+    void reusesOneScoreObjectAndWritesEachScoresOwnBytes(String repartitionBy, boolean emitFeatures) {
         // given: an observer noting every score instance and a copy of its values, and keys of every kind
         final Map<ScoreResult, Boolean> instances = new IdentityHashMap<>();
         final List<ScoreResult> copies = new ArrayList<>();
@@ -48,7 +51,8 @@ class ScoreReuseTopologyTest {
             {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, null, "x".getBytes(StandardCharsets.UTF_8), {0x41, (byte) 0xe2}};
         final String[] keyTexts = {"account-1", "счёт-😀", "0xff00c080", "", "0xeda080", null, "x", "0x41e2"};
         final SyntheticTransactions generator = new SyntheticTransactions(7, 20);
-        try (TopologyFixture f = TopologyFixture.builder(4).schemas(schemas).observer(observer).build()) {
+        try (TopologyFixture f = TopologyFixture.builder(4).schemas(schemas).observer(observer)
+                .repartitionBy(repartitionBy.isEmpty() ? null : repartitionBy).emitFeatures(emitFeatures).build()) {
             final TestOutputTopic<byte[], byte[]> raw = f.driver().createOutputTopic(TopologyFixture.SCORES,
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             f.publishAndAwaitVersion(ModelFixtures.spec(TopologyFixture.MODEL, "1", Mlp.random(1, 30, 4, 1)));
