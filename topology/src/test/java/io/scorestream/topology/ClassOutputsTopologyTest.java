@@ -76,7 +76,7 @@ class ClassOutputsTopologyTest {
         final ScoringObserver keep = new ScoringObserver() {
             @Override
             public void onScore(ScoreResult score, org.apache.avro.generic.GenericRecord event) {
-                observed.add(score);
+                observed.add(ScoringObserver.copyOf(score));
             }
         };
         final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();

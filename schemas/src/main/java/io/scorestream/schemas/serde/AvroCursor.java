@@ -167,6 +167,21 @@ public final class AvroCursor {
         return s;
     }
 
+    /**
+     * A string's bytes, copied as they are into {@code into} (grown if needed), with no
+     * {@code String} made. Returns whether they are well-formed UTF-8 ({@link Utf8Text}): then they
+     * are exactly the UTF-8 encoding of what {@link #readString()} would return; otherwise
+     * {@code into.toString()} is (malformed bytes decode to U+FFFD there too).
+     */
+    public boolean readStringInto(org.apache.avro.util.Utf8 into) {
+        final int n = readLength();
+        into.setByteLength(n);
+        System.arraycopy(buf, pos, into.getBytes(), 0, n);
+        final boolean wellFormed = Utf8Text.wellFormed(buf, pos, n);
+        pos += n;
+        return wellFormed;
+    }
+
     /** The branch of a union: its index, checked against the union's size. */
     public int readIndex(int branches) {
         final int i = readInt();

@@ -21,6 +21,10 @@ import org.apache.avro.util.Utf8;
  * instances for every score of a batch; their encoded form (length and UTF-8) is kept in a small
  * cache matched by identity, so each is encoded once per batch, not once per record.
  *
+ * <p><b>Reused scores:</b> a {@code ScoreResult} that also implements {@link ScoreResultFields} is
+ * read through that interface for its event id, key, times and source coordinates, so a score
+ * object refilled per record costs no {@code Instant}, box or {@code String} here.
+ *
  * <p><b>Threading:</b> not thread-safe: one instance per thread ({@link ScoreResultSerializer}
  * keeps one per thread). <b>Ownership:</b> {@link #write} returns a fresh array the caller owns
  * (a Kafka producer keeps the array until the record is sent, so that one copy per record is
@@ -93,8 +97,10 @@ final class ScoreResultWriter {
     }
 
     private void writeBody(final ScoreResult r) {
-        writeString(required(r.getEventId(), "event_id"));
-        writeOptionalString(r.getKey());
+        // A reused score gives its per-record fields without Instants, boxes or Strings: same bytes.
+        final ScoreResultFields f = r instanceof ScoreResultFields fields ? fields : null;
+        writeString(required(f == null ? r.getEventId() : f.eventIdText(), "event_id"));
+        writeOptionalString(f == null ? r.getKey() : f.keyText());
         writeConstant(required(r.getModelName(), "model_name"));
         writeConstant(required(r.getModelVersion(), "model_version"));
         writeDouble(r.getScore());
@@ -102,8 +108,13 @@ final class ScoreResultWriter {
         buf[pos++] = (byte) (r.getDecision() ? 1 : 0);
         writeOptionalString(r.getLabel());
         writeProbabilities(r.getClassProbabilities());
-        writeLong(required(r.getEventTime(), "event_time"));
-        writeLong(required(r.getScoredAt(), "scored_at"));
+        if (f == null) {
+            writeLong(required(r.getEventTime(), "event_time"));
+            writeLong(required(r.getScoredAt(), "scored_at"));
+        } else {
+            writeLong(f.eventTimeMillis());
+            writeLong(f.scoredAtMillis());
+        }
         writeLong(r.getBatchSize());
         writeLong(r.getInferenceMicros());
         writeLong(r.getLatencyMs());
@@ -113,19 +124,16 @@ final class ScoreResultWriter {
             writeLong(1);
             writeConstant(r.getSourceTopic());
         }
-        final Integer partition = r.getSourcePartition();
-        if (partition == null) {
-            writeLong(0);
+        if (f == null) {
+            final Integer partition = r.getSourcePartition();
+            writeOptionalLong(partition != null, partition == null ? 0 : partition);
+            final Long offset = r.getSourceOffset();
+            writeOptionalLong(offset != null, offset == null ? 0 : offset);
         } else {
-            writeLong(1);
-            writeLong(partition);
-        }
-        final Long offset = r.getSourceOffset();
-        if (offset == null) {
-            writeLong(0);
-        } else {
-            writeLong(1);
-            writeLong(offset);
+            final int partition = f.sourcePartitionOrNegative();
+            writeOptionalLong(partition >= 0, partition);
+            final long offset = f.sourceOffsetOrNegative();
+            writeOptionalLong(offset >= 0, offset);
         }
         if (r.getRole() == null) {
             writeLong(0);
@@ -212,6 +220,16 @@ final class ScoreResultWriter {
             }
         }
         writeLong(0);
+    }
+
+    /** A union of null and an int or long: branch 0, or branch 1 and {@code value}. */
+    private void writeOptionalLong(final boolean present, final long value) {
+        if (present) {
+            writeLong(1);
+            writeLong(value);
+        } else {
+            writeLong(0);
+        }
     }
 
     private void writeOptionalString(final CharSequence s) {

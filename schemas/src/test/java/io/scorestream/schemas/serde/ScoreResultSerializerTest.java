@@ -225,6 +225,98 @@ class ScoreResultSerializerTest {
         }
     }
 
+    /**
+     * A score that answers {@link ScoreResultFields} with other values than its own fields hold: the
+     * bytes show which of the two the encoder read.
+     */
+    private static final class FieldsScore extends ScoreResult implements ScoreResultFields {
+        private static final long serialVersionUID = 1L;
+        CharSequence eventId;
+        CharSequence key;
+        long eventTime;
+        long scoredAt;
+        int partition;
+        long offset;
+
+        @Override
+        public CharSequence eventIdText() {
+            return eventId;
+        }
+
+        @Override
+        public CharSequence keyText() {
+            return key;
+        }
+
+        @Override
+        public long eventTimeMillis() {
+            return eventTime;
+        }
+
+        @Override
+        public long scoredAtMillis() {
+            return scoredAt;
+        }
+
+        @Override
+        public int sourcePartitionOrNegative() {
+            return partition;
+        }
+
+        @Override
+        public long sourceOffsetOrNegative() {
+            return offset;
+        }
+    }
+
+    @Test
+    void writesTheFieldsInterfacesValuesInsteadOfTheGettersOnes() {
+        final Random random = new Random(1818);
+        for (int i = 0; i < 2_000; i++) {
+            // given: a random score, and a FieldsScore whose interface answers its values while its
+            // own fields hold others
+            final ScoreResult r = randomScore(random);
+            // The interface has no negative partitions or offsets (Kafka has none): they stand for null.
+            if (r.getSourcePartition() != null && r.getSourcePartition() < 0) {
+                r.setSourcePartition(-r.getSourcePartition() - 1);
+            }
+            if (r.getSourceOffset() != null && r.getSourceOffset() < 0) {
+                r.setSourceOffset(-r.getSourceOffset() - 1);
+            }
+            final FieldsScore f = new FieldsScore();
+            for (int field = 0; field < ScoreResult.getClassSchema().getFields().size(); field++) {
+                f.put(field, r.get(field));
+            }
+            f.eventId = i % 2 == 0 ? new Utf8(r.getEventId()) : r.getEventId();
+            f.key = r.getKey() == null ? null : i % 3 == 0 ? new Utf8(r.getKey()) : r.getKey();
+            f.eventTime = r.getEventTime().toEpochMilli();
+            f.scoredAt = r.getScoredAt().toEpochMilli();
+            f.partition = r.getSourcePartition() == null ? -1 - i : r.getSourcePartition();
+            f.offset = r.getSourceOffset() == null ? -1 - i : r.getSourceOffset();
+            f.setEventId(r.getEventId() + "-not-this");
+            f.setKey(r.getKey() == null ? "not-null" : null);
+            f.setEventTime(Instant.ofEpochMilli(r.getEventTime().toEpochMilli() + 1));
+            f.setScoredAt(Instant.ofEpochMilli(r.getScoredAt().toEpochMilli() - 7));
+            f.setSourcePartition(r.getSourcePartition() == null ? 7 : null);
+            f.setSourceOffset(r.getSourceOffset() == null ? 7L : null);
+
+            // when / then: the bytes of the random score
+            assertArrayEquals(reference.serialize(TOPIC, r), encoder.serialize(TOPIC, f), "score " + i);
+        }
+    }
+
+    @Test
+    void namesANullEventIdFromTheFieldsInterface() {
+        final FieldsScore f = new FieldsScore();
+        final ScoreResult r = full("m", "1", 0.5);
+        for (int field = 0; field < ScoreResult.getClassSchema().getFields().size(); field++) {
+            f.put(field, r.get(field));
+        }
+        final SerializationException e = assertThrows(SerializationException.class,
+                () -> encoder.serialize(TOPIC, f));
+        assertTrue(e.getMessage().contains("event_id"), e.getMessage());
+    }
+
     @Test
     void writesTheReferenceBytesFromManyThreadsAtOnce() throws Exception {
         final ExecutorService pool = Executors.newFixedThreadPool(4);

@@ -74,8 +74,26 @@ public interface ScoringObserver {
      * A score was forwarded (to the scores or the shadow topic), with the event it scores. Called
      * on the stream thread, once per score; under exactly-once a score of an aborted transaction is
      * reported again when its record is re-processed.
+     *
+     * <p><b>Ownership:</b> {@code score} is valid during this call only. The processor refills one
+     * instance for every score it forwards (so scoring allocates no score object per record): read
+     * what you need now, and do not keep {@code score}, nor anything of it that could change (its
+     * getters return values that stay valid). To keep a whole score, keep {@link #copyOf copyOf(score)};
+     * {@code ScoreResult.newBuilder(score)} would not see every field of the reused instance.
      */
     default void onScore(io.scorestream.schemas.ScoreResult score, org.apache.avro.generic.GenericRecord event) {
+    }
+
+    /**
+     * A detached copy of {@code score} as it is now (the score given to {@link #onScore}, or any
+     * other), which later scores do not change. Its maps and lists are the same instances as the
+     * score's (the processor makes new ones per score and never changes them).
+     */
+    static io.scorestream.schemas.ScoreResult copyOf(io.scorestream.schemas.ScoreResult score) {
+        if (score instanceof ReusedScore reused) {
+            return reused.copy();
+        }
+        return io.scorestream.schemas.ScoreResult.newBuilder(score).build();
     }
 
     /**

@@ -20,19 +20,18 @@ import io.scorestream.topology.features.FeatureEngine;
 import io.scorestream.topology.features.FeatureStore;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.utils.Bytes;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,6 +42,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+import org.apache.kafka.streams.processor.internals.SinkNode;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -84,6 +84,12 @@ import org.slf4j.LoggerFactory;
  * <p>A record that cannot feed the model (NaN, a null without default, ...) is rejected at
  * {@link #process} by throwing, so Kafka Streams' processing exception handler dead-letters it
  * with its own source coordinates; it never enters the buffer.
+ *
+ * <p>Per scored record, this processor allocates no score object of its own: when its score
+ * children are Kafka Streams sink nodes it forwards one reused {@code ScoreResult}, which the sink's
+ * serializer encodes inside {@code forward} (the bytes are the only per-record copy), and
+ * {@link ScoringObserver#onScore} may read it during the call only. Each score still gets its own
+ * {@code Record} and header list, as the producer keeps those.
  *
  * <p>Not thread-safe: Kafka Streams gives each task its own instance.
  */
@@ -148,6 +154,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Flushing at the commit: pending records [0, persistedPending) are in the store under the current epoch. */
     private int persistedPending;
     private BufferedRecord[] buffer;
+    /**
+     * Per buffer position, the instance process() refills for a new record buffered there (made when
+     * first needed); {@code buffer[i]} is {@code slots[i]} or a pending record being drained.
+     */
+    private BufferedRecord[] slots;
     private int count;
     private long epoch;
     private long nextSeq;
@@ -165,8 +176,12 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private BatchPlan plan;
     /** Per lane of the open plan: its scorer, its rows' buffer positions, and its results. */
     private Lane[] lanes = new Lane[0];
+    /** Per lane of the batch being forwarded: scores forwarded (reused from batch to batch). */
+    private int[] forwarded = new int[0];
     /** Per buffered record: the lanes scoring it (bit mask). */
     private int[] routes;
+    /** Whether a lane of the open plan declares aggregates (its records need their own {@link FeatureValues}). */
+    private boolean planComputesFeatures;
     /** Whether every run is padded to batch.max.records rows ({@link ModelPlans#fixedSizeRuns()}). */
     private boolean paddedRuns;
     /** Scorers kept across batches, by model, so a plan with the same versions reuses their buffers. */
@@ -176,6 +191,17 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private int eventIdPos = -1;
     /** Reads event ids from events not decoded. */
     private final AvroCursor cursor = new AvroCursor();
+    /**
+     * The score forwarded for every record, refilled each time: the sinks serialize it inside
+     * {@code forward}, and observers must not keep it ({@link ScoringObserver#onScore}).
+     */
+    private final ReusedScore reused = new ReusedScore();
+    /**
+     * Whether {@link #reused} is forwarded: only when both score children are Kafka Streams sink
+     * nodes, which serialize the value inside {@code forward} and keep only the bytes. Elsewhere (a
+     * test's mock context captures what is forwarded) each score is a new instance.
+     */
+    private boolean reuseScores;
     private final Map<Schema, Integer> eventIdPositions = new HashMap<>();
     private Cancellable punctuator;
 
@@ -218,6 +244,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         byte[] versionBytes;
         String role;
         byte[] roleBytes;
+        /**
+         * The model name, version and role headers, made once per version and role: a header is
+         * immutable, so every score's own header list holds these same instances. Never forwarded
+         * itself (a producer marks the headers it sends read-only).
+         */
+        RecordHeaders modelHeaders;
+        Header nameHeader;
+        Header versionHeader;
+        Header roleHeader;
         boolean shadow;
         int comparedWith;
         /** The aggregates the lane's version declares; null for none. */
@@ -249,6 +284,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         int rows() {
             return scorer.size();
         }
+
+        void makeHeaders() {
+            nameHeader = new RecordHeader(HEADER_MODEL_NAME, modelBytes);
+            versionHeader = new RecordHeader(HEADER_MODEL_VERSION, versionBytes);
+            roleHeader = new RecordHeader(HEADER_MODEL_ROLE, roleBytes);
+            modelHeaders = new RecordHeaders(new Header[] {nameHeader, versionHeader, roleHeader});
+        }
     }
 
     @Override
@@ -264,7 +306,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (context instanceof InternalProcessorContext<?, ?> internal) {
             this.node = internal.currentNode();
         }
+        this.reuseScores = scoreChildrenAreSinks();
         this.buffer = new BufferedRecord[settings.batchMaxRecords()];
+        this.slots = new BufferedRecord[settings.batchMaxRecords()];
         this.routes = new int[settings.batchMaxRecords()];
         this.paddedRuns = plans.fixedSizeRuns();
         this.nextHeldSlot = buffer.length;
@@ -275,6 +319,22 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (hooked != null) {
             hooked.onPrepareCommit(this::prepareCommit);
         }
+    }
+
+    /** Whether this processor's scores and shadow-scores children are both Kafka Streams sink nodes. */
+    private boolean scoreChildrenAreSinks() {
+        if (node == null) {
+            return false;
+        }
+        int sinks = 0;
+        for (ProcessorNode<?, ?, ?, ?> child : node.children()) {
+            final boolean scores = child.name().equals(scoresChild) || child.name().equals(shadowChild);
+            if (scores && !(child instanceof SinkNode<?, ?>)) {
+                return false;
+            }
+            sinks += scores ? 1 : 0;
+        }
+        return sinks == 2;
     }
 
     /**
@@ -442,7 +502,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     @Override
     public void process(Record<byte[], FeatureEvent> record) {
-        final RecordMetadata meta = context.recordMetadata().orElse(null);
+        // Kafka Streams' own context gives its record context directly, with no Optional around it.
+        final RecordMetadata meta = context instanceof InternalProcessorContext<?, ?> internal
+                ? internal.recordContext() : context.recordMetadata().orElse(null);
         // A repartitioned event names its input record in headers; its metadata is the internal topic's.
         final boolean repartitioned = RepartitionHeaders.present(record.headers());
         final String topic = repartitioned ? RepartitionHeaders.topic(record.headers())
@@ -466,7 +528,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             return;
         }
         final GenericRecord value = event.record();
-        final FeatureValues features = new FeatureValues(1);
+        // Aggregates' values are kept per record only when a lane of the batch computes some.
+        final FeatureValues features = planComputesFeatures ? new FeatureValues(1) : FeatureValues.EMPTY;
         final int route;
         try {
             // Throws FeatureException for a record that cannot feed the model: dead-lettered by the handler.
@@ -480,7 +543,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         // Only schemas the live model has accepted a record of are registered: a poison record of an
         // old schema must not make the registry refuse every future version.
         noteSchema(value.getSchema());
-        final BufferedRecord buffered = new BufferedRecord(nextSeq++, record.key(), event, event.raw(),
+        // The slot's own instance, refilled: its previous record's batch was flushed, and nothing keeps it.
+        BufferedRecord slot = slots[count];
+        if (slot == null) {
+            slot = new BufferedRecord(0, null, null, null, 0, null, null, -1, -1, FeatureValues.EMPTY);
+            slots[count] = slot;
+        }
+        final BufferedRecord buffered = slot.refill(nextSeq++, record.key(), event, event.raw(),
                 record.timestamp(), record.headers(), topic, partition, offset, features);
         if (hooked == null) {
             store.put(count, BufferCodec.encode(epoch, buffered));
@@ -619,6 +688,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             lanes = grown;
         }
         boolean changed = false;
+        planComputesFeatures = false;
         for (int l = 0; l < n; l++) {
             final Lane lane = lanes[l];
             final io.scorestream.inference.ScoringModel model = plan.model(l);
@@ -634,15 +704,21 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                 lane.version = model.version();
                 lane.modelBytes = lane.model.getBytes(StandardCharsets.UTF_8);
                 lane.versionBytes = lane.version.getBytes(StandardCharsets.UTF_8);
+                lane.modelHeaders = null;
                 changed = true;
             }
             final String role = plan.role(l);
             if (!role.equals(lane.role)) {
                 lane.role = role;
                 lane.roleBytes = role.getBytes(StandardCharsets.UTF_8);
+                lane.modelHeaders = null;
+            }
+            if (lane.modelHeaders == null) {
+                lane.makeHeaders();
             }
             lane.shadow = plan.isShadow(l);
             lane.features = featuresOf(model);
+            planComputesFeatures |= lane.features != null;
             lane.comparedWith = plan.comparedWith(l);
             lane.scorer.clear();
         }
@@ -952,9 +1028,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Forwards every lane's scores (and dead letters) in buffer order, so per-key order holds. */
     private void forward() {
         final long scoredAt = context.currentSystemTimeMs();
-        // One Instant for the whole batch: every live score of it has the same scored_at.
-        final java.time.Instant scoredAtInstant = java.time.Instant.ofEpochMilli(scoredAt);
-        final int[] forwarded = new int[lanes.length];
+        if (forwarded.length < lanes.length) {
+            forwarded = new int[lanes.length];
+        }
+        java.util.Arrays.fill(forwarded, 0);
         for (int l = 0; l < lanes.length; l++) {
             final Lane lane = lanes[l];
             if (lane.rows() > 0) {
@@ -986,14 +1063,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
                     continue;
                 }
                 forwarded[l]++;
-                final ScoreResult result = toResult(r, lane, row, scoredAt, scoredAtInstant);
-                final Headers headers = new RecordHeaders(r.headers() == null ? null : r.headers().toArray());
-                RepartitionHeaders.remove(headers);
-                headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION).remove(HEADER_MODEL_ROLE);
-                headers.add(HEADER_MODEL_NAME, lane.modelBytes).add(HEADER_MODEL_VERSION, lane.versionBytes)
-                        .add(HEADER_MODEL_ROLE, lane.roleBytes);
-                context.forward(new Record<byte[], Object>(outputKey(r), result, r.timestamp(), headers),
-                        lane.shadow ? shadowChild : scoresChild);
+                final ScoreResult result = toResult(r, lane, row, scoredAt);
+                // The sink serializes the reused score inside forward(); nothing downstream keeps it.
+                context.forward(new Record<byte[], Object>(outputKey(r), result, r.timestamp(),
+                        outputHeaders(r.headers(), lane)), lane.shadow ? shadowChild : scoresChild);
                 if (!settings.deterministic() && !lane.shadow) {
                     observer.onLatency(result.getLatencyMs());
                 }
@@ -1021,52 +1094,75 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
     }
 
-    private ScoreResult toResult(BufferedRecord r, Lane lane, int row, long scoredAt,
-                                 java.time.Instant scoredAtInstant) {
+    /**
+     * The headers of a score: its input's, without the repartition and model headers it may carry,
+     * then the lane's model name, version and role. A new list per score (the producer keeps it and
+     * marks it read-only), holding the lane's shared header instances; an input without headers
+     * (the usual case) costs one copy of the lane's three.
+     */
+    private static Headers outputHeaders(Headers input, Lane lane) {
+        // RecordHeaders answers an empty toArray() with a shared empty array.
+        final Header[] own = input == null ? null : input.toArray();
+        if (own == null || own.length == 0) {
+            return new RecordHeaders(lane.modelHeaders);
+        }
+        final Headers headers = new RecordHeaders(own);
+        RepartitionHeaders.remove(headers);
+        headers.remove(HEADER_MODEL_NAME).remove(HEADER_MODEL_VERSION).remove(HEADER_MODEL_ROLE);
+        return headers.add(lane.nameHeader).add(lane.versionHeader).add(lane.roleHeader);
+    }
+
+    /** Refills the processor's one reused score with the score of buffered record {@code r} by {@code lane}. */
+    private ScoreResult toResult(BufferedRecord r, Lane lane, int row, long scoredAt) {
         final GenericRecord value = r.value().record();
+        final ReusedScore result = reuseScores ? reused : new ReusedScore();
         String eventId = null;
+        boolean idCopied = false;
         // The id field's position was resolved for the schema seen last (usually every record's);
         // records of another schema in the same batch look it up by name.
         final int idPos = value.getSchema() == lastSchema ? eventIdPos : eventIdPosition(value.getSchema());
         if (idPos >= 0) {
             if (value instanceof LazyRecord lazy) {
-                // Read from the bytes while the event is not decoded: no record for one field.
-                eventId = lazy.text(idPos, cursor);
+                // Read from the bytes while the event is not decoded: no record for one field, and a
+                // string id is copied as its bytes, no String made.
+                final int copied = lazy.copyText(idPos, cursor, result.eventIdBuffer());
+                if (copied == LazyRecord.TEXT_COPIED) {
+                    idCopied = true;
+                } else if (copied == LazyRecord.TEXT_NOT_COPIED) {
+                    eventId = lazy.text(idPos, cursor);
+                }
             } else {
                 final Object id = value.get(idPos);
                 eventId = id == null ? null : id.toString();
             }
         }
-        if (eventId == null) {
-            eventId = r.topic() + "-" + r.partition() + "@" + r.offset();
+        if (idCopied) {
+            result.eventIdCopied();
+        } else {
+            result.setEventId(eventId != null ? eventId : r.topic() + "-" + r.partition() + "@" + r.offset());
         }
         final boolean fixed = settings.deterministic();
         final long at = fixed ? r.timestamp() : scoredAt;
-        final java.time.Instant eventTime = java.time.Instant.ofEpochMilli(r.timestamp());
         @SuppressWarnings("unchecked")
         final Map<String, Double> probabilities = (Map<String, Double>) lane.classProbabilities[row];
         @SuppressWarnings("unchecked")
         final java.util.List<ClassProbability> top = (java.util.List<ClassProbability>) lane.topClasses[row];
-        // Setters, not the builder nor the all-args constructor: a builder copies the schema's field
-        // list and validates every field per record, and the constructor takes every number boxed
-        // (a Double, an Integer and two Longs per record). Required fields are non-null here.
-        final ScoreResult result = new ScoreResult();
-        result.setEventId(eventId);
-        result.setKey(keyText(outputKey(r)));
+        // Every field is set, so nothing of the previous score remains. Required fields are non-null here.
+        result.keyFrom(outputKey(r));
         result.setModelName(lane.model);
         result.setModelVersion(lane.version);
         result.setScore(lane.score[row]);
         result.setDecision(lane.decision[row]);
         result.setLabel(lane.label[row]);
         result.setClassProbabilities(probabilities);
-        result.setEventTime(eventTime);
-        result.setScoredAt(fixed ? eventTime : scoredAtInstant);
+        result.eventTimeMillis(r.timestamp());
+        result.scoredAtMillis(at);
         result.setBatchSize(fixed ? 0 : lane.rows());
         result.setInferenceMicros(fixed ? 0L : lane.inferenceNanos / 1000);
         result.setLatencyMs(at - r.timestamp());
         result.setSourceTopic(r.topic());
-        result.setSourcePartition(r.partition() < 0 ? null : r.partition());
-        result.setSourceOffset(r.offset() < 0 ? null : r.offset());
+        // Negative: none (a record restored or held without source coordinates).
+        result.source(r.partition(), r.offset());
         result.setRole(lane.role);
         result.setTopClasses(top);
         result.setFeatures(settings.emitFeatures() && lane.features != null ? lane.features.named(r.features()) : null);
@@ -1081,33 +1177,6 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     private int eventIdPosition(Schema schema) {
         final Schema.Field f = settings.eventIdField() == null ? null : schema.getField(settings.eventIdField());
         return f == null ? -1 : f.pos();
-    }
-
-    private static String keyText(byte[] key) {
-        if (key == null) {
-            return null;
-        }
-        if (isAscii(key)) {
-            // The common case (ids, account numbers): no decoder and no CharBuffer per record.
-            return new String(key, StandardCharsets.US_ASCII);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(key)).toString();
-        } catch (CharacterCodingException e) {
-            return "0x" + HexFormat.of().formatHex(key);
-        }
-    }
-
-    private static boolean isAscii(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Sends a buffered record to the dead-letter topic directly (no handler has its context now). */

@@ -91,6 +91,49 @@ public final class LazyRecord implements GenericRecord {
         return v == null ? null : v.toString();
     }
 
+    /** {@link #copyText}: the field is null. */
+    public static final int TEXT_NULL = 0;
+    /** {@link #copyText}: the field's text is in the given {@code Utf8}. */
+    public static final int TEXT_COPIED = 1;
+    /** {@link #copyText}: nothing copied; ask {@link #text} instead. */
+    public static final int TEXT_NOT_COPIED = 2;
+
+    /**
+     * Field {@code pos}, when it is a string (or a union of strings and null) and the bytes are not
+     * decoded, copied as its UTF-8 bytes into {@code into} with no {@code String} made: the same
+     * characters {@link #text} would return. Answers {@link #TEXT_COPIED}, {@link #TEXT_NULL} for a
+     * null, or {@link #TEXT_NOT_COPIED} when it cannot (decoded already, another type, bytes that are
+     * not well-formed UTF-8, or not readable here), and then the caller asks {@link #text}.
+     *
+     * @param cursor the caller's cursor, reset here
+     * @param into the caller's reusable text, overwritten when the answer is {@link #TEXT_COPIED}
+     */
+    public int copyText(int pos, AvroCursor cursor, org.apache.avro.util.Utf8 into) {
+        if (decoded != null) {
+            return TEXT_NOT_COPIED;
+        }
+        try {
+            cursor.reset(raw, WireFormat.HEADER_SIZE, raw.length - WireFormat.HEADER_SIZE);
+            final List<Schema.Field> fields = schema.getFields();
+            for (int f = 0; f < pos; f++) {
+                cursor.skip(fields.get(f).schema());
+            }
+            Schema s = fields.get(pos).schema();
+            if (s.getType() == Schema.Type.UNION) {
+                s = s.getTypes().get(cursor.readIndex(s.getTypes().size()));
+            }
+            if (s.getType() == Schema.Type.NULL) {
+                return TEXT_NULL;
+            }
+            if (s.getType() == Schema.Type.STRING && cursor.readStringInto(into)) {
+                return TEXT_COPIED;
+            }
+        } catch (AvroCursor.Malformed e) {
+            // Not expected (the serde checked the bytes); text() gives the answer or the error.
+        }
+        return TEXT_NOT_COPIED;
+    }
+
     @Override
     public void put(String key, Object v) {
         decoded().put(key, v);
