@@ -21,7 +21,6 @@ import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.tests.it.ScoringItSupport;
-import io.scorestream.tests.it.ScoringItSupport.Score;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
 import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
 import io.scorestream.tests.reliability.ReliabilitySupport.Restore;
