@@ -135,7 +135,7 @@ final class BenchApp implements AutoCloseable {
         // Before/after comparisons of fast decoding: -Dscorestream.bench.decode.fast=false reads as before.
         settings.put(BatchingConfig.SCORE_DECODE_FAST_CONFIG, System.getProperty("scorestream.bench.decode.fast", "true"));
         // Before/after comparisons of the scoring buffer flushed at the commit: -Dscorestream.bench.flush.at.commit=
-        // true or false sets batch.flush.at.commit (default: the application's).
+        // false (or true) sets batch.flush.at.commit; unset, the application's default applies (true).
         final String flushAtCommit = System.getProperty("scorestream.bench.flush.at.commit");
         if (flushAtCommit != null) {
             settings.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, flushAtCommit);

@@ -41,13 +41,16 @@ public final class BatchingConfig {
 
     public static final String BATCH_FLUSH_AT_COMMIT_CONFIG = "batch.flush.at.commit";
     private static final String BATCH_FLUSH_AT_COMMIT_DOC = "Where a task's open batch waits until it is scored. "
-            + "true: in memory only, and whatever is buffered is scored and forwarded when Kafka Streams prepares "
-            + "the task's commit (so no offset is committed for an unscored record); only records held while a "
-            + "pipeline has no live model version are written, at the commit, to its changelogged buffer store. "
-            + "Saves copying every event into the buffer store and its changelog (and the tombstone-like epoch "
-            + "write per batch), but a batch is also cut at each commit (commit.interval.ms). false: every "
-            + "buffered record is written to the changelogged buffer store before its offset can commit, and "
-            + "batches may span commits, as before. Exactly once either way.";
+            + "true (the default): in memory only, and whatever is buffered is scored and forwarded when Kafka "
+            + "Streams prepares the task's commit (so no offset is committed for an unscored record); only records "
+            + "held while a pipeline has no live model version are written, at the commit, to its changelogged "
+            + "buffer store. Saves copying every event into the buffer store and its changelog (and the epoch "
+            + "write per batch), but a batch is also cut at each commit: with commit.interval.ms=100 (the "
+            + "default) a batch holds at most one commit interval of records, whatever batch.max.records and "
+            + "batch.max.wait.ms allow. false: every buffered record is written to the changelogged buffer store "
+            + "before its offset can commit, and batches may span commits; worth it when batches must be larger "
+            + "than one commit interval brings (a very low commit.interval.ms with a large batch.max.records, a "
+            + "model much faster per record in big batches). Exactly once either way.";
 
     private final int maxRecords;
     private final long maxWaitMs;
@@ -68,7 +71,7 @@ public final class BatchingConfig {
                         BATCH_MAX_RECORDS_DOC)
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, Range.atLeast(0), Importance.HIGH,
                         BATCH_MAX_WAIT_MS_DOC)
-                .define(BATCH_FLUSH_AT_COMMIT_CONFIG, Type.BOOLEAN, false, null, Importance.MEDIUM,
+                .define(BATCH_FLUSH_AT_COMMIT_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM,
                         BATCH_FLUSH_AT_COMMIT_DOC)
                 .define(SCORE_DECODE_FAST_CONFIG, Type.BOOLEAN, true, null, Importance.LOW,
                         SCORE_DECODE_FAST_DOC);

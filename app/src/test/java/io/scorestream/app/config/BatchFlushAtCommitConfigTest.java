@@ -28,23 +28,24 @@ class BatchFlushAtCommitConfigTest {
     }
 
     @Test
-    void offByDefaultSoEveryBufferedRecordIsStoredAsBefore() {
+    void onByDefaultSoEveryPipelineScoresItsOpenBatchAtTheCommit() {
         final ScorestreamConfig config = ScorestreamConfig.of(base());
-        assertFalse(config.batching().flushAtCommit());
-        for (PipelineSettings p : config.pipelines()) {
-            assertFalse(p.scoring().flushAtCommit(), p.name());
-        }
-    }
-
-    @Test
-    void trueMakesEveryPipelineFlushAtTheCommit() {
-        final Map<String, String> m = base();
-        m.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "true");
-        final ScorestreamConfig config = ScorestreamConfig.of(m);
         assertTrue(config.batching().flushAtCommit());
         assertEquals(2, config.pipelines().size());
         for (PipelineSettings p : config.pipelines()) {
             assertTrue(p.scoring().flushAtCommit(), p.name());
+        }
+    }
+
+    @Test
+    void falseMakesEveryPipelineStoreItsBufferedRecordsAsBefore() {
+        final Map<String, String> m = base();
+        m.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "false");
+        final ScorestreamConfig config = ScorestreamConfig.of(m);
+        assertFalse(config.batching().flushAtCommit());
+        assertEquals(2, config.pipelines().size());
+        for (PipelineSettings p : config.pipelines()) {
+            assertFalse(p.scoring().flushAtCommit(), p.name());
         }
     }
 

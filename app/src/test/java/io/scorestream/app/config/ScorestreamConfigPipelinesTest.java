@@ -75,9 +75,10 @@ class ScorestreamConfigPipelinesTest {
                 "event.id.field", "txn_id",
                 "model.wait.timeout.ms", "1234"));
 
-        // then: exactly what the application built before pipelines existed
+        // then: exactly what the application built before pipelines existed (with the application's
+        // default batch.flush.at.commit=true; ScoringSettings' own default is false)
         final TopologySettings legacy = new TopologySettings(List.of("features", "more-features"), "scores",
-                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id"));
+                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id").withFlushAtCommit(true));
         assertEquals(legacy, config.topologySettings());
         final PipelineSettings only = config.pipelines().get(0);
         assertEquals(List.of(only), config.pipelines());
@@ -118,12 +119,13 @@ class ScorestreamConfigPipelinesTest {
                 "pipeline.credit.batch.max.wait.ms", "0",
                 "pipeline.credit.event.id.field", "application_id"));
 
-        // then
+        // then (batch.flush.at.commit: the application's default, true, in every pipeline)
         assertEquals(List.of(
                 new PipelineSettings("fraud", List.of("transactions"), "all-scores", "all-scores-shadow",
-                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id")),
+                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id").withFlushAtCommit(true)),
                 new PipelineSettings("credit", List.of("applications", "loans"), "credit-scores", "credit-challenger",
-                        new ScoringSettings("credit-lr", 16, 0, "application_id"))), config.pipelines());
+                        new ScoringSettings("credit-lr", 16, 0, "application_id").withFlushAtCommit(true))),
+                config.pipelines());
         assertEquals(new TopologySettings(config.pipelines(), "scores-dlq", "model-specs"),
                 config.topologySettings());
         assertEquals("scoring-fraud", config.pipelines().get(0).processorName());

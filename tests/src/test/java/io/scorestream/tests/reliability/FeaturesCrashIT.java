@@ -43,10 +43,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code kill -9} of a scorer that computes windowed aggregates. The scorer is the real command
  * line in a JVM of its own ({@code scorestream run}, exactly_once_v2, {@code score.features.emit=true});
- * it is killed with SIGKILL mid-stream, once it scores and while its batch buffers hold records
+ * it is killed with SIGKILL mid-stream, once it scores and while its open batches hold records
  * whose aggregate values were computed and whose windows are still filling, then restarted on the
  * same state directory. Every event must have exactly one committed score, carrying the same
- * aggregate values as an uninterrupted run of the same input (a replay of the topic).
+ * aggregate values as an uninterrupted run of the same input (a replay of the topic). With the
+ * default {@code batch.flush.at.commit=true} the open batches at the kill are lost together with
+ * their uncommitted offsets and aggregate updates, and read again: nothing goes through the
+ * buffer's changelog.
  *
  * <p>The kill moment (seed, transactions sent, scores committed, input offsets committed) and the
  * records the restarted scorer restored are logged; each scorer's output is in {@code target/it-logs/}.
@@ -156,10 +159,12 @@ class FeaturesCrashIT {
                     scores.accounting(EVENTS)));
             assertEquals(0, differences.size(), "events whose aggregate values differ from the uninterrupted run's:"
                     + FeatureFaults.head(differences, 10));
-            // and: the kill did catch records in batch buffers with their values computed, and windows
-            // that the restarted scorer went on filling from restored state (else this proved nothing)
-            assertTrue(restored > 0, "no buffered record was restored after the kill (ScoringProcessor logs "
-                    + "'N buffered record(s) restored from the changelog')");
+            // and: no buffered record went through the buffer's changelog (none written, none restored)
+            assertEquals(0, restored, "records restored from the buffer changelog");
+            assertEquals(0, ReliabilitySupport.bufferChangelogRecords(kafka.bootstrapServers(), APPLICATION_ID),
+                    "buffer changelog records");
+            // and: the restarted scorer went on filling windows from restored aggregate state (else
+            // this proved nothing about it)
             assertTrue(straddling > 0, "no event after the kill had an event of its account from before the kill "
                     + "in its 10-minute window; offsets at the kill " + offsetsAtKill);
         } catch (Throwable t) {
@@ -174,7 +179,7 @@ class FeaturesCrashIT {
     /**
      * Waits until {@code killAfter} transactions are sent and the scorer scores: it committed
      * {@value #MIN_PROGRESS} scores, and it trails the input by less than a second (batches then fill
-     * from live input and wait across commits), or it has been scoring for {@value #CATCH_UP_MS} ms
+     * from live input until a commit), or it has been scoring for {@value #CATCH_UP_MS} ms
      * without catching up (a loaded machine; logged). Fails if the scorer consumed the whole stream
      * first: a kill then would not be mid-stream.
      */
@@ -216,10 +221,10 @@ class FeaturesCrashIT {
         settings.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         settings.put(SchemaRegistryConfig.SCHEMA_REGISTRY_URL_CONFIG, registryServer.url());
         settings.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
-        // Batches that wait ten commit intervals (3 partitions at ~670/s each: 2 000 records would
-        // take 3 s, so they flush on age, after 1 s): commits happen while records are buffered, so
-        // the kill leaves some hundreds of committed-but-unscored records, with their values, behind.
-        // (With 400 ms batches, one run restored only 25.)
+        // Batches that would wait ten commit intervals (3 partitions at ~670/s each: 2 000 records
+        // would take 3 s, and they flush on age after 1 s): each commit (100 ms) scores the open
+        // batches, and the kill finds records buffered with their values computed, their offsets and
+        // aggregate updates uncommitted.
         settings.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "2000");
         settings.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, "1000");
         settings.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");

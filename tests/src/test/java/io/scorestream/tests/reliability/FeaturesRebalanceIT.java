@@ -16,6 +16,7 @@ import io.scorestream.app.config.KafkaStreamsConfig;
 import io.scorestream.app.config.MetricsConfig;
 import io.scorestream.app.config.ScorestreamConfig;
 import io.scorestream.app.config.TopicsConfig;
+import io.scorestream.schemas.ScoreResult;
 import io.scorestream.schemas.registry.InMemorySchemaRegistry;
 import io.scorestream.testkit.EmbeddedKafka;
 import io.scorestream.testkit.SchemaRegistryServer;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,9 +47,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Windowed aggregates across a rebalance. Two in-process exactly_once_v2 instances that emit the
  * aggregate values with each score share six input partitions; mid-stream one leaves (graceful
- * close) with records buffered on all its tasks, their values computed, and the other takes its
- * partitions over (their aggregate state restored from the changelog, their buffered records from
- * the buffer changelog); later an instance with the leaver's state directory joins again and takes
+ * close) with records buffered on all its tasks, their values computed (its last commit scores
+ * them: {@code batch.flush.at.commit}, the default), and the other takes its partitions over (their
+ * aggregate state restored from the changelog; nothing from the buffer's changelog); later an instance with the leaver's state directory joins again and takes
  * partitions back (its local aggregate state is stale by then). Every event must have exactly one
  * committed score, carrying the aggregate values of an uninterrupted run of the same input (a replay
  * of the topic).
@@ -95,7 +97,7 @@ class FeaturesRebalanceIT {
         // given: a model version declaring ten per-account aggregates, and two instances with the
         // same application.id and their own state directories on a 6-partition input. A never
         // flushes on age (its batches wait up to 10 minutes), so its tasks hold every record they
-        // got, values computed, when it leaves; B flushes every 2 s.
+        // got since their last commit, values computed, when it leaves; B flushes every 2 s.
         kafka = EmbeddedKafka.startDefault();
         createTopics(kafka, PARTITIONS);
         final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
@@ -110,7 +112,7 @@ class FeaturesRebalanceIT {
         awaitRunning(b, "instance B");
 
         // and: 40 000 transactions of 300 accounts at 2 000/s, 50 ms of event time apart, every
-        // tenth 4 minutes early; a fifth of them scored (by B: A holds its records), or, on a slow
+        // tenth 4 minutes early; a fifth of them scored, or, on a slow
         // machine, three fifths sent (A must leave while transactions still flow)
         feed = FeatureFeed.start(producer, EVENTS, RATE, SEED, ACCOUNTS, base);
         scores = new ScoreReader(kafka.bootstrapServers(), schemas);
@@ -119,17 +121,23 @@ class FeaturesRebalanceIT {
                 () -> String.format(Locale.ROOT, "%,d sent, %,d scores committed", feed.sent(),
                         committedScores(kafka.admin())));
 
-        // when: A leaves (its tasks commit their input offsets, aggregate state and buffers)
+        // when: A leaves (its tasks' last commit scores their open batches and commits the scores
+        // with their input offsets and aggregate state)
         final long closeStartMillis = System.currentTimeMillis();
         final int sentAtClose = feed.sent();
         a.close();
         apps.remove(a);
+        final long closedMillis = System.currentTimeMillis();
         // Nobody commits A's partitions until B has them (after the session timeout): A's final offsets.
         final Map<Integer, Long> committedAtClose = ReliabilitySupport.committedInputOffsets(kafka.admin(),
                 APPLICATION_ID);
         LOG.info(String.format(Locale.ROOT, "instance A closed in %d ms: %,d transactions sent, %,d scores "
                         + "committed, input offsets committed %s", System.currentTimeMillis() - closeStartMillis,
                 sentAtClose, committedScores(kafka.admin()), committedAtClose));
+        // A's partitions: the ones nobody commits on for 2 s (B commits on its own every 100 ms)
+        final Set<Integer> moved = ReliabilitySupport.unmovedPartitions(kafka.admin(), APPLICATION_ID,
+                committedAtClose, Duration.ofSeconds(2));
+        LOG.info("instance A's partitions (no commit on them 2 s after the close): {}", moved);
 
         // then (while A is away): B takes A's partitions over and commits on every partition
         ReliabilitySupport.await("instance B committing on every input partition after A left",
@@ -164,24 +172,34 @@ class FeaturesRebalanceIT {
                 Duration.ofSeconds(30)), "dead letters");
         // and: each score carries the aggregate values the uninterrupted run computed for its event
         final List<String> differences = FeatureFaults.differences(scores.scores(), reference);
-        final Map<Integer, Long> moved = new TreeMap<>();
-        for (Restore r : takenOver) {
-            moved.put(r.partition(), committedAtClose.get(r.partition()));
+        final Map<Integer, Long> movedAt = new TreeMap<>();
+        for (int p : moved) {
+            movedAt.put(p, committedAtClose.get(p));
         }
-        final long straddling = FeatureFaults.straddling(scores.scores(), moved, feed);
+        final long straddling = FeatureFaults.straddling(scores.scores(), movedAt, feed);
+        final List<ScoreResult> scoredByTheClose = ReliabilitySupport.scoredByTheClose(scores.scores(), moved,
+                committedAtClose, closeStartMillis, closedMillis);
         LOG.info(String.format(Locale.ROOT, "RESULT features rebalance: %,d events; A left after %,d sent; B "
-                        + "restored %,d buffered record(s) of partitions %s; %,d events of those partitions past A's "
+                        + "restored %,d buffered record(s); A's close scored %,d of partitions %s; %,d events of "
+                        + "those partitions past A's "
                         + "last offsets had events A computed in their 10-minute window; after A rejoined, %,d "
                         + "record(s) of %d task(s) restored %s; %,d differences from the replay (%.1f s); %s", EVENTS,
-                sentAtClose, RestoreLog.records(takenOver), moved.keySet(), straddling,
+                sentAtClose, RestoreLog.records(takenOver), scoredByTheClose.size(), moved, straddling,
                 RestoreLog.records(afterRejoin), afterRejoin.size(), afterRejoin, differences.size(), replaySeconds,
                 scores.accounting(EVENTS)));
         assertEquals(0, differences.size(), "events whose aggregate values differ from the uninterrupted run's:"
                 + FeatureFaults.head(differences, 10));
-        // and: A's tasks did hold records when it left, and B went on filling windows A had begun
-        // (else this proved nothing about moved partitions)
-        assertTrue(RestoreLog.records(takenOver) > 0, "no record was buffered on A's tasks when A left; restores "
-                + "after the close: " + takenOver);
+        // and: A's tasks did hold records when it left, scored by its close, and B went on filling
+        // windows A had begun (else this proved nothing about moved partitions)
+        assertTrue(!moved.isEmpty() && moved.size() < PARTITIONS, "A's partitions (no commit on them for 2 s "
+                + "after the close): " + moved);
+        assertTrue(scoredByTheClose.size() > 0, "no record held by A's tasks was scored by its close; A's "
+                + "partitions " + moved + ", offsets at the close " + committedAtClose);
+        // and: nothing went through the buffer's changelog: none written, none restored
+        assertEquals(0, RestoreLog.records(restoreLog.since(0)), "records restored from the buffer changelog: "
+                + restoreLog.since(0));
+        assertEquals(0, ReliabilitySupport.bufferChangelogRecords(kafka.bootstrapServers(), APPLICATION_ID),
+                "buffer changelog records");
         assertTrue(straddling > 0, "no event of a moved partition had an event A computed in its 10-minute window");
     }
 
@@ -212,8 +230,8 @@ class FeaturesRebalanceIT {
         s.put(KafkaStreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
         s.put(TopicsConfig.SCORE_FEATURES_EMIT_CONFIG, "true");
         // Batches flush only on age: 2 000/s over 6 partitions brings ~330 records per partition and
-        // second, and A leaves long before a partition has 10 000. Commits every 100 ms: the records a
-        // task holds have committed offsets and committed aggregate state, but no score yet.
+        // second, and A leaves long before a partition has 10 000. Commits every 100 ms score the open
+        // batches (batch.flush.at.commit, the default), the one that comes with a revocation too.
         s.put(BatchingConfig.BATCH_MAX_RECORDS_CONFIG, "10000");
         s.put(BatchingConfig.BATCH_MAX_WAIT_MS_CONFIG, Long.toString(batchMaxWaitMs));
         s.put(KafkaStreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");

@@ -18,6 +18,7 @@ import io.scorestream.tests.it.ScoringItSupport.Score;
 import io.scorestream.tests.it.ScoringItSupport.ScoreReader;
 import io.scorestream.tests.it.ScoringItSupport.TransactionFeed;
 import io.scorestream.topology.processor.ScoringProcessor;
+import io.scorestream.topology.processor.ScoringProcessorSupplier;
 import java.io.IOException;
 import java.io.Writer;
 import java.net.ConnectException;
@@ -37,7 +38,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -93,6 +96,16 @@ public final class ReliabilitySupport {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * The committed records on the buffer changelog of the single-pipeline scorer {@code applicationId}
+     * ({@code <application.id>-scoring-buffer-changelog}). With {@code batch.flush.at.commit=true} (the
+     * default) nothing but the records of a paused pipeline is ever written there.
+     */
+    public static long bufferChangelogRecords(String bootstrapServers, String applicationId) {
+        return ScoringItSupport.countCommittedRecords(bootstrapServers,
+                applicationId + "-" + ScoringProcessorSupplier.BUFFER_STORE + "-changelog", Duration.ofSeconds(30));
     }
 
     /**
@@ -152,6 +165,49 @@ public final class ReliabilitySupport {
                         out.put(tp.partition(), om.offset());
                     }
                 });
+        return out;
+    }
+
+    /**
+     * The input partitions whose committed offset in group {@code groupId} stays at {@code atClose}
+     * for {@code quiet}, checked every 100 ms. Right after a Kafka Streams instance closed (it sends no
+     * LeaveGroup, so its partitions move only after the session timeout) while transactions flow,
+     * these are the ones it owned: the other members go on committing theirs. {@code quiet} must be
+     * shorter than the session timeout; a member too slow to commit within it adds its partitions.
+     */
+    static Set<Integer> unmovedPartitions(Admin admin, String groupId, Map<Integer, Long> atClose, Duration quiet)
+            throws Exception {
+        final Set<Integer> unmoved = new TreeSet<>(atClose.keySet());
+        final long end = System.nanoTime() + quiet.toNanos();
+        while (System.nanoTime() < end && !unmoved.isEmpty()) {
+            final Map<Integer, Long> now = committedInputOffsets(admin, groupId);
+            unmoved.removeIf(p -> now.getOrDefault(p, -1L) > atClose.get(p));
+            Thread.sleep(100);
+        }
+        return unmoved;
+    }
+
+    /**
+     * The scores of the records an instance that closed between {@code closeStartMillis} and
+     * {@code closedMillis} scored in its close: on its {@code partitions}, below its final committed
+     * offsets {@code committedAtClose}, scored at or after the close began. Fails if one of those was
+     * scored after the close returned (it was not the closing instance's then).
+     */
+    static List<ScoreResult> scoredByTheClose(List<Score> scores, Set<Integer> partitions,
+                                              Map<Integer, Long> committedAtClose, long closeStartMillis,
+                                              long closedMillis) {
+        final List<ScoreResult> out = new ArrayList<>();
+        for (Score s : scores) {
+            final ScoreResult v = s.value();
+            if (partitions.contains(v.getSourcePartition())
+                    && v.getSourceOffset() < committedAtClose.get(v.getSourcePartition())
+                    && v.getScoredAt().toEpochMilli() >= closeStartMillis - 1) {
+                out.add(v);
+                assertTrue(v.getScoredAt().toEpochMilli() <= closedMillis, v.getEventId() + " of partition "
+                        + v.getSourcePartition() + " (below the final offset of the closed instance) was scored at "
+                        + v.getScoredAt() + ", after its close returned");
+            }
+        }
         return out;
     }
 

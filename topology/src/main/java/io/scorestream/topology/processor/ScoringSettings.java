@@ -27,7 +27,9 @@ import java.util.Objects;
  *     the task's commit (the records held while no version is live are written to the changelogged
  *     buffer store then), instead of writing every buffered record to that store; see
  *     {@link ScoringProcessor}. Needs the store {@link ScoringProcessorSupplier#stores()} declares;
- *     false in every other constructor (the application's key {@code batch.flush.at.commit})
+ *     false in every other constructor, so topology tests on a {@code TopologyTestDriver} (which
+ *     commits after every piped record) can batch across inputs; the application's key
+ *     {@code batch.flush.at.commit} sets it, true by default
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                               boolean passthrough, boolean deterministic, boolean emitFeatures,
