@@ -246,10 +246,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         byte[] roleBytes;
         /**
          * The model name, version and role headers, made once per version and role: a header is
-         * immutable, so every score's own header list holds these same instances. Never forwarded
-         * itself (a producer marks the headers it sends read-only).
+         * immutable, so every score's header list holds these same instances, and a score of an input
+         * without headers is forwarded with this list itself (it cannot be changed).
          */
-        RecordHeaders modelHeaders;
+        ConstantHeaders modelHeaders;
         Header nameHeader;
         Header versionHeader;
         Header roleHeader;
@@ -289,7 +289,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             nameHeader = new RecordHeader(HEADER_MODEL_NAME, modelBytes);
             versionHeader = new RecordHeader(HEADER_MODEL_VERSION, versionBytes);
             roleHeader = new RecordHeader(HEADER_MODEL_ROLE, roleBytes);
-            modelHeaders = new RecordHeaders(new Header[] {nameHeader, versionHeader, roleHeader});
+            modelHeaders = new ConstantHeaders(nameHeader, versionHeader, roleHeader);
         }
     }
 
@@ -1096,15 +1096,15 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     /**
      * The headers of a score: its input's, without the repartition and model headers it may carry,
-     * then the lane's model name, version and role. A new list per score (the producer keeps it and
-     * marks it read-only), holding the lane's shared header instances; an input without headers
-     * (the usual case) costs one copy of the lane's three.
+     * then the lane's model name, version and role. An input without headers (the usual case) gets the
+     * lane's own unchangeable list, shared by all its scores and allocating nothing; any other a new
+     * list (the producer keeps it and marks it read-only) holding the lane's shared header instances.
      */
     private static Headers outputHeaders(Headers input, Lane lane) {
         // RecordHeaders answers an empty toArray() with a shared empty array.
         final Header[] own = input == null ? null : input.toArray();
         if (own == null || own.length == 0) {
-            return new RecordHeaders(lane.modelHeaders);
+            return lane.modelHeaders;
         }
         final Headers headers = new RecordHeaders(own);
         RepartitionHeaders.remove(headers);
