@@ -100,6 +100,15 @@ class ModelRegistryRolloutTest {
         }
     }
 
+    /** Whether {@code model} is closed within {@link #WAIT}. */
+    private static boolean awaitClosed(ScoringModel model) throws InterruptedException {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!model.isClosed() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return model.isClosed();
+    }
+
     @Test
     void promotionAndRollbackSwapWithoutLoadingAndOldVersionsCloseAfterTheirLastBatch() throws Exception {
         final ModelRegistry registry = registry();
@@ -138,7 +147,9 @@ class ModelRegistryRolloutTest {
         registry.submit(NAME, spec("2", 2));
         awaitRollout(registry, "fraud@2");
         assertEquals(loadsBefore, listener.count("loaded", NAME), "a rollback loads nothing");
-        assertTrue(v3.isClosed(), "the rolled-back candidate is closed (no batch held it)");
+        // The registry publishes the new arrangement first and then releases the old one's lease on its
+        // own thread: the rolled-back candidate closes right after, not necessarily before awaitRollout sees it.
+        assertTrue(awaitClosed(v3), "the rolled-back candidate is closed (no batch held it)");
         try (RolloutLease l = registry.acquireRollout(NAME)) {
             assertSame(v2, l.stable().model());
         }
