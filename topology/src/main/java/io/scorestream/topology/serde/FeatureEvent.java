@@ -11,13 +11,18 @@ import org.apache.avro.generic.GenericRecord;
  * <p>The record is either decoded already, or {@linkplain #isEncoded() encoded}: a
  * {@link LazyRecord} whose bytes were checked by the serde and which decodes them, with Avro's own
  * reader, the first time a field is asked for. Its {@link GenericRecord#getSchema() schema} is the
- * writer's and never needs decoding. Immutable but for that one-time decoding; the byte array must
- * not be modified. Not thread-safe (one stream thread reads an event).
+ * writer's and never needs decoding. An event read fast is the {@code LazyRecord} itself (a
+ * subclass), so that it costs one object. Immutable but for that one-time decoding; the byte array
+ * must not be modified. Not thread-safe (one stream thread reads an event).
  */
-public final class FeatureEvent {
+public class FeatureEvent {
 
     private final byte[] raw;
-    private final GenericRecord record;
+    /**
+     * The record; for a {@link LazyRecord} (which is its own record) the decoded record, null until
+     * it is decoded: one object per event read fast, not an event and a record.
+     */
+    GenericRecord record;
 
     /** An event whose record is decoded already (or a {@link LazyRecord} over {@code raw}). */
     public FeatureEvent(byte[] raw, GenericRecord record) {
@@ -25,8 +30,13 @@ public final class FeatureEvent {
         this.record = Objects.requireNonNull(record, "record");
     }
 
+    /** A {@link LazyRecord}'s event part: its record is itself, decoded into {@link #record} on first use. */
+    FeatureEvent(byte[] raw) {
+        this.raw = Objects.requireNonNull(raw, "raw");
+    }
+
     /** The Confluent-wire-format bytes of the value, as read from the topic. */
-    public byte[] raw() {
+    public final byte[] raw() {
         return raw;
     }
 
@@ -40,7 +50,8 @@ public final class FeatureEvent {
      * {@link io.scorestream.schemas.serde.WireFormat#HEADER_SIZE}, checked readable with
      * {@link #record()}'s schema.
      */
-    public boolean isEncoded() {
-        return record instanceof LazyRecord lazy && !lazy.isDecoded();
+    public final boolean isEncoded() {
+        final GenericRecord r = record();
+        return r instanceof LazyRecord lazy && !lazy.isDecoded();
     }
 }

@@ -39,6 +39,8 @@ public final class FeatureEventSerde implements Serde<FeatureEvent> {
     private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
     /** The writer schema used last, with its id: most topics carry one schema id. */
     private volatile IdSchema last;
+    /** The decoding source made last: a task reads one topic, or a few. */
+    private volatile LazyRecord.Source lastSource;
 
     /** A serde with fast decoding. */
     public FeatureEventSerde(SchemaRegistry registry) {
@@ -77,10 +79,22 @@ public final class FeatureEventSerde implements Serde<FeatureEvent> {
                     | (data[4] & 0xff);
             final Schema schema = writerSchema(id);
             if (schema != null && readable(schema, data)) {
-                return new FeatureEvent(data, LazyRecord.of(data, schema, topic, avro));
+                // The event is the lazy record itself: one object per event.
+                return LazyRecord.of(data, schema, source(topic));
             }
         }
         return new FeatureEvent(data, avro.deserialize(topic, data));
+    }
+
+    /** The shared decoding source of {@code topic}'s events: the last one made, or a new one for another topic. */
+    private LazyRecord.Source source(String topic) {
+        final LazyRecord.Source seen = lastSource;
+        if (seen != null && Objects.equals(seen.topic(), topic)) {
+            return seen;
+        }
+        final LazyRecord.Source made = new LazyRecord.Source(topic, avro);
+        lastSource = made;
+        return made;
     }
 
     private static boolean readable(Schema schema, byte[] data) {

@@ -17,19 +17,28 @@ import org.apache.avro.generic.GenericRecord;
  *
  * <p>Not thread-safe: read by the stream thread that got the event.
  */
-public final class LazyRecord implements GenericRecord {
+public final class LazyRecord extends FeatureEvent implements GenericRecord {
 
-    private final byte[] raw;
+    /**
+     * Where the events of one topic are decoded from, shared by all of them: the topic (the
+     * deserializer's argument) and the generic deserializer. Immutable.
+     */
+    record Source(String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
+    }
+
     private final Schema schema;
-    private final String topic;
-    private final ConfluentAvroDeserializer<GenericRecord> avro;
-    private GenericRecord decoded;
+    private final Source source;
 
-    LazyRecord(byte[] raw, Schema schema, String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
-        this.raw = raw;
+    LazyRecord(byte[] raw, Schema schema, Source source) {
+        super(raw);
         this.schema = schema;
-        this.topic = topic;
-        this.avro = avro;
+        this.source = source;
+    }
+
+    /** As an event, its record is itself. */
+    @Override
+    public GenericRecord record() {
+        return this;
     }
 
     @Override
@@ -39,15 +48,15 @@ public final class LazyRecord implements GenericRecord {
 
     /** Whether the bytes have been decoded. */
     public boolean isDecoded() {
-        return decoded != null;
+        return record != null;
     }
 
     /** The decoded record (decoding it now if needed). */
     public GenericRecord decoded() {
-        if (decoded == null) {
-            decoded = avro.deserialize(topic, raw);
+        if (record == null) {
+            record = source.avro().deserialize(source.topic(), raw());
         }
-        return decoded;
+        return record;
     }
 
     /**
@@ -58,9 +67,9 @@ public final class LazyRecord implements GenericRecord {
      * @param cursor the caller's cursor, reset here
      */
     public String text(int pos, AvroCursor cursor) {
-        if (decoded == null) {
+        if (record == null) {
             try {
-                cursor.reset(raw, WireFormat.HEADER_SIZE, raw.length - WireFormat.HEADER_SIZE);
+                cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
                 final List<Schema.Field> fields = schema.getFields();
                 for (int f = 0; f < pos; f++) {
                     cursor.skip(fields.get(f).schema());
@@ -109,11 +118,11 @@ public final class LazyRecord implements GenericRecord {
      * @param into the caller's reusable text, overwritten when the answer is {@link #TEXT_COPIED}
      */
     public int copyText(int pos, AvroCursor cursor, org.apache.avro.util.Utf8 into) {
-        if (decoded != null) {
+        if (record != null) {
             return TEXT_NOT_COPIED;
         }
         try {
-            cursor.reset(raw, WireFormat.HEADER_SIZE, raw.length - WireFormat.HEADER_SIZE);
+            cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
             final List<Schema.Field> fields = schema.getFields();
             for (int f = 0; f < pos; f++) {
                 cursor.skip(fields.get(f).schema());
@@ -175,6 +184,11 @@ public final class LazyRecord implements GenericRecord {
     }
 
     static LazyRecord of(byte[] raw, Schema schema, String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
-        return new LazyRecord(Objects.requireNonNull(raw), Objects.requireNonNull(schema), topic, avro);
+        return of(raw, schema, new Source(topic, avro));
+    }
+
+    static LazyRecord of(byte[] raw, Schema schema, Source source) {
+        return new LazyRecord(Objects.requireNonNull(raw), Objects.requireNonNull(schema),
+                Objects.requireNonNull(source));
     }
 }

@@ -2,6 +2,7 @@ package io.scorestream.topology.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import io.scorestream.topology.ModelFixtures;
 import io.scorestream.topology.TopologyFixture;
 import io.scorestream.topology.serde.FeatureEvent;
 import io.scorestream.topology.serde.FeatureEventSerde;
+import io.scorestream.topology.serde.LazyRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -164,7 +166,16 @@ class FastDecodeTest {
         assertEquals(List.of(), fallbacks);
         for (FeatureEvent e : fastEvents) {
             assertTrue(e.isEncoded(), "an event was decoded");
+            // one object per event read fast: the event is its own (lazy) record
+            assertSame(e, e.record());
         }
+        // and: decoding on demand gives the generic record, kept in the same object
+        final FeatureEvent first = fastEvents.get(0);
+        final org.apache.avro.generic.GenericRecord decoded = ((LazyRecord) first).decoded();
+        assertEquals(generic.deserialize("transactions", first.raw()).record(), decoded);
+        assertFalse(first.isEncoded());
+        assertSame(decoded, ((LazyRecord) first).decoded());
+        assertEquals("tx-0", first.record().get("transaction_id").toString());
         fastP.close();
         slowP.close();
     }
