@@ -86,6 +86,8 @@ class ScoreReuseTopologyTest {
                 }
                 assertEquals(List.of("scorestream.model.name", "scorestream.model.version", "scorestream.model.role"),
                         headerNames, "headers of score " + i);
+                assertEquals("1", new String(written.get(i).headers().lastHeader("scorestream.model.version").value(),
+                        StandardCharsets.UTF_8), "version header of score " + i);
             }
         }
     }

@@ -245,11 +245,13 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         String role;
         byte[] roleBytes;
         /**
-         * The model name, version and role headers, made once per version and role: a header is
-         * immutable, so every score's header list holds these same instances, and a score of an input
-         * without headers is forwarded with this list itself (it cannot be changed).
+         * The model name, version and role headers, made once per version and role and read-only: a
+         * header is immutable, so every score's header list holds these same instances, and a score of
+         * an input without headers is forwarded with this list itself. Kafka Streams' sink hands the
+         * producer a {@code ProducerRecord}, which copies a {@code RecordHeaders} into a list of its own
+         * (the one the producer marks read-only); nothing can change this one.
          */
-        ConstantHeaders modelHeaders;
+        RecordHeaders modelHeaders;
         Header nameHeader;
         Header versionHeader;
         Header roleHeader;
@@ -289,7 +291,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             nameHeader = new RecordHeader(HEADER_MODEL_NAME, modelBytes);
             versionHeader = new RecordHeader(HEADER_MODEL_VERSION, versionBytes);
             roleHeader = new RecordHeader(HEADER_MODEL_ROLE, roleBytes);
-            modelHeaders = new ConstantHeaders(nameHeader, versionHeader, roleHeader);
+            modelHeaders = new RecordHeaders(new Header[] {nameHeader, versionHeader, roleHeader});
+            modelHeaders.setReadOnly();
         }
     }
 
@@ -1097,8 +1100,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /**
      * The headers of a score: its input's, without the repartition and model headers it may carry,
      * then the lane's model name, version and role. An input without headers (the usual case) gets the
-     * lane's own unchangeable list, shared by all its scores and allocating nothing; any other a new
-     * list (the producer keeps it and marks it read-only) holding the lane's shared header instances.
+     * lane's own read-only list, shared by all its scores and allocating nothing; any other a new list
+     * holding the lane's shared header instances.
      */
     private static Headers outputHeaders(Headers input, Lane lane) {
         // RecordHeaders answers an empty toArray() with a shared empty array.
