@@ -69,15 +69,7 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
     public String text(int pos, AvroCursor cursor) {
         if (record == null) {
             try {
-                cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
-                final List<Schema.Field> fields = schema.getFields();
-                for (int f = 0; f < pos; f++) {
-                    cursor.skip(fields.get(f).schema());
-                }
-                Schema s = fields.get(pos).schema();
-                if (s.getType() == Schema.Type.UNION) {
-                    s = s.getTypes().get(cursor.readIndex(s.getTypes().size()));
-                }
+                final Schema s = seek(pos, cursor);
                 switch (s.getType()) {
                     case NULL:
                         return null;
@@ -98,6 +90,23 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
         }
         final Object v = decoded().get(pos);
         return v == null ? null : v.toString();
+    }
+
+    /**
+     * Resets {@code cursor} to the datum and moves it to field {@code pos}'s value (past its union
+     * branch index, if any).
+     *
+     * @return the schema of that value (the branch, for a union)
+     * @throws AvroCursor.Malformed when the bytes before it cannot be walked
+     */
+    private Schema seek(int pos, AvroCursor cursor) {
+        cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
+        final List<Schema.Field> fields = schema.getFields();
+        for (int f = 0; f < pos; f++) {
+            cursor.skip(fields.get(f).schema());
+        }
+        final Schema s = fields.get(pos).schema();
+        return s.getType() == Schema.Type.UNION ? s.getTypes().get(cursor.readIndex(s.getTypes().size())) : s;
     }
 
     /** {@link #copyText}: the field is null. */
@@ -122,15 +131,7 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
             return TEXT_NOT_COPIED;
         }
         try {
-            cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
-            final List<Schema.Field> fields = schema.getFields();
-            for (int f = 0; f < pos; f++) {
-                cursor.skip(fields.get(f).schema());
-            }
-            Schema s = fields.get(pos).schema();
-            if (s.getType() == Schema.Type.UNION) {
-                s = s.getTypes().get(cursor.readIndex(s.getTypes().size()));
-            }
+            final Schema s = seek(pos, cursor);
             if (s.getType() == Schema.Type.NULL) {
                 return TEXT_NULL;
             }
