@@ -153,7 +153,7 @@ final class BenchApp implements AutoCloseable {
         final ScoringSettings scoring = new ScoringSettings(config.modelName(), config.batching().maxRecords(),
                 config.batching().maxWaitMs(), config.topics().eventIdField().orElse(null))
                 .withPassthrough(spec.passthrough()).withFastDecode(config.batching().fastDecode())
-                .withFlushAtCommit(config.batching().flushAtCommit());
+                .withFlushAtCommit(config.batching().flushAtCommit()).withPipelined(config.batching().pipelined());
         final TopologySettings topology = new TopologySettings(config.inputTopics(), config.topics().outputTopic(),
                 config.topics().deadLetterTopic(), config.topics().modelTopic(), scoring);
 

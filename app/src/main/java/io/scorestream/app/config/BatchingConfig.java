@@ -52,16 +52,29 @@ public final class BatchingConfig {
             + "than one commit interval brings (a very low commit.interval.ms with a large batch.max.records, a "
             + "model much faster per record in big batches). Exactly once either way.";
 
+    public static final String BATCH_PIPELINED_CONFIG = "batch.pipelined";
+    private static final String BATCH_PIPELINED_DOC = "With batch.flush.at.commit=true (ignored when it is false): "
+            + "true (the default): when a task's batch is full, the model runs on it on an inference thread "
+            + "(scorestream-inference-N) while the stream thread fills the next batch; the full batch's scores "
+            + "are forwarded on the stream thread before anything of the next batch, before the task's commit, "
+            + "and at the latest when the batch's batch.max.wait.ms is up, so per-key order, exactly-once and "
+            + "the batch window are unchanged. Takes the model's time off the stream thread, whose work bounds "
+            + "a task's throughput; costs a second set of batch buffers per task and a thread hand-off per "
+            + "batch. false: the stream thread runs the model itself. Batches cut by the wait or a commit "
+            + "are always scored on the stream thread.";
+
     private final int maxRecords;
     private final long maxWaitMs;
     private final boolean fastDecode;
     private final boolean flushAtCommit;
+    private final boolean pipelined;
 
     BatchingConfig(final ConfigValues values) {
         this.maxRecords = values.integer(BATCH_MAX_RECORDS_CONFIG);
         this.maxWaitMs = values.longValue(BATCH_MAX_WAIT_MS_CONFIG);
         this.fastDecode = values.bool(SCORE_DECODE_FAST_CONFIG);
         this.flushAtCommit = values.bool(BATCH_FLUSH_AT_COMMIT_CONFIG);
+        this.pipelined = values.bool(BATCH_PIPELINED_CONFIG);
     }
 
     /** Adds the keys of group {@value #GROUP} to {@code def}. */
@@ -73,6 +86,7 @@ public final class BatchingConfig {
                         BATCH_MAX_WAIT_MS_DOC)
                 .define(BATCH_FLUSH_AT_COMMIT_CONFIG, Type.BOOLEAN, true, null, Importance.MEDIUM,
                         BATCH_FLUSH_AT_COMMIT_DOC)
+                .define(BATCH_PIPELINED_CONFIG, Type.BOOLEAN, true, null, Importance.LOW, BATCH_PIPELINED_DOC)
                 .define(SCORE_DECODE_FAST_CONFIG, Type.BOOLEAN, true, null, Importance.LOW,
                         SCORE_DECODE_FAST_DOC);
     }
@@ -94,6 +108,11 @@ public final class BatchingConfig {
     /** {@code batch.flush.at.commit}: whether open batches are scored at the commit instead of stored (every pipeline). */
     public boolean flushAtCommit() {
         return flushAtCommit;
+    }
+
+    /** {@code batch.pipelined}: whether full batches are run on an inference thread (with the flush at commit; every pipeline). */
+    public boolean pipelined() {
+        return pipelined;
     }
 
     /** {@code score.decode.fast}: whether mapped fields are read straight from the events' bytes (every pipeline). */

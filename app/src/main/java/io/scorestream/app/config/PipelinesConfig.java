@@ -110,7 +110,7 @@ public final class PipelinesConfig {
                 ? List.of(globalDraft(topics, batching, models)) : drafts(values, declared, given);
         checkTopicRoles(drafts, topics.deadLetterTopic(), topics.modelTopic());
         this.pipelines = pipelineSettings(drafts, topics.emitFeatures(), batching.fastDecode(),
-                batching.flushAtCommit());
+                batching.flushAtCommit(), batching.pipelined());
         try {
             this.topologySettings = new TopologySettings(pipelines, topics.deadLetterTopic(), topics.modelTopic());
         } catch (IllegalArgumentException e) {
@@ -382,7 +382,8 @@ public final class PipelinesConfig {
     private static List<PipelineSettings> pipelineSettings(final List<PipelineDraft> drafts,
                                                            final boolean emitFeatures,
                                                            final boolean fastDecode,
-                                                           final boolean flushAtCommit) {
+                                                           final boolean flushAtCommit,
+                                                           final boolean pipelined) {
         final List<PipelineSettings> out = new ArrayList<>(drafts.size());
         for (final PipelineDraft d : drafts) {
             try {
@@ -390,7 +391,7 @@ public final class PipelinesConfig {
                         new ScoringSettings(d.modelName(), d.batchMaxRecords(), d.batchMaxWaitMs(),
                                 d.eventIdField().isEmpty() ? null : d.eventIdField())
                                 .withFeaturesEmitted(emitFeatures).withFastDecode(fastDecode)
-                                .withFlushAtCommit(flushAtCommit), d.repartitionBy()));
+                                .withFlushAtCommit(flushAtCommit).withPipelined(pipelined), d.repartitionBy()));
             } catch (IllegalArgumentException e) {
                 // The checks above should have caught it; this keeps the promise of a ConfigException.
                 throw new ConfigException("Invalid pipeline '" + d.name() + "': " + e.getMessage());

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
-/** {@code batch.flush.at.commit} reaches every pipeline's scoring settings. */
+/** {@code batch.flush.at.commit} and {@code batch.pipelined} reach every pipeline's scoring settings. */
 class BatchFlushAtCommitConfigTest {
 
     private static Map<String, String> base() {
@@ -55,5 +55,31 @@ class BatchFlushAtCommitConfigTest {
         m.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, "sometimes");
         final ConfigException e = assertThrows(ConfigException.class, () -> ScorestreamConfig.of(m));
         assertTrue(e.getMessage().contains(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG), e.getMessage());
+    }
+
+    @Test
+    void pipelinedIsOnByDefaultInEveryPipelineAndFalseTurnsItOff() {
+        final ScorestreamConfig on = ScorestreamConfig.of(base());
+        assertTrue(on.batching().pipelined());
+        for (PipelineSettings p : on.pipelines()) {
+            assertTrue(p.scoring().pipelined(), p.name());
+        }
+        final Map<String, String> m = base();
+        m.put(BatchingConfig.BATCH_PIPELINED_CONFIG, "false");
+        final ScorestreamConfig off = ScorestreamConfig.of(m);
+        assertFalse(off.batching().pipelined());
+        assertEquals(2, off.pipelines().size());
+        for (PipelineSettings p : off.pipelines()) {
+            assertFalse(p.scoring().pipelined(), p.name());
+            assertTrue(p.scoring().flushAtCommit(), p.name());
+        }
+    }
+
+    @Test
+    void aPipelinedValueThatIsNotABooleanIsRefusedNamingTheKey() {
+        final Map<String, String> m = base();
+        m.put(BatchingConfig.BATCH_PIPELINED_CONFIG, "maybe");
+        final ConfigException e = assertThrows(ConfigException.class, () -> ScorestreamConfig.of(m));
+        assertTrue(e.getMessage().contains(BatchingConfig.BATCH_PIPELINED_CONFIG), e.getMessage());
     }
 }

@@ -78,7 +78,7 @@ class ScorestreamConfigPipelinesTest {
         // then: exactly what the application built before pipelines existed (with the application's
         // default batch.flush.at.commit=true; ScoringSettings' own default is false)
         final TopologySettings legacy = new TopologySettings(List.of("features", "more-features"), "scores",
-                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id").withFlushAtCommit(true));
+                "scores-dlq", "model-specs", new ScoringSettings("fraud", 64, 0, "txn_id").withFlushAtCommit(true).withPipelined(true));
         assertEquals(legacy, config.topologySettings());
         final PipelineSettings only = config.pipelines().get(0);
         assertEquals(List.of(only), config.pipelines());
@@ -122,9 +122,9 @@ class ScorestreamConfigPipelinesTest {
         // then (batch.flush.at.commit: the application's default, true, in every pipeline)
         assertEquals(List.of(
                 new PipelineSettings("fraud", List.of("transactions"), "all-scores", "all-scores-shadow",
-                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id").withFlushAtCommit(true)),
+                        new ScoringSettings("fraud-mlp", 128, 7, "transaction_id").withFlushAtCommit(true).withPipelined(true)),
                 new PipelineSettings("credit", List.of("applications", "loans"), "credit-scores", "credit-challenger",
-                        new ScoringSettings("credit-lr", 16, 0, "application_id").withFlushAtCommit(true))),
+                        new ScoringSettings("credit-lr", 16, 0, "application_id").withFlushAtCommit(true).withPipelined(true))),
                 config.pipelines());
         assertEquals(new TopologySettings(config.pipelines(), "scores-dlq", "model-specs"),
                 config.topologySettings());

@@ -462,7 +462,7 @@ class ScorestreamConfigTest {
                 // features read straight from the events' bytes
                 "score.decode.fast",
                 // the scoring buffer flushed at the commit
-                "batch.flush.at.commit");
+                "batch.flush.at.commit", "batch.pipelined");
         assertEquals(Set.copyOf(expected), Set.copyOf(ScorestreamConfig.definedKeys()));
     }
 

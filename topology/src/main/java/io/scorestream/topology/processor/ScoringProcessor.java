@@ -185,7 +185,22 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     /** Whether every run is padded to batch.max.records rows ({@link ModelPlans#fixedSizeRuns()}). */
     private boolean paddedRuns;
     /** Scorers kept across batches, by model, so a plan with the same versions reuses their buffers. */
-    private final Map<io.scorestream.inference.ScoringModel, BatchScorer> scorers = new java.util.IdentityHashMap<>();
+    private Map<io.scorestream.inference.ScoringModel, BatchScorer> scorers = new java.util.IdentityHashMap<>();
+    /*
+     * Pipelined scoring (settings.pipelined(), with flushAtCommit): a batch that fills up has its model
+     * runs started on an inference thread (startRuns) and is parked, while the stream thread fills the
+     * next one in a second set of the batch's fields (buffer, slots, routes, count, plan, lanes,
+     * scorers: exchanged with the parked set, so every method works on "the batch in the fields").
+     * The parked batch's scores and dead letters are forwarded on the stream thread
+     * (completeRunning), in arrival order: before anything of a later batch (every flush completes it
+     * first), before the commit (prepareCommit does), and at a punctuation once its runs are done or
+     * its wait is up. So per-key order, exactly-once and the batch window hold as without it; only
+     * the model's time moves off the stream thread.
+     */
+    /** Pipelined: the batch fields not in use now: the batch being run, or an empty spare; null when not pipelined. */
+    private ParkedBatch parked;
+    /** Pipelined: the parked batch's model runs, until its scores are forwarded; null when none is running. */
+    private java.util.concurrent.Future<?> running;
 
     private Schema lastSchema;
     private int eventIdPos = -1;
@@ -271,6 +286,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         final Object[] topClasses;
         final Exception[] failure;
         long inferenceNanos;
+        /** The results of this batch's run ({@link #runLanes}), until they are copied; null if none ran or it failed. */
+        ScoredBatch ran;
+        /** Why this batch's run failed; null if it did not. */
+        ScoringException runFailure;
 
         Lane(int capacity) {
             rowToRecord = new int[capacity];
@@ -296,6 +315,56 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
     }
 
+    /** The batch-scoped fields of the batch not in this processor's fields ({@link #exchange}). */
+    private static final class ParkedBatch {
+        BufferedRecord[] buffer;
+        BufferedRecord[] slots;
+        int[] routes;
+        int count;
+        long oldestBufferedAtMs;
+        BatchPlan plan;
+        Lane[] lanes = new Lane[0];
+        boolean planComputesFeatures;
+        Map<io.scorestream.inference.ScoringModel, BatchScorer> scorers = new java.util.IdentityHashMap<>();
+
+        ParkedBatch(int capacity) {
+            buffer = new BufferedRecord[capacity];
+            slots = new BufferedRecord[capacity];
+            routes = new int[capacity];
+        }
+    }
+
+    /** Swaps the batch in this processor's fields with the parked one. */
+    private void exchange(ParkedBatch p) {
+        final BufferedRecord[] b = buffer;
+        buffer = p.buffer;
+        p.buffer = b;
+        final BufferedRecord[] sl = slots;
+        slots = p.slots;
+        p.slots = sl;
+        final int[] r = routes;
+        routes = p.routes;
+        p.routes = r;
+        final int c = count;
+        count = p.count;
+        p.count = c;
+        final long o = oldestBufferedAtMs;
+        oldestBufferedAtMs = p.oldestBufferedAtMs;
+        p.oldestBufferedAtMs = o;
+        final BatchPlan pl = plan;
+        plan = p.plan;
+        p.plan = pl;
+        final Lane[] l = lanes;
+        lanes = p.lanes;
+        p.lanes = l;
+        final boolean f = planComputesFeatures;
+        planComputesFeatures = p.planComputesFeatures;
+        p.planComputesFeatures = f;
+        final Map<io.scorestream.inference.ScoringModel, BatchScorer> sc = scorers;
+        scorers = p.scorers;
+        p.scorers = sc;
+    }
+
     @Override
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
@@ -315,6 +384,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         this.routes = new int[settings.batchMaxRecords()];
         this.paddedRuns = plans.fixedSizeRuns();
         this.nextHeldSlot = buffer.length;
+        // Passthrough runs no model: nothing to move off the stream thread.
+        this.parked = settings.pipelined() && hooked != null && !settings.passthrough()
+                ? new ParkedBatch(settings.batchMaxRecords()) : null;
         restoreBuffer();
         this.punctuator = context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 this::punctuate);
@@ -355,7 +427,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
      * and headers), and restores both afterwards.
      */
     private void prepareCommit() {
-        if (count == 0 && persistedPending == pending.size()) {
+        if (count == 0 && running == null && persistedPending == pending.size()) {
             return;
         }
         if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
@@ -377,6 +449,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     private void flushForCommit() {
+        completeRunning();
         if (count > 0) {
             flush();
         }
@@ -563,7 +636,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         routes[count] = route;
         buffer[count++] = buffered;
         if (count >= buffer.length) {
-            flush();
+            if (parked != null) {
+                startRuns();
+            } else {
+                flush();
+            }
         }
     }
 
@@ -656,6 +733,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     private void punctuate(long wallClockMs) {
         reportHistory(wallClockMs);
+        if (running != null && (running.isDone() || settings.batchMaxWaitMs() == 0
+                || wallClockMs - parked.oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
+            completeRunning();
+        }
         if (!pending.isEmpty() && !drainPending()) {
             return;
         }
@@ -941,21 +1022,105 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         return left.isEmpty();
     }
 
+    /** Scores the batch in the fields now, on this thread, and forwards its results (after the running batch's). */
     private void flush() {
+        completeRunning();
+        runLanes(lanes, settings.passthrough());
+        finishFlush();
+    }
+
+    /**
+     * Pipelined: starts the full batch's model runs on an inference thread and parks it; the fields
+     * get the spare batch. The batch parked before is completed first, so at most one runs.
+     */
+    private void startRuns() {
+        completeRunning();
+        final Lane[] batchLanes = lanes;
+        running = InferenceThreads.pool().submit(() -> runLanes(batchLanes, false));
+        exchange(parked);
+    }
+
+    /**
+     * Pipelined: waits for the parked batch's runs (done already, usually) and forwards its scores
+     * and dead letters, then parks the emptied batch as the spare. Nothing when none is running.
+     */
+    private void completeRunning() {
+        if (running == null) {
+            return;
+        }
+        final java.util.concurrent.Future<?> run = running;
+        running = null;
+        exchange(parked);
+        try {
+            await(run);
+            finishFlush();
+        } finally {
+            exchange(parked);
+        }
+    }
+
+    /** Waits for {@code run}; a failure other than a model's (which the lanes keep) is rethrown here. */
+    private void await(java.util.concurrent.Future<?> run) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    run.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("the model run of a batch of " + count + " record(s) of "
+                            + plans.describe() + " failed on the inference thread: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Runs each lane's model on the lane's rows, on the calling thread (the stream thread, or an
+     * inference thread when pipelined: it touches nothing but the lanes' scorers); the results or the
+     * failure stay on the lane for {@link #applyRun}. Nothing in passthrough.
+     */
+    private static void runLanes(Lane[] lanes, boolean passthrough) {
+        for (Lane lane : lanes) {
+            lane.ran = null;
+            lane.runFailure = null;
+            if (passthrough || lane.rows() == 0) {
+                continue;
+            }
+            try {
+                lane.ran = lane.scorer.score();
+            } catch (ScoringException e) {
+                lane.runFailure = e;
+            }
+        }
+    }
+
+    /** Copies the lanes' run results, isolates failed rows, forwards, and ends the batch in the fields. */
+    private void finishFlush() {
         for (int l = 0; l < lanes.length; l++) {
             final Lane lane = lanes[l];
             lane.inferenceNanos = 0;
             if (lane.rows() > 0) {
-                scoreLane(lane);
+                applyRun(lane);
             }
         }
         forward();
         finishBatch();
     }
 
-    /** Fills {@code lane}'s results for all its rows: one model run, or, if it fails, its halves. */
-    private void scoreLane(Lane lane) {
+    /** Fills {@code lane}'s results for all its rows from its run, or, if the run failed, from runs of its halves. */
+    private void applyRun(Lane lane) {
         final int rows = lane.rows();
+        final ScoredBatch ran = lane.ran;
+        final ScoringException e = lane.runFailure;
+        lane.ran = null;
+        lane.runFailure = null;
         if (settings.passthrough()) {
             // Passthrough (benchmark only): no model run; a constant score is forwarded.
             for (int row = 0; row < rows; row++) {
@@ -968,9 +1133,9 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
             }
             return;
         }
-        try {
-            copyResults(lane, 0, lane.scorer.score());
-        } catch (ScoringException e) {
+        if (e == null) {
+            copyResults(lane, 0, ran);
+        } else {
             LOG.warn("A batch of {} record(s) failed in model '{}' version '{}' ({}); scoring its halves to isolate "
                     + "the failing record(s)", rows, lane.model, lane.version,
                     e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
@@ -1225,6 +1390,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         return count;
     }
 
+    /** Number of records of the batch whose model runs are on an inference thread now (for tests). */
+    int inFlight() {
+        return running == null ? 0 : parked.count;
+    }
+
     @Override
     public void close() {
         // Buffered records stay in the changelogged store; whoever gets this task next scores them.
@@ -1242,6 +1412,27 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         if (!stateBegan.isEmpty()) {
             observer.onFeatureTaskClosed(context.taskId().toString());
         }
+        if (running != null) {
+            // A close without a commit: its scores are dropped (their input was not committed), but the
+            // run uses the scorers closed below, so it is waited for.
+            final java.util.concurrent.Future<?> run = running;
+            running = null;
+            try {
+                await(run);
+            } catch (RuntimeException e) {
+                LOG.debug("Task {}: the batch being run at the close failed", context.taskId(), e);
+            }
+        }
+        closeBatch();
+        if (parked != null) {
+            exchange(parked);
+            closeBatch();
+            exchange(parked);
+        }
+    }
+
+    /** Closes the scorers and releases the plan of the batch in the fields. */
+    private void closeBatch() {
         for (BatchScorer scorer : scorers.values()) {
             scorer.close();
         }

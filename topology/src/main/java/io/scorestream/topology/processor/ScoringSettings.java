@@ -30,10 +30,15 @@ import java.util.Objects;
  *     false in every other constructor, so topology tests on a {@code TopologyTestDriver} (which
  *     commits after every piped record) can batch across inputs; the application's key
  *     {@code batch.flush.at.commit} sets it, true by default
+ * @param pipelined with {@code flushAtCommit} (ignored without it), a full batch's model runs go to an
+ *     inference thread while the stream thread fills the next batch; the batch's scores are forwarded
+ *     before the next batch's, before the commit and at the latest when its wait is up (see
+ *     {@link ScoringProcessor}); false in every other constructor; the application's key
+ *     {@code batch.pipelined} sets it, true by default
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                               boolean passthrough, boolean deterministic, boolean emitFeatures,
-                              boolean fastDecode, boolean flushAtCommit) {
+                              boolean fastDecode, boolean flushAtCommit, boolean pipelined) {
 
     /**
      * Records a processor holds, at most, while its model has no live version, before it gives up
@@ -46,21 +51,21 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
 
     /** Settings that score with the model (no passthrough, no deterministic output). */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField) {
-        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false, true, false);
+        this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, false, false, false, true, false, false);
     }
 
     /** Settings that do not emit the aggregates' values with the scores. */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            boolean passthrough, boolean deterministic) {
         this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, false, true,
-                false);
+                false, false);
     }
 
     /** Settings with fast decoding. */
     public ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,
                            boolean passthrough, boolean deterministic, boolean emitFeatures) {
         this(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough, deterministic, emitFeatures,
-                true, false);
+                true, false, false);
     }
 
     public ScoringSettings {
@@ -77,31 +82,37 @@ public record ScoringSettings(String modelName, int batchMaxRecords, long batchM
     /** A copy with {@link #passthrough()} set to {@code on}; for the benchmark harness. */
     public ScoringSettings withPassthrough(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, on,
-                deterministic, emitFeatures, fastDecode, flushAtCommit);
+                deterministic, emitFeatures, fastDecode, flushAtCommit, pipelined);
     }
 
     /** A copy with {@link #deterministic()} set to {@code on}; for replays. */
     public ScoringSettings withDeterministicOutput(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                on, emitFeatures, fastDecode, flushAtCommit);
+                on, emitFeatures, fastDecode, flushAtCommit, pipelined);
     }
 
     /** A copy with {@link #emitFeatures()} set to {@code on}. */
     public ScoringSettings withFeaturesEmitted(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, on, fastDecode, flushAtCommit);
+                deterministic, on, fastDecode, flushAtCommit, pipelined);
     }
 
     /** A copy with {@link #fastDecode()} set to {@code on}. */
     public ScoringSettings withFastDecode(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, emitFeatures, on, flushAtCommit);
+                deterministic, emitFeatures, on, flushAtCommit, pipelined);
     }
 
     /** A copy with {@link #flushAtCommit()} set to {@code on}. */
     public ScoringSettings withFlushAtCommit(boolean on) {
         return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
-                deterministic, emitFeatures, fastDecode, on);
+                deterministic, emitFeatures, fastDecode, on, pipelined);
+    }
+
+    /** A copy with {@link #pipelined()} set to {@code on}. */
+    public ScoringSettings withPipelined(boolean on) {
+        return new ScoringSettings(modelName, batchMaxRecords, batchMaxWaitMs, eventIdField, passthrough,
+                deterministic, emitFeatures, fastDecode, flushAtCommit, on);
     }
 
     /** See {@link #MIN_HELD_RECORDS}. */
