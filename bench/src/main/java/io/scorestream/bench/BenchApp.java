@@ -140,6 +140,11 @@ final class BenchApp implements AutoCloseable {
         if (flushAtCommit != null) {
             settings.put(BatchingConfig.BATCH_FLUSH_AT_COMMIT_CONFIG, flushAtCommit);
         }
+        // Likewise -Dscorestream.bench.pipelined=false (or true) sets batch.pipelined; unset: the default (true).
+        final String pipelined = System.getProperty("scorestream.bench.pipelined");
+        if (pipelined != null) {
+            settings.put(BatchingConfig.BATCH_PIPELINED_CONFIG, pipelined);
+        }
         for (Map.Entry<String, String> e : spec.streamsOverrides().entrySet()) {
             settings.put(KafkaStreamsConfig.KAFKA_PREFIX + e.getKey(), e.getValue());
         }
