@@ -72,6 +72,13 @@ import org.slf4j.LoggerFactory;
  * pre-commit hook}), so no record whose offset commits is left unscored; otherwise every buffered
  * record is also written to the changelogged buffer store (see the comment of {@code store}).
  *
+ * <p>Pipelined ({@link ScoringSettings#pipelined()}, with the flush at the commit): a batch that
+ * fills up has its model runs started on an {@linkplain InferenceThreads inference thread} and is
+ * parked while the next batch fills; its scores and dead letters are forwarded on the stream
+ * thread, in arrival order, before anything of a later batch, before the commit, and at a
+ * punctuation once its runs are done or its wait is up. Batches flushed by the wait, a commit or a
+ * drain are run on the stream thread.
+ *
  * <p>While the pipeline's model has no live version (none published yet, or the last one retired),
  * records are not scored, dead-lettered or dropped: they are <em>held</em>, in arrival order, in
  * the same changelogged store as the batch (slots past the batch's; when flushing at the commit,
