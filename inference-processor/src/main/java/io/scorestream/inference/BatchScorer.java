@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Accumulates feature rows and scores them in one ONNX Runtime run.
@@ -20,6 +22,15 @@ import org.apache.avro.generic.IndexedRecord;
  * and cached. For a model with a fixed batch dimension B, a batch runs in chunks of B rows, the
  * last one padded.
  *
+ * <p>Outputs are written by ONNX Runtime into tensors the scorer owns ({@link PinnedOutputs}) when
+ * they can be: every requested output that is a numeric tensor whose dimensions after the batch one
+ * are fixed. Those tensors, over direct buffers sized once for the largest run, are made once per
+ * run size like the input tensors, and scores are read from their buffers, so a run copies no
+ * output. Other outputs (string labels, ZipMap sequences, symbolic widths) come from the run's
+ * result as before. Should a run with pinned outputs fail where one without succeeds (e.g. the
+ * model's declared output shape is not the one it computes), the model's scorers stop pinning: the
+ * failure is logged once per model, and no score is lost.
+ *
  * <p>A padded scorer ({@link ScoringModel#newPaddedScorer(int)}) runs every batch as exactly
  * {@link #capacity()} rows: the rows after the batch's own are all zero, and their results are
  * never read. ONNX Runtime may pick a different kernel path by the number of rows (a binary
@@ -31,6 +42,8 @@ import org.apache.avro.generic.IndexedRecord;
  * closes them in {@link #close()}; it does not own the {@link ScoringModel}.
  */
 public final class BatchScorer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchScorer.class);
 
     private final ScoringModel model;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -64,6 +77,10 @@ public final class BatchScorer implements AutoCloseable {
      */
     private OnnxTensor[] cachedTensors;
     private int cachedRows = -1;
+    /** The inputs of every run, by name; refilled per run. */
+    private final Map<String, OnnxTensor> inputs;
+    /** The outputs ONNX Runtime writes into this scorer's tensors; null when none can, or pinning was given up. */
+    private PinnedOutputs pinned;
 
     private int size;
     /**
@@ -78,8 +95,16 @@ public final class BatchScorer implements AutoCloseable {
      * @param capacity rows per batch (rounded up to a multiple of a fixed batch dimension)
      * @param padded whether every run is padded with zero rows to {@code capacity} rows
      */
-    @SuppressWarnings("unchecked")
     BatchScorer(ScoringModel model, int capacity, boolean padded) {
+        this(model, capacity, padded, true);
+    }
+
+    /**
+     * @param pinOutputs whether outputs that can be are written into tensors the scorer owns; false
+     *     reads every output from the run's result (the path before pinning, kept for comparison)
+     */
+    @SuppressWarnings("unchecked")
+    BatchScorer(ScoringModel model, int capacity, boolean padded, boolean pinOutputs) {
         if (capacity < 1) {
             throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
         }
@@ -104,6 +129,9 @@ public final class BatchScorer implements AutoCloseable {
         this.scores = new double[this.capacity];
         this.labels = model.output().hasLabels() ? new String[this.capacity] : null;
         this.probabilities = model.output().hasClassProbabilities() ? new Map[this.capacity] : null;
+        this.inputs = new HashMap<>(n * 2);
+        this.pinned = pinOutputs && !model.pinnedOutputsRefused()
+                ? PinnedOutputs.of(model.output(), chunk > 0 ? chunk : this.capacity) : null;
     }
 
     public ScoringModel model() {
@@ -314,7 +342,6 @@ public final class BatchScorer implements AutoCloseable {
         // A tensor that copies its values (strings) is made for this run only.
         final OnnxTensor[] copies = copiesOnRun ? new OnnxTensor[inputNames.length] : null;
         try {
-            final Map<String, OnnxTensor> inputs = new HashMap<>(inputNames.length * 2);
             for (int i = 0; i < inputNames.length; i++) {
                 OnnxTensor t = tensors[i];
                 if (t == null) {
@@ -324,8 +351,23 @@ public final class BatchScorer implements AutoCloseable {
                 inputs.put(inputNames[i], t);
             }
             final OrtSession session = model.loaded().session();
-            try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
-                model.output().read(result, used, from, scores, labels, probabilities);
+            if (pinned != null && model.pinnedOutputsRefused()) {
+                // Another scorer of the model found that its outputs cannot be pinned.
+                closePinned();
+            }
+            if (pinned == null) {
+                runUnpinned(session, from, used);
+                return;
+            }
+            try {
+                final Map<String, OnnxTensor> outputs = pinned.forRun(env, count);
+                try (OrtSession.Result result = session.run(inputs, pinned.unpinnedOutputs(), outputs)) {
+                    model.output().read(result, pinned, used, from, scores, labels, probabilities);
+                }
+            } catch (OrtException | RuntimeException e) {
+                // A failure of the model itself fails this run too, and is thrown as it always was.
+                runUnpinned(session, from, used);
+                givePinningUp(e);
             }
         } finally {
             if (!cache) {
@@ -335,6 +377,36 @@ public final class BatchScorer implements AutoCloseable {
                 closeAll(copies);
             }
         }
+    }
+
+    /** The run as it was before pinning: every requested output comes from (and is copied out of) the result. */
+    private void runUnpinned(OrtSession session, int from, int used) throws OrtException {
+        try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
+            model.output().read(result, used, from, scores, labels, probabilities);
+        }
+    }
+
+    /** Stops pinning for this scorer and (so the failure is logged once) for every scorer of the model. */
+    private void givePinningUp(Exception cause) {
+        if (model.refusePinnedOutputs()) {
+            LOG.warn("model '{}' version '{}': a run writing outputs {} into pre-allocated tensors failed where one "
+                    + "without them succeeded ({}); its scorers read every output from the run's result from now on",
+                    model.name(), model.version(), pinned.names(),
+                    cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        }
+        closePinned();
+    }
+
+    private void closePinned() {
+        if (pinned != null) {
+            pinned.close();
+            pinned = null;
+        }
+    }
+
+    /** The pinned outputs, or null when this scorer reads every output from the run's result; for tests. */
+    PinnedOutputs pinnedOutputs() {
+        return pinned;
     }
 
     private static void closeAll(OnnxTensor[] tensors) {
@@ -407,6 +479,9 @@ public final class BatchScorer implements AutoCloseable {
         if (!closed) {
             closed = true;
             closeCached();
+            if (pinned != null) {
+                pinned.close();
+            }
         }
     }
 }

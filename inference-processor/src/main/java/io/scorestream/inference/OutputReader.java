@@ -7,6 +7,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.scorestream.schemas.ModelOutput;
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -41,10 +42,13 @@ final class OutputReader {
     /** How many of the most probable classes each score lists; 0 for none. */
     private final int topK;
     private final Set<String> requested;
+    /** The signature's entries of the requested outputs, score output first. */
+    private final List<ValueSpec> requestedSpecs;
 
-    private OutputReader(String scoreOutput, ScoreShape shape, int column, Object scoreClass, String labelOutput,
+    private OutputReader(ValueSpec scoreSpec, ScoreShape shape, int column, Object scoreClass, ValueSpec labelSpec,
                          boolean softmax, String[] classLabels, int topK) {
-        this.scoreOutput = scoreOutput;
+        this.scoreOutput = scoreSpec.name();
+        final String labelOutput = labelSpec == null ? null : labelSpec.name();
         this.shape = shape;
         this.column = column;
         this.scoreClass = scoreClass;
@@ -58,6 +62,8 @@ final class OutputReader {
             r.add(labelOutput);
         }
         this.requested = Set.copyOf(r);
+        this.requestedSpecs = labelSpec == null || labelOutput.equals(scoreOutput) ? List.of(scoreSpec)
+                : List.of(scoreSpec, labelSpec);
     }
 
     static OutputReader of(String modelName, String version, ModelOutput out, ModelSignature sig) {
@@ -120,6 +126,7 @@ final class OutputReader {
                     + " is neither a tensor nor a sequence of maps");
         }
         final String label = out.getLabelOutput();
+        ValueSpec labelSpec = null;
         if (label != null) {
             final ValueSpec l = sig.output(label).orElseThrow(() -> refuse(modelName, version,
                     "label output '" + label + "' is not an output of the model; its outputs are " + sig.outputNames()));
@@ -129,6 +136,7 @@ final class OutputReader {
             if (!supported) {
                 throw refuse(modelName, version, "label output " + l + " must be an int64, int32 or string tensor [N]");
             }
+            labelSpec = l;
         }
         final boolean soft = Boolean.TRUE.equals(out.getSoftmax());
         final List<String> names = out.getClassLabels();
@@ -179,7 +187,7 @@ final class OutputReader {
                         + (classes != null ? " (" + classes.length + ")" : ""));
             }
         }
-        return new OutputReader(name, shape, column, scoreClass, label, soft, classes, top);
+        return new OutputReader(spec, shape, column, scoreClass, labelSpec, soft, classes, top);
     }
 
     private static ModelLoadException refuse(String name, String version, String detail) {
@@ -189,6 +197,11 @@ final class OutputReader {
     /** The outputs a run must compute. */
     Set<String> requestedOutputs() {
         return requested;
+    }
+
+    /** The signature's entries of {@link #requestedOutputs()}, score output first. */
+    List<ValueSpec> requestedSpecs() {
+        return requestedSpecs;
     }
 
     /** Whether each row gets a label: from the label output, or the argmax of named classes. */
@@ -211,38 +224,72 @@ final class OutputReader {
      */
     void read(OrtSession.Result result, int n, int offset, double[] scores, String[] labels,
               Map<String, Double>[] probabilities) throws OrtException {
-        final OnnxValue value = result.get(scoreOutput).orElseThrow(() ->
-                new IllegalStateException("the run returned no output '" + scoreOutput + "'"));
-        switch (shape) {
-            case VECTOR -> readVector((OnnxTensor) value, n, offset, scores);
-            case MATRIX -> readMatrix((OnnxTensor) value, n, offset, scores, labels, probabilities);
-            case ZIPMAP -> readZipMap((OnnxSequence) value, n, offset, scores, probabilities);
-            default -> throw new IllegalStateException(shape.name());
+        read(result, null, n, offset, scores, labels, probabilities);
+    }
+
+    /**
+     * As {@link #read(OrtSession.Result, int, int, double[], String[], Map[])}, reading each output
+     * that {@code pinned} holds straight from its buffer (the run wrote it there) and every other one
+     * from {@code result}. {@code pinned} may be null: then every output comes from the result.
+     */
+    void read(OrtSession.Result result, PinnedOutputs pinned, int n, int offset, double[] scores, String[] labels,
+              Map<String, Double>[] probabilities) throws OrtException {
+        final Buffer pinnedScores = pinned == null ? null : pinned.buffer(scoreOutput);
+        if (shape == ScoreShape.ZIPMAP) {
+            readZipMap((OnnxSequence) output(result, scoreOutput), n, offset, scores, probabilities);
+        } else if (pinnedScores != null) {
+            readTensor(pinnedScores, pinned.width(scoreOutput), n, offset, scores, labels, probabilities);
+        } else {
+            final OnnxTensor t = (OnnxTensor) output(result, scoreOutput);
+            final boolean doubles = t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE;
+            // A copy of the whole output, made by ONNX Runtime's Java API on every call.
+            final Buffer values = doubles ? t.getDoubleBuffer() : t.getFloatBuffer();
+            final int width = shape == ScoreShape.MATRIX ? (int) t.getInfo().getShape()[1] : 1;
+            readTensor(values, width, n, offset, scores, labels, probabilities);
         }
         if (labelOutput != null) {
-            readLabels((OnnxTensor) result.get(labelOutput).orElseThrow(() ->
-                    new IllegalStateException("the run returned no output '" + labelOutput + "'")), n, offset, labels);
+            final Buffer pinnedLabels = pinned == null ? null : pinned.buffer(labelOutput);
+            if (pinnedLabels != null) {
+                readLabels(pinnedLabels, n, offset, labels);
+            } else {
+                readLabels((OnnxTensor) output(result, labelOutput), n, offset, labels);
+            }
         }
     }
 
-    private static void readVector(OnnxTensor t, int n, int offset, double[] scores) {
-        if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE) {
-            final DoubleBuffer b = t.getDoubleBuffer();
+    private static OnnxValue output(OrtSession.Result result, String name) {
+        return result.get(name).orElseThrow(() ->
+                new IllegalStateException("the run returned no output '" + name + "'"));
+    }
+
+    /**
+     * Reads a score tensor's rows from {@code values} (a {@link FloatBuffer} or {@link DoubleBuffer}
+     * holding the tensor row-major from index 0, {@code width} values a row).
+     */
+    private void readTensor(Buffer values, int width, int n, int offset, double[] scores, String[] labels,
+                            Map<String, Double>[] probabilities) {
+        if (shape == ScoreShape.VECTOR) {
+            readVector(values, n, offset, scores);
+        } else {
+            readMatrix(values, width, n, offset, scores, labels, probabilities);
+        }
+    }
+
+    private static void readVector(Buffer values, int n, int offset, double[] scores) {
+        if (values instanceof DoubleBuffer b) {
             for (int r = 0; r < n; r++) {
                 scores[offset + r] = b.get(r);
             }
         } else {
-            final FloatBuffer b = t.getFloatBuffer();
+            final FloatBuffer b = (FloatBuffer) values;
             for (int r = 0; r < n; r++) {
                 scores[offset + r] = b.get(r);
             }
         }
     }
 
-    private void readMatrix(OnnxTensor t, int n, int offset, double[] scores, String[] labels,
+    private void readMatrix(Buffer values, int k, int n, int offset, double[] scores, String[] labels,
                             Map<String, Double>[] probabilities) {
-        final long[] dims = t.getInfo().getShape();
-        final int k = (int) dims[1];
         final int col = column < 0 ? k - 1 : column;
         if (col >= k) {
             throw new IllegalStateException("score column " + col + " is out of range: the output has " + k
@@ -252,9 +299,9 @@ final class OutputReader {
             throw new IllegalStateException("the spec names " + classLabels.length + " classes but the output has "
                     + k + " column(s)");
         }
-        final boolean doubles = t.getInfo().type == ai.onnxruntime.OnnxJavaType.DOUBLE;
-        final DoubleBuffer db = doubles ? t.getDoubleBuffer() : null;
-        final FloatBuffer fb = doubles ? null : t.getFloatBuffer();
+        final boolean doubles = values instanceof DoubleBuffer;
+        final DoubleBuffer db = doubles ? (DoubleBuffer) values : null;
+        final FloatBuffer fb = doubles ? null : (FloatBuffer) values;
         if (!softmax && classLabels == null) {
             // The common case: one column, no per-row work beyond the copy.
             for (int r = 0; r < n; r++) {
@@ -327,18 +374,8 @@ final class OutputReader {
 
     private static void readLabels(OnnxTensor t, int n, int offset, String[] labels) throws OrtException {
         switch (t.getInfo().type) {
-            case INT64 -> {
-                final LongBuffer b = t.getLongBuffer();
-                for (int r = 0; r < n; r++) {
-                    labels[offset + r] = Long.toString(b.get(r));
-                }
-            }
-            case INT32 -> {
-                final IntBuffer b = t.getIntBuffer();
-                for (int r = 0; r < n; r++) {
-                    labels[offset + r] = Integer.toString(b.get(r));
-                }
-            }
+            case INT64 -> readLabels(t.getLongBuffer(), n, offset, labels);
+            case INT32 -> readLabels(t.getIntBuffer(), n, offset, labels);
             default -> {
                 final Object v = t.getValue();
                 if (v instanceof String[] s) {
@@ -350,6 +387,20 @@ final class OutputReader {
                 } else {
                     throw new IllegalStateException("unsupported label tensor " + t.getInfo());
                 }
+            }
+        }
+    }
+
+    /** Integer labels from {@code values}, a {@link LongBuffer} or {@link IntBuffer} from index 0. */
+    private static void readLabels(Buffer values, int n, int offset, String[] labels) {
+        if (values instanceof LongBuffer b) {
+            for (int r = 0; r < n; r++) {
+                labels[offset + r] = Long.toString(b.get(r));
+            }
+        } else {
+            final IntBuffer b = (IntBuffer) values;
+            for (int r = 0; r < n; r++) {
+                labels[offset + r] = Integer.toString(b.get(r));
             }
         }
     }

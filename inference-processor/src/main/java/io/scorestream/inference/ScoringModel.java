@@ -27,6 +27,9 @@ public final class ScoringModel implements AutoCloseable {
     private final OutputReader output;
     /** Per event schema: the schema its records are scored with ({@link #featureSchema}), or why there is none. */
     private final ConcurrentHashMap<Schema, Object> featureSchemas = new ConcurrentHashMap<>();
+    /** Set once a run with pinned outputs failed where one without succeeded: its scorers stop pinning. */
+    private final java.util.concurrent.atomic.AtomicBoolean pinnedOutputsRefused =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private ScoringModel(ModelSpec spec, LoadedModel model, FeatureMapping mapping, OutputReader output) {
         this.spec = spec;
@@ -267,6 +270,16 @@ public final class ScoringModel implements AutoCloseable {
 
     OutputReader output() {
         return output;
+    }
+
+    /** Whether this model's outputs are read from the run's result only (pinning them failed once). */
+    boolean pinnedOutputsRefused() {
+        return pinnedOutputsRefused.get();
+    }
+
+    /** Marks this model's outputs as not to be pinned; true for the one call that changed it. */
+    boolean refusePinnedOutputs() {
+        return pinnedOutputsRefused.compareAndSet(false, true);
     }
 
     public boolean isClosed() {
