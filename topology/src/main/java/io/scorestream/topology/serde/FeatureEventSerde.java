@@ -39,7 +39,7 @@ public final class FeatureEventSerde implements Serde<FeatureEvent> {
     private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
     /** The writer schema used last, with its id: most topics carry one schema id. */
     private volatile IdSchema last;
-    /** The decoding source made last: a task reads one topic, or a few. */
+    /** The decoding source made last: a task reads one topic, or a few, each mostly with one schema. */
     private volatile LazyRecord.Source lastSource;
 
     /** A serde with fast decoding. */
@@ -80,19 +80,22 @@ public final class FeatureEventSerde implements Serde<FeatureEvent> {
             final Schema schema = writerSchema(id);
             if (schema != null && readable(schema, data)) {
                 // The event is the lazy record itself: one object per event.
-                return LazyRecord.of(data, schema, source(topic));
+                return LazyRecord.of(data, source(topic, schema));
             }
         }
         return new FeatureEvent(data, avro.deserialize(topic, data));
     }
 
-    /** The shared decoding source of {@code topic}'s events: the last one made, or a new one for another topic. */
-    private LazyRecord.Source source(String topic) {
+    /**
+     * The shared decoding source of {@code topic}'s events written with {@code schema}: the last one
+     * made, or a new one for another topic or schema.
+     */
+    private LazyRecord.Source source(String topic, Schema schema) {
         final LazyRecord.Source seen = lastSource;
-        if (seen != null && Objects.equals(seen.topic(), topic)) {
+        if (seen != null && seen.schema() == schema && Objects.equals(seen.topic(), topic)) {
             return seen;
         }
-        final LazyRecord.Source made = new LazyRecord.Source(topic, avro);
+        final LazyRecord.Source made = new LazyRecord.Source(topic, schema, avro);
         lastSource = made;
         return made;
     }

@@ -20,18 +20,18 @@ import org.apache.avro.generic.GenericRecord;
 public final class LazyRecord extends FeatureEvent implements GenericRecord {
 
     /**
-     * Where the events of one topic are decoded from, shared by all of them: the topic (the
-     * deserializer's argument) and the generic deserializer. Immutable.
+     * Where the events of one topic written with one schema are decoded from, shared by all of them:
+     * the topic (the deserializer's argument), the writer schema and the generic deserializer. Kept
+     * apart from the event so that an event holds three references (bytes, decoded record, source):
+     * 24 bytes per event instead of 32. Immutable.
      */
-    record Source(String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
+    record Source(String topic, Schema schema, ConfluentAvroDeserializer<GenericRecord> avro) {
     }
 
-    private final Schema schema;
     private final Source source;
 
-    LazyRecord(byte[] raw, Schema schema, Source source) {
+    LazyRecord(byte[] raw, Source source) {
         super(raw);
-        this.schema = schema;
         this.source = source;
     }
 
@@ -43,7 +43,7 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
 
     @Override
     public Schema getSchema() {
-        return schema;
+        return source.schema();
     }
 
     /** Whether the bytes have been decoded. */
@@ -101,7 +101,7 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
      */
     private Schema seek(int pos, AvroCursor cursor) {
         cursor.reset(raw(), WireFormat.HEADER_SIZE, raw().length - WireFormat.HEADER_SIZE);
-        final List<Schema.Field> fields = schema.getFields();
+        final List<Schema.Field> fields = source.schema().getFields();
         for (int f = 0; f < pos; f++) {
             cursor.skip(fields.get(f).schema());
         }
@@ -185,11 +185,10 @@ public final class LazyRecord extends FeatureEvent implements GenericRecord {
     }
 
     static LazyRecord of(byte[] raw, Schema schema, String topic, ConfluentAvroDeserializer<GenericRecord> avro) {
-        return of(raw, schema, new Source(topic, avro));
+        return of(raw, new Source(topic, Objects.requireNonNull(schema), avro));
     }
 
-    static LazyRecord of(byte[] raw, Schema schema, Source source) {
-        return new LazyRecord(Objects.requireNonNull(raw), Objects.requireNonNull(schema),
-                Objects.requireNonNull(source));
+    static LazyRecord of(byte[] raw, Source source) {
+        return new LazyRecord(Objects.requireNonNull(raw), Objects.requireNonNull(source));
     }
 }
