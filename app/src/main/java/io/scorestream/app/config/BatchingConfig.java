@@ -54,14 +54,14 @@ public final class BatchingConfig {
 
     public static final String BATCH_PIPELINED_CONFIG = "batch.pipelined";
     private static final String BATCH_PIPELINED_DOC = "With batch.flush.at.commit=true (ignored when it is false): "
-            + "true (the default): when a task's batch is full, the model runs on it on an inference thread "
-            + "(scorestream-inference-N) while the stream thread fills the next batch; the full batch's scores "
-            + "are forwarded on the stream thread before anything of the next batch, before the task's commit, "
-            + "and at the latest when the batch's batch.max.wait.ms is up, so per-key order, exactly-once and "
-            + "the batch window are unchanged. Takes the model's time off the stream thread, whose work bounds "
-            + "a task's throughput; costs a second set of batch buffers per task and a thread hand-off per "
-            + "batch. false: the stream thread runs the model itself. Batches cut by the wait or a commit "
-            + "are always scored on the stream thread.";
+            + "true (the default): when a task's batch is full or its batch.max.wait.ms is up, the model runs on "
+            + "it on an inference thread (scorestream-inference-N) while the stream thread fills the next batch; "
+            + "the batch's scores are forwarded on the stream thread at the first punctuation after the run "
+            + "(within about a quarter of batch.max.wait.ms, at least 1 ms), and at the latest before anything "
+            + "of the next batch and before the task's commit, so per-key order and exactly-once are unchanged. "
+            + "Takes the model's time off the stream thread, whose work bounds a task's throughput; costs a "
+            + "second set of batch buffers per task and a thread hand-off per batch. false: the stream thread "
+            + "runs the model itself. Batches cut by a commit are always scored on the stream thread.";
 
     private final int maxRecords;
     private final long maxWaitMs;

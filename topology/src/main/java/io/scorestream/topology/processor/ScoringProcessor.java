@@ -73,11 +73,11 @@ import org.slf4j.LoggerFactory;
  * record is also written to the changelogged buffer store (see the comment of {@code store}).
  *
  * <p>Pipelined ({@link ScoringSettings#pipelined()}, with the flush at the commit): a batch that
- * fills up has its model runs started on an {@linkplain InferenceThreads inference thread} and is
- * parked while the next batch fills; its scores and dead letters are forwarded on the stream
- * thread, in arrival order, before anything of a later batch, before the commit, and at a
- * punctuation once its runs are done or its wait is up. Batches flushed by the wait, a commit or a
- * drain are run on the stream thread.
+ * fills up or whose wait is up has its model runs started on an {@linkplain InferenceThreads
+ * inference thread} and is parked while the next batch fills; its scores and dead letters are
+ * forwarded on the stream thread, in arrival order, at the first punctuation after its runs are
+ * done, and at the latest before anything of a later batch is forwarded and before the commit.
+ * Batches flushed by a commit or a drain of held records are run on the stream thread.
  *
  * <p>While the pipeline's model has no live version (none published yet, or the last one retired),
  * records are not scored, dead-lettered or dropped: they are <em>held</em>, in arrival order, in
@@ -199,10 +199,10 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
      * next one in a second set of the batch's fields (buffer, slots, routes, count, plan, lanes,
      * scorers: exchanged with the parked set, so every method works on "the batch in the fields").
      * The parked batch's scores and dead letters are forwarded on the stream thread
-     * (completeRunning), in arrival order: before anything of a later batch (every flush completes it
-     * first), before the commit (prepareCommit does), and at a punctuation once its runs are done or
-     * its wait is up. So per-key order, exactly-once and the batch window hold as without it; only
-     * the model's time moves off the stream thread.
+     * (completeRunning), in arrival order: at the first punctuation after its runs are done, and at
+     * the latest before anything of a later batch (every flush completes it first) and before the
+     * commit (prepareCommit does). So per-key order and exactly-once hold as without it; the model's
+     * time moves off the stream thread, and a score waits at most one punctuation interval longer.
      */
     /** Pipelined: the batch fields not in use now: the batch being run, or an empty spare; null when not pipelined. */
     private ParkedBatch parked;
@@ -740,8 +740,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
 
     private void punctuate(long wallClockMs) {
         reportHistory(wallClockMs);
-        if (running != null && (running.isDone() || settings.batchMaxWaitMs() == 0
-                || wallClockMs - parked.oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
+        if (running != null && running.isDone()) {
             completeRunning();
         }
         if (!pending.isEmpty() && !drainPending()) {
@@ -749,7 +748,11 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         if (count > 0 && (settings.batchMaxWaitMs() == 0
                 || wallClockMs - oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
-            flush();
+            if (parked != null) {
+                startRuns();
+            } else {
+                flush();
+            }
         }
     }
 
@@ -1037,8 +1040,8 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
     }
 
     /**
-     * Pipelined: starts the full batch's model runs on an inference thread and parks it; the fields
-     * get the spare batch. The batch parked before is completed first, so at most one runs.
+     * Pipelined: starts the batch's model runs on an inference thread and parks it; the fields get
+     * the spare batch. The batch parked before is completed first, so at most one runs.
      */
     private void startRuns() {
         completeRunning();

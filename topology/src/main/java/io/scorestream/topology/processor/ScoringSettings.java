@@ -30,10 +30,11 @@ import java.util.Objects;
  *     false in every other constructor, so topology tests on a {@code TopologyTestDriver} (which
  *     commits after every piped record) can batch across inputs; the application's key
  *     {@code batch.flush.at.commit} sets it, true by default
- * @param pipelined with {@code flushAtCommit} (ignored without it), a full batch's model runs go to an
- *     inference thread while the stream thread fills the next batch; the batch's scores are forwarded
- *     before the next batch's, before the commit and at the latest when its wait is up (see
- *     {@link ScoringProcessor}); false in every other constructor; the application's key
+ * @param pipelined with {@code flushAtCommit} (ignored without it), the model runs of a batch that is
+ *     full or whose wait is up go to an inference thread while the stream thread fills the next batch;
+ *     the batch's scores are forwarded at the first punctuation after its runs, and at the latest
+ *     before the next batch's and before the commit (see {@link ScoringProcessor}); false in every
+ *     other constructor; the application's key
  *     {@code batch.pipelined} sets it, true by default
  */
 public record ScoringSettings(String modelName, int batchMaxRecords, long batchMaxWaitMs, String eventIdField,

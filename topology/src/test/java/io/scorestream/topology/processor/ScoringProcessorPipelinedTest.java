@@ -205,6 +205,37 @@ class ScoringProcessorPipelinedTest {
     }
 
     @Test
+    void aBatchWhoseWaitIsUpRunsOffTheStreamThreadAndALaterPunctuationForwardsIt() throws InterruptedException {
+        // given: three records in a batch of ten
+        final MockProcessorContext<byte[], Object> ctx = ProcessorFixture.context(store);
+        final ScoringProcessor p = processor(ctx, 10, true);
+        final List<Transaction> txs = transactions(4);
+        for (int i = 0; i < 3; i++) {
+            send(p, ctx, txs.get(i), i);
+        }
+
+        // when: the punctuator finds their wait up
+        ctx.scheduledPunctuators().get(0).getPunctuator().punctuate(ProcessorFixture.SYSTEM_TIME_MS + WAIT_MS);
+
+        // then: the batch is being run, not forwarded by that punctuation; a new record opens the next batch
+        assertEquals(3, p.inFlight());
+        assertTrue(ctx.forwarded().isEmpty(), "forwarded by the punctuation that started its run");
+        send(p, ctx, txs.get(3), 3);
+        assertEquals(1, p.buffered());
+
+        // and: a later punctuation (the new record's wait not up) forwards it once its run is done
+        await(() -> {
+            ctx.scheduledPunctuators().get(0).getPunctuator().punctuate(ProcessorFixture.SYSTEM_TIME_MS + 1);
+            return p.inFlight() == 0;
+        }, "no punctuation forwarded the finished run");
+        assertEquals(range(0, 3), ids(ctx, "scores"));
+        assertEquals(1, p.buffered());
+        store.flushCache();
+        assertEquals(range(0, 4), ids(ctx, "scores"));
+        p.close();
+    }
+
+    @Test
     void aRecordThatMakesARunFailOnTheInferenceThreadIsDeadLetteredAloneAndItsNeighboursAreScored()
             throws InterruptedException {
         // given: a model that fails for elapsed_seconds outside [-10, 10); the 3rd of 8 records is poisonous
