@@ -162,7 +162,9 @@ public final class ScoringApplication implements AutoCloseable {
             streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
             final String label = several ? "Kafka Streams (pipeline '" + p.name() + "')" : "Kafka Streams";
             final KafkaStreamsConfig.ProducerLinger linger = config.kafka().producerLinger(p.name());
-            LOG.info("{} producer linger.ms={} ({})", label, linger.lingerMs(), linger.origin());
+            final KafkaStreamsConfig.ProducerBatchSize batchSize = config.kafka().producerBatchSize();
+            LOG.info("{} producer linger.ms={} ({}), batch.size={} ({})", label, linger.lingerMs(), linger.origin(),
+                    batchSize.bytes(), batchSize.origin());
             streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", label, before, now));
             final KafkaStreamsMetrics streamsMetrics = ObservabilityServer.bindKafkaStreams(meters, streams,
                     several ? List.of(Tag.of("pipeline", p.name())) : List.of());

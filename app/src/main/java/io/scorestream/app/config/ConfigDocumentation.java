@@ -40,6 +40,10 @@ final class ConfigDocumentation {
             + "Kafka Streams' producer gets `linger.ms` = `batch.max.wait.ms` (each pipeline's own), capped at "
             + "100 (Kafka Streams' default), unless `kafka.linger.ms` or `kafka.producer.linger.ms` is set; "
             + "`config-doc --config FILE` prints the value each pipeline gets. "
+            + "It also gets `batch.size` = " + KafkaStreamsConfig.DEFAULT_PRODUCER_BATCH_SIZE + " (Kafka's default is "
+            + KafkaStreamsConfig.KAFKA_PRODUCER_BATCH_SIZE + ": a batch every hundred scores or so), "
+            + "or `kafka.max.request.size` when that is set lower, unless `kafka.batch.size` or "
+            + "`kafka.producer.batch.size` is set. "
             + "Values of keys containing `password`, `jaas`, `secret`, `key`, `user.info`, "
             + "`credential` or `token` are never logged.\n\n"
             + "Several pipelines (models) in one application: `pipelines=fraud,credit` declares them, "
@@ -81,7 +85,8 @@ final class ConfigDocumentation {
 
     /**
      * The values a configuration derives from its keys, as Markdown: per pipeline, its Kafka Streams
-     * application id and its producer's {@code linger.ms} with where that comes from; then what the
+     * application id and its producer's {@code linger.ms} with where that comes from; the producers'
+     * {@code batch.size} and where it comes from; then what the
      * processing guarantee means for the latency. Reads {@code config} only (no state directory is
      * created).
      */
@@ -98,7 +103,9 @@ final class ConfigDocumentation {
             md.append("| ").append(cell(p.name())).append(" | ").append(cell(kafka.applicationId(p.name())))
                     .append(" | ").append(linger.lingerMs()).append(" | ").append(cell(linger.origin())).append(" |\n");
         }
-        md.append('\n');
+        final KafkaStreamsConfig.ProducerBatchSize batchSize = kafka.producerBatchSize();
+        md.append("\nProducer `batch.size` of every pipeline: ").append(batchSize.bytes()).append(" bytes, ")
+                .append(batchSize.origin()).append(".\n\n");
         if (kafka.exactlyOnce()) {
             md.append(String.format(Locale.ROOT, "`processing.guarantee=exactly_once_v2`: scores become visible to "
                     + "`read_committed` consumers when their transaction commits, every `commit.interval.ms` (%d ms), "

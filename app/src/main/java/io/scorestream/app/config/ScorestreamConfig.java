@@ -148,7 +148,7 @@ public final class ScorestreamConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(String.join("; ", problems));
         }
-        KafkaStreamsConfig.checkExplicitLinger(originals, sources);
+        KafkaStreamsConfig.checkExplicitProducerSettings(originals, sources);
         // Each given value alone first, so that the message can say where the bad value came from.
         for (final Map.Entry<String, Object> e : defined.entrySet()) {
             KeyMessages.validate(CONFIG_DEF, e.getKey(), e.getValue(), sources);
