@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * output. Other outputs (string labels, ZipMap sequences, symbolic widths) come from the run's
  * result as before. Should a run with pinned outputs fail where one without succeeds (e.g. the
  * model's declared output shape is not the one it computes), the model's scorers stop pinning: the
- * failure is logged once per model, and no score is lost.
+ * failure is logged once per model, and no score is lost. Once a pinned run of the model has
+ * succeeded, pinning is known to work for it, and a failing run is the model's own failure: it is
+ * thrown at once instead of being run a second time without pinning.
  *
  * <p>A padded scorer ({@link ScoringModel#newPaddedScorer(int)}) runs every batch as exactly
  * {@link #capacity()} rows: the rows after the batch's own are all zero, and their results are
@@ -81,6 +83,10 @@ public final class BatchScorer implements AutoCloseable {
     private final Map<String, OnnxTensor> inputs;
     /** The outputs ONNX Runtime writes into this scorer's tensors; null when none can, or pinning was given up. */
     private PinnedOutputs pinned;
+    /** Whether this scorer has seen a pinned run succeed (and told the model). */
+    private boolean pinnedProven;
+    /** ONNX Runtime runs this scorer started, failed ones included; for tests. */
+    private long sessionRuns;
 
     private int size;
     /**
@@ -361,10 +367,19 @@ public final class BatchScorer implements AutoCloseable {
             }
             try {
                 final Map<String, OnnxTensor> outputs = pinned.forRun(env, count);
+                sessionRuns++;
                 try (OrtSession.Result result = session.run(inputs, pinned.unpinnedOutputs(), outputs)) {
                     model.output().read(result, pinned, used, from, scores, labels, probabilities);
                 }
+                if (!pinnedProven) {
+                    pinnedProven = true;
+                    model.provePinnedOutputs();
+                }
             } catch (OrtException | RuntimeException e) {
+                if (model.pinnedOutputsProven()) {
+                    // Pinning has worked for this model: the failure is the model's own.
+                    throw e;
+                }
                 // A failure of the model itself fails this run too, and is thrown as it always was.
                 runUnpinned(session, from, used);
                 givePinningUp(e);
@@ -381,6 +396,7 @@ public final class BatchScorer implements AutoCloseable {
 
     /** The run as it was before pinning: every requested output comes from (and is copied out of) the result. */
     private void runUnpinned(OrtSession session, int from, int used) throws OrtException {
+        sessionRuns++;
         try (OrtSession.Result result = session.run(inputs, model.output().requestedOutputs())) {
             model.output().read(result, used, from, scores, labels, probabilities);
         }
@@ -402,6 +418,11 @@ public final class BatchScorer implements AutoCloseable {
             pinned.close();
             pinned = null;
         }
+    }
+
+    /** ONNX Runtime runs this scorer started, failed ones included; for tests. */
+    long sessionRuns() {
+        return sessionRuns;
     }
 
     /** The pinned outputs, or null when this scorer reads every output from the run's result; for tests. */

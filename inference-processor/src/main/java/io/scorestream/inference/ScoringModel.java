@@ -30,6 +30,11 @@ public final class ScoringModel implements AutoCloseable {
     /** Set once a run with pinned outputs failed where one without succeeded: its scorers stop pinning. */
     private final java.util.concurrent.atomic.AtomicBoolean pinnedOutputsRefused =
             new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * Set once a run with pinned outputs succeeded: pinning works for this model, so a later failing
+     * run is the model's own failure and is not run again without pinning.
+     */
+    private volatile boolean pinnedOutputsProven;
 
     private ScoringModel(ModelSpec spec, LoadedModel model, FeatureMapping mapping, OutputReader output) {
         this.spec = spec;
@@ -275,6 +280,16 @@ public final class ScoringModel implements AutoCloseable {
     /** Whether this model's outputs are read from the run's result only (pinning them failed once). */
     boolean pinnedOutputsRefused() {
         return pinnedOutputsRefused.get();
+    }
+
+    /** Whether a run of this model with pinned outputs has succeeded. */
+    boolean pinnedOutputsProven() {
+        return pinnedOutputsProven;
+    }
+
+    /** Notes that a run with pinned outputs succeeded. */
+    void provePinnedOutputs() {
+        pinnedOutputsProven = true;
     }
 
     /** Marks this model's outputs as not to be pinned; true for the one call that changed it. */

@@ -274,6 +274,82 @@ class PinnedOutputsTest {
     }
 
     /**
+     * A model that scores 0.5 for every row whose first feature ({@code elapsed_seconds}) is at most
+     * {@code limit} and fails the whole run otherwise: the row's index into a one-element table becomes
+     * 1000, out of its bounds.
+     */
+    private static byte[] failingAbove(float limit) {
+        return new OnnxGraphBuilder("fails_above")
+                .input("features", ElementType.FLOAT, -1, 30)
+                .output("score", ElementType.FLOAT, -1, 1)
+                .initializer("first", new long[] {0}, 1)
+                .initializer("limit", new float[] {limit}, 1)
+                .initializer("far", new long[] {1000}, 1)
+                .initializer("table", new float[] {0.5f}, 1)
+                .node("Gather", List.of("features", "first"), List.of("x0"), OnnxAttribute.intAttr("axis", 1))
+                .node("Greater", List.of("x0", "limit"), List.of("above"))
+                .node("Cast", List.of("above"), List.of("above_int"), OnnxAttribute.intAttr("to", 7))
+                .node("Mul", List.of("above_int", "far"), List.of("index"))
+                .node("Gather", List.of("table", "index"), List.of("score"), OnnxAttribute.intAttr("axis", 0))
+                .build();
+    }
+
+    @Test
+    void onceAPinnedRunSucceededAFailingRunIsNotRunAgainWithoutPinning() {
+        final byte[] onnx = failingAbove(100f);
+        final ModelSpec spec = spec(onnx, out("score").build());
+        final Transaction bad = Transaction.newBuilder(records.get(0)).setElapsedSeconds(1_000).build();
+        try (ScoringModel m = ScoringModel.create(spec, onnx, LOADER, true);
+             BatchScorer scorer = new BatchScorer(m, 8, false, true);
+             BatchScorer other = new BatchScorer(m, 8, false, true)) {
+            // given no pinned run has succeeded yet: a failure might be pinning's, so it is run again without
+            scorer.add(bad);
+            long before = scorer.sessionRuns();
+            assertThrows(ScoringException.class, scorer::score);
+            assertEquals(2, scorer.sessionRuns() - before, "pinned, then without pinning");
+            assertNotNull(scorer.pinnedOutputs(), "failing without pinning too, the failure is the model's");
+            assertFalse(m.pinnedOutputsRefused());
+            assertFalse(m.pinnedOutputsProven());
+            scorer.clear();
+
+            // when a pinned run succeeds
+            for (int i = 0; i < 5; i++) {
+                scorer.add(records.get(i));
+            }
+            before = scorer.sessionRuns();
+            final ScoredBatch ok = scorer.score();
+            assertEquals(1, scorer.sessionRuns() - before);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(0.5, ok.score(i), "row " + i);
+            }
+            assertTrue(m.pinnedOutputsProven());
+            scorer.clear();
+
+            // then a failing run is the model's failure at once, in this scorer and in the model's others
+            scorer.add(records.get(5));
+            scorer.add(bad);
+            before = scorer.sessionRuns();
+            final ScoringException e = assertThrows(ScoringException.class, scorer::score);
+            assertEquals(1, scorer.sessionRuns() - before, "one run, not two");
+            assertTrue(e.getMessage().contains("'fraud' version '1' failed to score a batch of 2"), e.getMessage());
+            other.add(bad);
+            assertThrows(ScoringException.class, other::score);
+            assertEquals(1, other.sessionRuns());
+            other.clear();
+
+            // and both still score pinned
+            scorer.clear();
+            scorer.add(records.get(6));
+            assertEquals(0.5, scorer.score().score(0));
+            other.add(records.get(7));
+            assertEquals(0.5, other.score().score(0));
+            assertNotNull(scorer.pinnedOutputs());
+            assertNotNull(other.pinnedOutputs());
+            assertFalse(m.pinnedOutputsRefused());
+        }
+    }
+
+    /**
      * The bound the allocation test asserts per run of 256 rows with pinned outputs; the path
      * without pinning copies the [256, 10] float output (10 KiB) on every run.
      */
