@@ -643,11 +643,7 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         routes[count] = route;
         buffer[count++] = buffered;
         if (count >= buffer.length) {
-            if (parked != null) {
-                startRuns();
-            } else {
-                flush();
-            }
+            scoreFullOrWaited();
         }
     }
 
@@ -748,11 +744,19 @@ public final class ScoringProcessor implements Processor<byte[], FeatureEvent, b
         }
         if (count > 0 && (settings.batchMaxWaitMs() == 0
                 || wallClockMs - oldestBufferedAtMs >= settings.batchMaxWaitMs())) {
-            if (parked != null) {
-                startRuns();
-            } else {
-                flush();
-            }
+            scoreFullOrWaited();
+        }
+    }
+
+    /**
+     * Scores the batch in the fields, which is full or whose wait is up: pipelined, on an inference
+     * thread (forwarded later); otherwise now, on this thread.
+     */
+    private void scoreFullOrWaited() {
+        if (parked != null) {
+            startRuns();
+        } else {
+            flush();
         }
     }
 
