@@ -69,6 +69,18 @@ public final class Bench {
     private final PrintStream log;
     private final ResourceMeter meter = new ResourceMeter();
     private final InMemorySchemaRegistry schemas = new InMemorySchemaRegistry();
+    /** The warm-up passes of this run, for the results JSON: pass, runs, seconds, JIT share. */
+    private final List<Map<String, Object>> warmupPasses = new ArrayList<>();
+
+    /**
+     * A warm-up pass during which (and while its compile queue drained) the JIT compilers worked less
+     * than this share of one core ends the warm-up: the code the modes run is compiled. One JVM holds
+     * the broker, the harness and the application, so there is much to compile; on two cores a
+     * compiler still at work takes a third of the machine from a measured window.
+     */
+    static final double JIT_QUIET_SHARE = 0.10;
+    /** How long a pass's compile queue may take to drain before the next pass or the first measurement. */
+    private static final Duration JIT_DRAIN_LIMIT = Duration.ofSeconds(30);
 
     /** Where a finished run put its results; {@code chart} is null for the latency matrix, which draws none. */
     public record Outcome(Path json, Path chart, String table, List<String> ratioLines) {
@@ -173,11 +185,7 @@ public final class Bench {
             }
             final long warmup = Math.min(options.warmupEvents(), options.events());
             if (anyKafkaMode && warmup > 0) {
-                // Not measured: lets the JIT compile the whole path before the first measured mode.
-                final long t0 = System.nanoTime();
-                kafkaMode(kafka, models.get(0), Mode.BATCH_256, 0, warmup);
-                log.printf(Locale.ROOT, "bench: JIT warm-up on %,d events took %.1f s (not measured)%n", warmup,
-                        (System.nanoTime() - t0) / 1e9);
+                warmUp(kafka, models, warmup);
             }
             for (BenchModel model : models) {
                 cells.addAll(throughput(kafka, model));
@@ -302,6 +310,68 @@ public final class Bench {
         }
     }
 
+    /**
+     * Not measured: runs every model's every Kafka mode of this run on {@code events} events, pass
+     * after pass, until the JIT compilers are quiet ({@link #JIT_QUIET_SHARE}) or
+     * {@code --warmup-passes} passes are done, so that the measured windows run compiled code instead
+     * of sharing the cores with the compilers. After each pass, waits for the compile queue to drain.
+     */
+    private void warmUp(EmbeddedKafka kafka, List<BenchModel> models, long events) throws Exception {
+        final java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
+                .getCompilationMXBean();
+        for (int pass = 1; pass <= options.warmupPasses(); pass++) {
+            final long t0 = System.nanoTime();
+            final long compiled0 = jit.getTotalCompilationTime();
+            int runs = 0;
+            for (BenchModel model : models) {
+                for (Mode mode : options.modes()) {
+                    if (mode == Mode.RAW_COPY) {
+                        rawCopy(kafka, model, -pass, events);
+                    } else if (mode.scoresTransactions()) {
+                        kafkaMode(kafka, model, mode, 0, events, options.guarantee(), options.commitIntervalMs(),
+                                options.streamsOverrides(), "-pass" + pass);
+                    } else {
+                        continue;
+                    }
+                    runs++;
+                }
+            }
+            final double seconds = (System.nanoTime() - t0) / 1e9;
+            final double drained = awaitJitQuiet(jit);
+            final double share = (jit.getTotalCompilationTime() - compiled0) / 1e3 / seconds;
+            log.printf(Locale.ROOT, "bench: warm-up pass %d: %d runs of %,d events in %.1f s (not measured); the JIT "
+                    + "compiled %.2f of a core (queue drained in %.1f s)%n", pass, runs, events, seconds, share, drained);
+            final Map<String, Object> p = new LinkedHashMap<>();
+            p.put("pass", pass);
+            p.put("runs", runs);
+            p.put("seconds", seconds);
+            p.put("jitCoreShare", share);
+            warmupPasses.add(p);
+            if (share < JIT_QUIET_SHARE) {
+                break;
+            }
+        }
+    }
+
+    /** Waits until the JIT has compiled nothing for a second (at most {@link #JIT_DRAIN_LIMIT}); seconds waited. */
+    private static double awaitJitQuiet(java.lang.management.CompilationMXBean jit) throws InterruptedException {
+        final long start = System.nanoTime();
+        final long deadline = start + JIT_DRAIN_LIMIT.toNanos();
+        long last = jit.getTotalCompilationTime();
+        long quietSince = start;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            final long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= 1_000_000_000L) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     // ---- throughput ------------------------------------------------------------------------
 
     private List<Samples.Cell> throughput(EmbeddedKafka kafka, BenchModel model) throws Exception {
@@ -356,13 +426,15 @@ public final class Bench {
 
     private void progress(BenchModel model, String mode, int rep, Samples.Throughput t) {
         log.printf(Locale.ROOT, "bench: %-5s %-18s rep %d: %,10.0f rec/s  %6.2f CPU-µs/event%s  %,8.0f B/event%s  "
-                        + "others %3.0f%%%s%s%n", model.name(), mode, rep, t.recordsPerSecond(),
+                        + "others %3.0f%%%s%s%s%n", model.name(), mode, rep, t.recordsPerSecond(),
                 t.cpuMicrosPerEvent(), t.threads() == null ? "" : String.format(Locale.ROOT,
                         " (scorer %.2f, minus broker and harness %.2f)", t.scorerCpuMicrosPerEvent(),
                         t.processMinusBrokerAndHarnessMicrosPerEvent()),
                 t.allocatedBytesPerRecord(), t.allocation() == null ? "" : String.format(Locale.ROOT,
                         " (%,.0f without the consumer's fetch)", t.allocation().excludingConsumerScaledPerEvent()),
                 100 * t.otherProcessesCpuShare(),
+                t.threads() == null ? "" : String.format(Locale.ROOT, "  JIT %.2f of a core",
+                        t.threads().nanosByCategory().getOrDefault(ThreadCpu.JIT, 0L) / 1e9 / t.seconds()),
                 t.batches() == null ? "" : "  batches " + t.batches().describe(),
                 t.stages() == null ? "" : "  stages " + Report.describeStages(t.stages()));
     }
@@ -773,6 +845,7 @@ public final class Bench {
         opts.put("partitions", options.partitions());
         opts.put("repetitions", options.repetitions());
         opts.put("warmupEvents", options.warmupEvents());
+        opts.put("warmupPassesAtMost", options.warmupPasses());
         opts.put("models", labels(options.models()));
         opts.put("modes", options.modes().stream().map(Mode::label).toList());
         opts.put("latencyConfigs", options.latencyConfigs().stream().map(LatencyConfig::label).toList());
@@ -790,6 +863,7 @@ public final class Bench {
         opts.put("wideWidth", options.wideWidth());
         opts.put("seed", options.seed());
         root.put("options", opts);
+        root.put("warmupPasses", warmupPasses);
         root.put("preloadSeconds", preloadSeconds);
         root.put("totalSeconds", totalSeconds);
         final List<Map<String, Object>> rows = new ArrayList<>();

@@ -14,7 +14,9 @@ import java.util.Map;
  * @param events transactions pre-loaded and scored by every Kafka mode
  * @param partitions partitions of the input (and every output) topic
  * @param repetitions repetitions of each throughput measurement (the table shows the median)
- * @param warmupEvents events scored by an unmeasured application before the first measured mode
+ * @param warmupEvents events of each unmeasured warm-up run (one per model and Kafka mode and pass)
+ * @param warmupPasses at most this many warm-up passes over every model and Kafka mode before the
+ *     first measured one, fewer once the JIT compilers are quiet ({@link Bench#JIT_QUIET_SHARE})
  * @param models reference models to run, in order
  * @param modes throughput modes to run, in order
  * @param latencyConfigs configurations of the latency run, in order (empty: no latency run)
@@ -40,7 +42,7 @@ import java.util.Map;
  *     {@code --latency-rates}, {@code --latency-max-rate}, {@code --guarantee}, {@code --commit-interval-ms} and
  *     {@code --streams-overrides} are refused with it, since the matrix fixes them
  */
-public record BenchOptions(long events, int partitions, int repetitions, long warmupEvents,
+public record BenchOptions(long events, int partitions, int repetitions, long warmupEvents, int warmupPasses,
                            List<BenchModel.Kind> models,
                            List<Mode> modes, List<LatencyConfig> latencyConfigs, List<Integer> latencyLoads,
                            List<Long> latencyRates,
@@ -62,6 +64,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         require(wideWidth >= 1 && wideWidth <= 1_000_000, "--wide-width must be between 1 and 1000000, got "
                 + wideWidth);
         require(warmupEvents >= 0, "--warmup-events must be >= 0");
+        require(warmupPasses >= 1, "--warmup-passes must be >= 1");
         require(!models.isEmpty(), "--models needs at least one model");
         require(latencySeconds > 0, "--latency-seconds must be > 0");
         require(latencyWarmupSeconds >= 0, "--latency-warmup-seconds must be >= 0");
@@ -88,7 +91,9 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                 "  --events N                 transactions pre-loaded and scored per Kafka mode (2000000)",
                 "  --partitions N             partitions of the input topic (6)",
                 "  --repetitions N            repetitions per throughput measurement; median shown (3)",
-                "  --warmup-events N          events of an unmeasured JIT warm-up run first (200000; 0: none)",
+                "  --warmup-events N          events of each unmeasured JIT warm-up run (200000; 0: none)",
+                "  --warmup-passes N          warm-up passes over every model and Kafka mode, at most; fewer once",
+                "                             the JIT compilers used < 10% of a core in a pass (3)",
                 "  --models LIST              demo,large (also: wide, W floats per event, W-128-64-10)",
                 "  --wide-width W             floats per event of the wide model, e.g. 64, 784, 4096 (784)",
                 "  --modes LIST               " + String.join(",", Mode.names()),
@@ -153,6 +158,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
         v.put("partitions", "6");
         v.put("repetitions", "3");
         v.put("warmup-events", "200000");
+        v.put("warmup-passes", "3");
         v.put("models", "demo,large");
         v.put("modes", String.join(",", Mode.names()));
         v.put("latency-configs", String.join(",", LatencyConfig.names()));
@@ -224,6 +230,7 @@ public record BenchOptions(long events, int partitions, int repetitions, long wa
                     Integer.parseInt(v.get("partitions")),
                     Integer.parseInt(v.get("repetitions")),
                     Long.parseLong(v.get("warmup-events")),
+                    Integer.parseInt(v.get("warmup-passes")),
                     list(v.get("models"), BenchModel.Kind::parse),
                     list(v.get("modes"), Mode::parse),
                     v.get("latency-configs").equals("none") ? List.of()

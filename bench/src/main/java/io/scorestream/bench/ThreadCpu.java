@@ -72,6 +72,11 @@ final class ThreadCpu {
     static final List<String> JVM_COMMS = List.of("GC Thread#", "G1 ", "VM Thread", "VM Periodic", "C1 CompilerThre",
             "C2 CompilerThre", "Sweeper thread", "JFR ", "Service Thread", "Monitor Deflati");
     /**
+     * Of {@link #JVM_COMMS}, the JIT compilers' tasks: counted apart ({@link #JIT}), since a JVM still
+     * compiling takes a core's share from everything else on a small machine.
+     */
+    static final List<String> JIT_COMMS = List.of("C1 CompilerThre", "C2 CompilerThre");
+    /**
      * New Java threads that are the broker's, by name prefix: the names a listing of a run on the
      * test kit's broker showed ({@code -Dscorestream.bench.list-threads=true}), plus
      * {@code kafka-<node id>-} ({@link #BROKER_NODE_THREAD}).
@@ -91,6 +96,7 @@ final class ThreadCpu {
     static final String BROKER = "broker";
     static final String HARNESS = "harness";
     static final String JVM = "jvm";
+    static final String JIT = "jit";
     static final String OTHER = "other";
 
     /** Threads kept by name in {@link Samples.Threads#top()}. */
@@ -265,7 +271,7 @@ final class ThreadCpu {
     static Samples.Threads split(Census baseline, Census start, Census end, List<String> appMarkers,
                                  long processCpuNanos, long events) {
         final Map<String, Long> byCategory = new LinkedHashMap<>();
-        for (String c : List.of(APP, APP_NATIVE, BROKER, HARNESS, JVM, OTHER)) {
+        for (String c : List.of(APP, APP_NATIVE, BROKER, HARNESS, JVM, JIT, OTHER)) {
             byCategory.put(c, 0L);
         }
         final Map<String, Long> byThread = new HashMap<>();
@@ -291,8 +297,9 @@ final class ThreadCpu {
             final Task before = start.tasks().get(t.tid());
             final long d = delta(t.cpuNanos(), before == null ? 0 : before.cpuNanos());
             if (startsWithAny(t.comm(), JVM_COMMS)) {
-                byCategory.merge(JVM, d, Long::sum);
-                byThread.merge(JVM + ": " + t.comm(), d, Long::sum);
+                final String category = startsWithAny(t.comm(), JIT_COMMS) ? JIT : JVM;
+                byCategory.merge(category, d, Long::sum);
+                byThread.merge(category + ": " + t.comm(), d, Long::sum);
             } else if (!baseline.tasks().containsKey(t.tid())) {
                 newTasksByComm.merge(t.comm(), d, Long::sum);
             }

@@ -131,19 +131,26 @@ class BenchSmokeIT {
     @Test
     void wideEventsAgainstTheRawCopyCeilingWithCpuPerEventAndStageSplit() throws Exception {
         // given: 2,000 wide events of 64 floats, raw-copy and batch-256 (passthrough's path is the demo run's;
-        // leaving it out here keeps the smoke short)
+        // leaving it out here keeps the smoke short), after one warm-up pass of 500 events
         final BenchOptions options = BenchOptions.parse(new String[] {
-            "--events", "2000", "--partitions", "2", "--repetitions", "1", "--warmup-events", "0",
-            "--models", "wide", "--wide-width", "64", "--modes", "raw-copy,batch-256",
+            "--events", "2000", "--partitions", "2", "--repetitions", "1", "--warmup-events", "500",
+            "--warmup-passes", "1", "--models", "wide", "--wide-width", "64", "--modes", "raw-copy,batch-256",
             "--latency-configs", "none", "--out", out.toString()});
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
 
         // when
         final Bench.Outcome outcome;
         try (PrintStream o = new PrintStream(stdout, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+             PrintStream e = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
             outcome = new Bench(options, o, e).run();
         }
+
+        // then: the warm-up ran both modes, unmeasured, and said how much the JIT compiled
+        final String progress = stderr.toString(StandardCharsets.UTF_8);
+        assertTrue(progress.contains("bench: warm-up pass 1: 2 runs of 500 events in "), progress);
+        assertTrue(progress.contains(" of a core (queue drained in "), progress);
+        assertTrue(progress.contains("  JIT "), progress);
 
         // then: a row per mode, the stage table, and the raw-copy line with CPU-µs per event, last
         final String printed = stdout.toString(StandardCharsets.UTF_8);
@@ -170,6 +177,10 @@ class BenchSmokeIT {
         // and: every row has CPU-µs and alloc B per event and a split that adds up to the scoring thread's CPU
         final JsonNode json = new ObjectMapper().readTree(outcome.json().toFile());
         assertEquals(64, json.get("options").get("wideWidth").asInt());
+        final JsonNode passes = json.get("warmupPasses");
+        assertEquals(1, passes.size(), passes.toString());
+        assertEquals(2, passes.get(0).get("runs").asInt(), passes.toString());
+        assertTrue(passes.get(0).get("jitCoreShare").asDouble() >= 0, passes.toString());
         assertEquals(2, json.get("throughput").size());
         for (JsonNode row : json.get("throughput")) {
             assertTrue(row.get("cpuMicrosPerEventMedian").asDouble() > 0, row.toString());
@@ -187,6 +198,7 @@ class BenchSmokeIT {
             assertTrue(scorer > 0 && scorer < row.get("cpuMicrosPerEventMedian").asDouble(), row.toString());
             assertTrue(scorer >= 0.5 * row.get("scoringThreadCpuMicrosPerEventMedian").asDouble(), row.toString());
             assertTrue(row.get("cpuMicrosPerEventByThreadsMedian").get("broker").asDouble() > 0, row.toString());
+            assertTrue(row.get("cpuMicrosPerEventByThreadsMedian").get("jit").asDouble() >= 0, row.toString());
             final JsonNode alloc = row.get("allocationAllRepetitions");
             assertEquals(row.get("allocatedBytesPerEventMedian").asDouble(), alloc.get("measuredBytesPerEvent")
                     .asDouble(), 1e-6 * row.get("allocatedBytesPerEventMedian").asDouble(), row.toString());

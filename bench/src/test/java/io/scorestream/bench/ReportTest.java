@@ -136,9 +136,15 @@ class ReportTest {
         assertEquals(List.of(25, 50, 75), d.latencyLoads());
         assertEquals(30.0, d.latencySeconds());
         assertEquals(List.of(Mode.values()), d.modes());
+        assertEquals(200_000, d.warmupEvents());
+        assertEquals(3, d.warmupPasses());
+        assertEquals(1, BenchOptions.parse(new String[] {"--warmup-passes", "1"}).warmupPasses());
 
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BenchOptions.parse(new String[] {"--evnts", "5"}));
         assertTrue(e.getMessage().startsWith("unknown option '--evnts'"), e.getMessage());
+        final IllegalArgumentException passes = assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.parse(new String[] {"--warmup-passes", "0"}));
+        assertEquals("--warmup-passes must be >= 1", passes.getMessage());
     }
 }

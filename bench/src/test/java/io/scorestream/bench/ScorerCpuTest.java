@@ -76,18 +76,19 @@ class ScorerCpuTest {
         final Samples.Threads split = ThreadCpu.split(baseline, start, end, List.of(APP), 6_000, 10);
 
         // then: app = stream 2,000 + producer 300; native = ONNX Runtime's 800; broker 2,000 + the new 40;
-        // harness 10 + 100; JVM 200 + 100 + 200; other 25; the rest of the 6,000 is unattributed
+        // harness 10 + 100; JVM 200 + 100; the JIT 200; other 25; the rest of the 6,000 is unattributed
         assertEquals(2_300L, split.nanosByCategory().get(ThreadCpu.APP));
         assertEquals(800L, split.nanosByCategory().get(ThreadCpu.APP_NATIVE));
         assertEquals(2_040L, split.nanosByCategory().get(ThreadCpu.BROKER));
         assertEquals(110L, split.nanosByCategory().get(ThreadCpu.HARNESS));
-        assertEquals(500L, split.nanosByCategory().get(ThreadCpu.JVM));
+        assertEquals(300L, split.nanosByCategory().get(ThreadCpu.JVM));
+        assertEquals(200L, split.nanosByCategory().get(ThreadCpu.JIT));
         assertEquals(25L, split.nanosByCategory().get(ThreadCpu.OTHER));
-        assertEquals(6_000L - 2_300 - 800 - 2_040 - 110 - 500 - 25, split.unattributedNanos());
+        assertEquals(6_000L - 2_300 - 800 - 2_040 - 110 - 300 - 200 - 25, split.unattributedNanos());
         // per event (10 events): nanoseconds / 1000 / 10
         assertEquals(0.31, split.scorerMicrosPerEvent(), 1e-12);
         assertEquals((6_000 - 2_040 - 110) / 1e4, split.processMinusBrokerAndHarnessMicrosPerEvent(), 1e-12);
-        assertEquals(List.of("app", "app native", "broker", "harness", "jvm", "other", "unattributed"),
+        assertEquals(List.of("app", "app native", "broker", "harness", "jvm", "jit", "other", "unattributed"),
                 new ArrayList<>(split.microsPerEventByCategory().keySet()));
         // and: the threads are named, largest first
         assertEquals("app: " + STREAM, split.top().keySet().iterator().next());
