@@ -8,6 +8,8 @@ import io.scorestream.schemas.serde.ConfluentAvroSerializer;
 import io.scorestream.testkit.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -317,8 +319,7 @@ public final class Bench {
      * of sharing the cores with the compilers. After each pass, waits for the compile queue to drain.
      */
     private void warmUp(EmbeddedKafka kafka, List<BenchModel> models, long events) throws Exception {
-        final java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
-                .getCompilationMXBean();
+        final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         for (int pass = 1; pass <= options.warmupPasses(); pass++) {
             final long t0 = System.nanoTime();
             final long compiled0 = jit.getTotalCompilationTime();
@@ -354,7 +355,7 @@ public final class Bench {
     }
 
     /** Waits until the JIT has compiled nothing for a second (at most {@link #JIT_DRAIN_LIMIT}); seconds waited. */
-    private static double awaitJitQuiet(java.lang.management.CompilationMXBean jit) throws InterruptedException {
+    private static double awaitJitQuiet(CompilationMXBean jit) throws InterruptedException {
         final long start = System.nanoTime();
         final long deadline = start + JIT_DRAIN_LIMIT.toNanos();
         long last = jit.getTotalCompilationTime();

@@ -306,30 +306,30 @@ public final class KafkaStreamsConfig {
      * producer's {@code max.request.size} when the user set it lower.
      */
     private static ProducerBatchSize producerBatchSize(final Map<String, Object> overrides) {
-        final Integer explicit = producerInt(overrides, PRODUCER_BATCH_SIZE_KEY, BATCH_SIZE_KEY);
-        if (explicit != null) {
-            final String key = overrides.containsKey(clientKey(PRODUCER_BATCH_SIZE_KEY))
-                    ? PRODUCER_BATCH_SIZE_KEY : BATCH_SIZE_KEY;
-            return new ProducerBatchSize(explicit, key, null);
+        final String explicitKey = firstSet(overrides, PRODUCER_BATCH_SIZE_KEY, BATCH_SIZE_KEY);
+        if (explicitKey != null) {
+            return new ProducerBatchSize(intValue(overrides, explicitKey), explicitKey, null);
         }
-        final Integer maxRequest = producerInt(overrides, PRODUCER_MAX_REQUEST_SIZE_KEY, MAX_REQUEST_SIZE_KEY);
-        if (maxRequest != null && maxRequest < DEFAULT_PRODUCER_BATCH_SIZE) {
-            final String key = overrides.containsKey(clientKey(PRODUCER_MAX_REQUEST_SIZE_KEY))
-                    ? PRODUCER_MAX_REQUEST_SIZE_KEY : MAX_REQUEST_SIZE_KEY;
-            return new ProducerBatchSize(maxRequest, null, key);
+        final String capKey = firstSet(overrides, PRODUCER_MAX_REQUEST_SIZE_KEY, MAX_REQUEST_SIZE_KEY);
+        if (capKey != null && intValue(overrides, capKey) < DEFAULT_PRODUCER_BATCH_SIZE) {
+            return new ProducerBatchSize(intValue(overrides, capKey), null, capKey);
         }
         return new ProducerBatchSize(DEFAULT_PRODUCER_BATCH_SIZE, null, null);
     }
 
-    /** The int value of the first of {@code keys} (pass-through keys) the overrides hold, or null. */
-    private static Integer producerInt(final Map<String, Object> overrides, final String... keys) {
+    /** The first of {@code keys} (pass-through keys) that the overrides set, or null. */
+    private static String firstSet(final Map<String, Object> overrides, final String... keys) {
         for (final String key : keys) {
-            final Object value = overrides.get(clientKey(key));
-            if (value != null) {
-                return (Integer) ConfigDef.parseType(key, value, Type.INT);
+            if (overrides.get(clientKey(key)) != null) {
+                return key;
             }
         }
         return null;
+    }
+
+    /** The int value the overrides give the pass-through key {@code key} (already checked). */
+    private static int intValue(final Map<String, Object> overrides, final String key) {
+        return (Integer) ConfigDef.parseType(key, overrides.get(clientKey(key)), Type.INT);
     }
 
     /**
@@ -461,8 +461,8 @@ public final class KafkaStreamsConfig {
      * restores Kafka's default), then, unless an override sets the producer's {@code linger.ms},
      * {@code producer.linger.ms} {@linkplain #producerLinger() derived} from the global
      * {@code batch.max.wait.ms}, and unless one sets its {@code batch.size},
-     * {@code producer.batch.size} {@linkplain #producerBatchSize() of scorestream} (see the class comment). No serdes are set: the topology names its
-     * serdes. A new, modifiable object on every call.
+     * {@code producer.batch.size} {@linkplain #producerBatchSize() of scorestream} (see the class
+     * comment). No serdes are set: the topology names its serdes. A new, modifiable object on every call.
      *
      * <p>{@code max.task.idle.ms=-1}: a task with several input partitions (a pipeline reading
      * several topics) processes whatever is buffered instead of idling to interleave its partitions
